@@ -1,0 +1,118 @@
+/*
+ * paths.c: the runtime directory and the names in it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "proto/proto.h"
+
+/*
+ * sun_path holds 108 bytes; the longest name we put under the runtime
+ * directory is "/dom/32751/xenstore" (19 bytes), so the directory may use
+ * at most 108 - 1 - 19 bytes.
+ */
+#define GBX_DIR_MAX (108 - 1 - 19)
+
+static int
+gbx_fmt(char *buf, size_t len, const char *fmt, const char *dir, unsigned n)
+{
+	int r;
+
+	r = snprintf(buf, len, fmt, dir, n);
+	if (r < 0 || (size_t)r >= len)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+gbx_runtime_dir(char *buf, size_t len)
+{
+	const char *d;
+	int r;
+
+	if ((d = getenv("GNTBOX_DIR")) != NULL && *d != '\0')
+		r = snprintf(buf, len, "%s", d);
+	else if ((d = getenv("XDG_RUNTIME_DIR")) != NULL && *d != '\0')
+		r = snprintf(buf, len, "%s/gntbox", d);
+	else
+		r = snprintf(buf, len, "/tmp/gntbox-%u", (unsigned)getuid());
+	if (r < 0 || (size_t)r >= len || r > GBX_DIR_MAX)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+static int
+gbx_path(char *buf, size_t len, const char *fmt, unsigned n)
+{
+	char dir[GBX_PATH_MAX];
+	int error;
+
+	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
+		return (error);
+	return (gbx_fmt(buf, len, fmt, dir, n));
+}
+
+int
+gbx_path_control(char *buf, size_t len)
+{
+
+	return (gbx_path(buf, len, "%s/control", 0));
+}
+
+int
+gbx_path_domain_dir(char *buf, size_t len, unsigned domid)
+{
+
+	return (gbx_path(buf, len, "%s/dom/%u", domid));
+}
+
+int
+gbx_path_device(char *buf, size_t len, unsigned domid)
+{
+
+	return (gbx_path(buf, len, "%s/dom/%u/device", domid));
+}
+
+int
+gbx_path_xenstore(char *buf, size_t len, unsigned domid)
+{
+
+	return (gbx_path(buf, len, "%s/dom/%u/xenstore", domid));
+}
+
+int
+gbx_path_file(char *buf, size_t len, const char *name)
+{
+	char dir[GBX_PATH_MAX];
+	int error, r;
+
+	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
+		return (error);
+	r = snprintf(buf, len, "%s/%s", dir, name);
+	if (r < 0 || (size_t)r >= len)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+gbx_env_domid(void)
+{
+	const char *s;
+	char *end;
+	long v;
+
+	if ((s = getenv("GNTBOX_DOMID")) == NULL || *s == '\0') {
+		errno = EINVAL;
+		return (-1);
+	}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > GBX_DOMID_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return ((int)v);
+}
