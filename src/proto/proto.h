@@ -1,0 +1,554 @@
+/*
+ * proto.h: the protocol between gntbox clients and gntboxd.
+ *
+ * This file is the specification; docs/architecture.md §7 is the overview.
+ *
+ * Transport.  AF_UNIX SOCK_SEQPACKET, one message per request or reply.
+ * The grant device and event channels of domain N connect to
+ * $GNTBOX_DIR/dom/N/device (the connection's domain is the socket it came
+ * in on); the gntbox command connects to $GNTBOX_DIR/control.  Xenstore is
+ * not here: it speaks xs_wire.h on $GNTBOX_DIR/dom/N/xenstore.
+ *
+ * Messages.  Every message starts with struct gbx_hdr.  The fixed body of
+ * its type follows, then, for types that have one, a variable tail (an
+ * array whose length the fixed body's count gives).  `len` is the number
+ * of bytes in the datagram, header included.  All integers are in host
+ * order (both ends run on one machine).
+ *
+ * Requests and replies.  The client numbers its requests in `seq`; every
+ * request that has a reply gets exactly one, with the same `type` and
+ * `seq`, in the order the requests were sent.  `error` is 0 in requests;
+ * in replies it is 0 or a positive errno, and a reply with an error has no
+ * body beyond what its type says it keeps on error.  One-way messages
+ * (marked so below) have no reply; gntboxd counts a failed one in
+ * `protocol_errors` and logs it.
+ *
+ * Bulk tails.  A tail larger than GBX_INLINE_MAX travels in a memfd that
+ * the client attaches as the message's only descriptor, with GBX_F_BULK in
+ * `flags`; the tail starts at offset 0.  gntboxd reads it with pread()
+ * into its own memory before it looks at it, and writes the reply's tail
+ * (if any) back into the same memfd at offset 0 with pwrite(), marking the
+ * reply GBX_F_BULK too.  gntboxd never mmaps a descriptor a client sent,
+ * and it computes every tail size itself from counts it has checked.  A
+ * client may always use bulk; replies whose tails fit inline come inline
+ * unless the request was bulk.  Dump requests on the control socket always
+ * use bulk.
+ *
+ * Descriptors.  A message carries at most GBX_MAX_FDS descriptors
+ * (SCM_RIGHTS); their meaning is given per type.  gntboxd closes any
+ * descriptor it did not expect and treats a message with the wrong number
+ * of descriptors, a truncated message (MSG_TRUNC or MSG_CTRUNC), a length
+ * that disagrees with its type, or an unknown type as a protocol error: it
+ * answers EPROTO where the type has a reply and the message was whole, and
+ * drops the connection when it cannot parse the message at all.
+ *
+ * Limits.  A count of 0 or above GBX_COUNT_MAX is EINVAL, checked before
+ * anything is allocated, so counts like 2^31 or 2^32 - 1 cannot overflow
+ * a size computation anywhere.
+ */
+#ifndef GNTBOX_PROTO_PROTO_H
+#define GNTBOX_PROTO_PROTO_H
+
+#include <stdint.h>
+
+#define GBX_PROTO_VERSION 1
+#define GBX_PAGE_SIZE	  4096
+#define GBX_PAGE_SHIFT	  12
+
+#define GBX_MSG_MAX    65536  /* largest datagram, header included */
+#define GBX_INLINE_MAX 32768  /* largest inline tail */
+#define GBX_MAX_FDS    8      /* descriptors in one message */
+#define GBX_COUNT_MAX  65536  /* elements in one request (Linux's limit) */
+#define GBX_NAME_MAX   64     /* domain names, NUL included */
+#define GBX_DOMID_MAX  0x7fef /* DOMID_FIRST_RESERVED - 1 */
+
+struct gbx_hdr {
+	uint16_t type;	/* GBX_* below */
+	uint16_t flags; /* GBX_F_* */
+	uint32_t len;	/* datagram bytes, header included */
+	uint32_t seq;	/* request number, echoed by the reply */
+	int32_t error;	/* replies: 0 or a positive errno */
+};
+
+#define GBX_F_BULK 0x0001 /* the tail is in the attached memfd */
+
+/*
+ * Message types.  "one-way" means no reply.  The grant device and event
+ * channel types are accepted on connections of the matching kind only
+ * (EPROTO otherwise); control types on the control socket only.
+ */
+enum gbx_type {
+	GBX_HELLO = 0x01,
+
+	/* Grant device (kind GBX_KIND_GNTDEV). */
+	GBX_ALLOC = 0x10,
+	GBX_DEALLOC = 0x11,  /* one-way */
+	GBX_MAPPED = 0x12,   /* one-way */
+	GBX_UNMAPPED = 0x13, /* one-way */
+	GBX_MAP = 0x14,
+	GBX_UNMAP = 0x15, /* one-way */
+	GBX_NOTIFY_GRANT = 0x16,
+	GBX_NOTIFY_MAP = 0x17,
+	GBX_ARENA_GET = 0x18,
+	GBX_COPY_ACQUIRE = 0x19,
+	GBX_COPY_RELEASE = 0x1a, /* one-way */
+	GBX_ADOPT = 0x1b,
+
+	/* Event channels (kind GBX_KIND_EVTCHN). */
+	GBX_EVT_BIND_UNBOUND = 0x30,
+	GBX_EVT_BIND_INTERDOMAIN = 0x31,
+	GBX_EVT_BIND_VIRQ = 0x32,
+	GBX_EVT_UNBIND = 0x33,
+	GBX_EVT_NOTIFY = 0x34,
+	GBX_EVT_RESTRICT = 0x35,
+
+	/* Control socket (kind GBX_KIND_CONTROL). */
+	GBX_CTL_PING = 0x50,
+	GBX_CTL_SHUTDOWN = 0x51,
+	GBX_CTL_DOMAIN_CREATE = 0x52,
+	GBX_CTL_DOMAIN_DESTROY = 0x53,
+	GBX_CTL_DOMAIN_LIST = 0x54,
+	GBX_CTL_GRANTS = 0x55,
+	GBX_CTL_PORTS = 0x56,
+	GBX_CTL_STATS = 0x57,
+};
+
+/* ------------------------------------------------------------------ */
+/* HELLO: the first message on every connection.                        */
+
+enum gbx_kind {
+	GBX_KIND_GNTDEV = 1,  /* share and map grants */
+	GBX_KIND_EVTCHN = 2,  /* event channels */
+	GBX_KIND_CONTROL = 3, /* the control socket */
+};
+
+/*
+ * Request: struct gbx_hello.  Descriptors: for GBX_KIND_GNTDEV exactly one,
+ * the *process token*: one end of a socketpair whose other end the client
+ * keeps open with FD_CLOEXEC.  When that end closes (the process exits or
+ * execs) gntboxd sees a hangup on the token and releases the connection's
+ * mapping holds and map objects, exactly as the kernel drops a process's
+ * VMAs at exit and exec, even when the connection itself lives on in a
+ * child (docs/architecture.md §5).  Other kinds attach nothing.
+ *
+ * Errors: EPROTO (version or kind unknown, wrong socket for the kind, a
+ * second HELLO, any other type before HELLO), EMFILE (too many connections
+ * for the domain), ESRCH (the domain is being destroyed).
+ */
+struct gbx_hello {
+	uint32_t version; /* GBX_PROTO_VERSION */
+	uint32_t kind;	  /* enum gbx_kind */
+};
+
+/*
+ * Reply: struct gbx_hello_reply.  For GBX_KIND_EVTCHN two descriptors come
+ * with it: [0] the handle's eventfd (EFD_SEMAPHORE; the handle's pollable
+ * descriptor), [1] its event page (a memfd of page_bytes bytes, sealed
+ * against resizing, laid out as src/proto/evtpage.h says), and handle_id
+ * names this handle in EVT_NOTIFY replies.
+ */
+struct gbx_hello_reply {
+	uint32_t version;
+	uint16_t domid; /* the connection's domain */
+	uint16_t pad;
+	uint32_t max_grants; /* grant entries per domain */
+	uint32_t max_ports;  /* event-channel ports per domain */
+	uint32_t count_max;  /* GBX_COUNT_MAX */
+	uint32_t page_bytes; /* EVTCHN: size of the event page */
+	uint64_t handle_id;  /* EVTCHN: this handle's id */
+	uint32_t daemon_pid;
+	uint32_t pad2;
+};
+
+/* ------------------------------------------------------------------ */
+/* Arena descriptors.                                                    */
+
+/*
+ * Replies that refer to arenas this connection has not been sent yet
+ * (ALLOC, MAP, ADOPT, ARENA_GET, COPY_ACQUIRE) attach their descriptors and
+ * list them, in attachment order, in a struct gbx_fdlist inside the reply.
+ * gntboxd sends each arena to a connection once; a client that lost one
+ * asks again with ARENA_GET.  If a reply refers to more new arenas than
+ * GBX_MAX_FDS, the rest are left for ARENA_GET.
+ */
+struct gbx_fdlist {
+	uint32_t nfds;
+	uint32_t arena[GBX_MAX_FDS];
+};
+
+/*
+ * ARENA_GET.  Request: struct gbx_arena_get.  Reply: struct gbx_arena_reply
+ * with the descriptor attached (read-only for a read-only grantee arena).
+ * Errors: ENOENT (no such arena, or not one this connection's domain may
+ * hold).
+ */
+struct gbx_arena_get {
+	uint32_t arena;
+	uint32_t pad;
+};
+
+struct gbx_arena_reply {
+	struct gbx_fdlist fds;
+};
+
+/* ------------------------------------------------------------------ */
+/* Sharing pages (gntalloc's half of the device).                        */
+
+#define GBX_ALLOC_WRITABLE 0x0001 /* the grantee may write */
+
+/*
+ * ALLOC: allocate count zeroed pages and grant them to domid.  The pages
+ * are a run of consecutive pages of the arena (this domain -> domid, mode),
+ * first_page..first_page+count-1.  The connection owns the grants and holds
+ * each by its *file hold* (dropped by DEALLOC or close).
+ *
+ * Request: struct gbx_alloc.  Reply: struct gbx_alloc_reply, tail
+ * uint32_t refs[count] (ref i is the grant of page first_page + i).
+ * Errors: EINVAL (count 0 or > GBX_COUNT_MAX, unknown flags, domid >
+ * GBX_DOMID_MAX), ENOSPC (the grant table is full), ENOMEM.  On error
+ * nothing was granted.
+ */
+struct gbx_alloc {
+	uint16_t domid; /* the grantee */
+	uint16_t flags; /* GBX_ALLOC_* */
+	uint32_t count;
+};
+
+struct gbx_alloc_reply {
+	uint32_t arena;
+	uint32_t count;
+	uint64_t first_page;
+	struct gbx_fdlist fds;
+};
+
+/*
+ * DEALLOC, MAPPED, UNMAPPED (one-way).  Body struct gbx_refs, tail
+ * uint32_t refs[count], each a grant of this connection's domain that this
+ * connection holds.
+ *
+ * - DEALLOC drops the connection's file hold on each.
+ * - MAPPED takes the connection's *mapping hold* on each: the client sends
+ *   it when a page goes from no mapping in its process to one.
+ * - UNMAPPED drops the mapping hold: the page's last mapping in the process
+ *   went away.  The process token's hangup drops all of them at once.
+ *
+ * A grant whose holds are all gone is released: its notify byte is
+ * cleared, access is ended (or deferred while the grantee maps it), and its
+ * notify event is sent.  A ref this connection does not hold in the way
+ * named is counted as a protocol error and skipped; the others proceed.
+ */
+struct gbx_refs {
+	uint32_t count;
+	uint32_t pad;
+};
+
+/* ------------------------------------------------------------------ */
+/* Mapping grants (gntdev's half).                                       */
+
+#define GBX_MAP_READONLY 0x0001 /* map read-only (the mmap had no PROT_WRITE) */
+
+#define GBX_NOTIFY_CLEAR_BYTE 0x1 /* = UNMAP_NOTIFY_CLEAR_BYTE */
+#define GBX_NOTIFY_SEND_EVENT 0x2 /* = UNMAP_NOTIFY_SEND_EVENT */
+
+struct gbx_grant_ref {
+	uint32_t domid;
+	uint32_t ref;
+};
+
+struct gbx_notify {
+	uint32_t action; /* GBX_NOTIFY_* (0: none) */
+	uint32_t port;	 /* with SEND_EVENT: a port of this domain */
+	uint64_t byte;	 /* with CLEAR_BYTE: byte offset within the map */
+};
+
+/*
+ * MAP: map count grants, all or nothing (this is the hypercall Linux makes
+ * at mmap time; the client's map request itself only records).  Each ref
+ * is checked in the order of Xen's map_grant_ref() and gets a maptrack
+ * handle of this domain; the refs then belong to a new *map object* of this
+ * connection, released by UNMAP, by the process token's hangup, or by
+ * close.  An optional unmap notify is set at the same time.
+ *
+ * Request: struct gbx_map, tail struct gbx_grant_ref[count].
+ * Reply: struct gbx_map_reply, tail struct gbx_map_result[count], sent on
+ * success and also on EINVAL from a ref's failure, so the caller learns
+ * each ref's GNTST_* status.  When any ref fails, nothing stays mapped:
+ * error is EINVAL, map_id is 0, `failed` counts the failed refs and each
+ * result's status says why (GNTST_okay for refs that did not fail).
+ * Other errors (no tail): EINVAL (count, flags, or a notify that is out of
+ * range or asks CLEAR_BYTE on a read-only map), ENOMEM.
+ */
+struct gbx_map {
+	uint32_t count;
+	uint32_t flags; /* GBX_MAP_* */
+	struct gbx_notify notify;
+};
+
+struct gbx_map_reply {
+	uint32_t map_id; /* names the map object in UNMAP and NOTIFY_MAP */
+	uint32_t count;
+	uint32_t failed;
+	uint32_t pad;
+	struct gbx_fdlist fds;
+};
+
+struct gbx_map_result {
+	int16_t status; /* GNTST_* */
+	uint16_t pad;
+	uint32_t arena; /* on success: where the page lives */
+	uint64_t page;	/* page index in that arena */
+};
+
+/*
+ * UNMAP (one-way): release handles first..first+count-1 of map object
+ * map_id (a munmap may cover part of a map).  When the page holding the
+ * notify byte is released the byte is cleared; when the map's last handle
+ * goes, the map object is freed and then its notify event is sent.
+ * Releasing a handle twice, or a map this connection does not own, is a
+ * protocol error; pins never go below zero.
+ */
+struct gbx_unmap {
+	uint32_t map_id;
+	uint32_t first;
+	uint32_t count;
+	uint32_t pad;
+};
+
+/*
+ * NOTIFY_GRANT: set the unmap notify of one shared page (gntalloc keeps one
+ * per page).  NOTIFY_MAP: set the notify of a map object (gntdev keeps one
+ * per map).  The last call wins.  Reply: header only.
+ * Errors: EINVAL (unknown action bits; SEND_EVENT with a port that is not
+ * bound in this domain; CLEAR_BYTE outside the map or page), ENOENT (no
+ * such grant or map on this connection).
+ */
+struct gbx_notify_grant {
+	uint32_t ref;
+	uint32_t pad;
+	struct gbx_notify notify; /* byte: offset within the page */
+};
+
+struct gbx_notify_map {
+	uint32_t map_id;
+	uint32_t pad;
+	struct gbx_notify notify;
+};
+
+/*
+ * COPY_ACQUIRE / COPY_RELEASE (GRANT_COPY, the Linux ABI issue): pin
+ * grants for a copy the client performs itself, then release them.
+ * ADOPT: a forked child's new connection takes mapping holds on shared
+ * pages it inherited.  Their bodies are defined with that work.
+ */
+
+/* ------------------------------------------------------------------ */
+/* Event channels.                                                       */
+
+/*
+ * EVT_BIND_UNBOUND: allocate a port of this domain, unbound, that
+ * remote_dom may bind to.  EVT_BIND_INTERDOMAIN: allocate a port bound to
+ * remote_port of remote_dom, which must be unbound and waiting for this
+ * domain.  EVT_BIND_VIRQ: bind a virtual interrupt.  The new port belongs
+ * to this handle; gntboxd has written its slot in the handle's event page
+ * (generation gen, unmasked, not pending) before replying.
+ *
+ * Errors follow Xen's event_channel.c: ESRCH (remote domain does not
+ * exist), EINVAL (remote port invalid or not waiting for us; virq
+ * unknown), ENOSPC (no free port), EACCES (the handle is restricted to
+ * another domain), EEXIST (virq already bound in this domain).
+ */
+struct gbx_evt_bind {
+	uint32_t remote_dom;  /* BIND_UNBOUND, BIND_INTERDOMAIN */
+	uint32_t remote_port; /* BIND_INTERDOMAIN */
+	uint32_t virq;	      /* BIND_VIRQ */
+	uint32_t pad;
+};
+
+struct gbx_evt_bind_reply {
+	uint32_t port;
+	uint32_t gen;
+};
+
+/*
+ * EVT_UNBIND: close a port of this handle.  The client has already retired
+ * the slot (set it to 0 and accounted for a pending delivery, evtpage.h).
+ * The remote end, if any, becomes unbound and waits for this domain again,
+ * as in Xen.  A port named by an unmap notify that has not fired yet stays
+ * allocated until it has.  Reply: header only.  Errors: ENOTCONN (not a
+ * port of this handle), EINVAL (port out of range).
+ */
+struct gbx_evt_port {
+	uint32_t port;
+	uint32_t pad;
+};
+
+/*
+ * EVT_NOTIFY: the slow path of a notify.  gntboxd delivers the event
+ * itself (or drops it, as Xen does, when the port is unbound) and tells
+ * the client where the remote end is now, so later notifies go directly
+ * (docs/architecture.md §6).  Request: struct gbx_evt_notify.  Reply:
+ * struct gbx_evt_notify_reply; when fds_attached is 1, the peer handle's
+ * eventfd and event page come with it, in that order.  gntboxd attaches a
+ * peer handle's descriptors the first time it names that handle to this
+ * connection, and whenever the request sets GBX_EVT_WANT_FDS.
+ * Errors: ENOTCONN (not a port of this handle), EINVAL (out of range).
+ */
+#define GBX_EVT_WANT_FDS 0x1
+
+struct gbx_evt_notify {
+	uint32_t port;
+	uint32_t flags; /* GBX_EVT_WANT_FDS */
+};
+
+#define GBX_EVT_PEER_NONE   0 /* no remote handle: the notify was dropped */
+#define GBX_EVT_PEER_HANDLE 1 /* peer_* name the remote end */
+
+struct gbx_evt_notify_reply {
+	uint32_t state;	    /* GBX_EVT_PEER_* */
+	uint32_t peer_port; /* the remote port (its slot in the peer's page) */
+	uint32_t peer_gen;  /* the remote binding's generation */
+	uint32_t fds_attached;
+	uint64_t peer_handle; /* the remote handle's id */
+};
+
+/*
+ * EVT_RESTRICT: from now on this handle may bind only to domid (Linux's
+ * IOCTL_EVTCHN_RESTRICT_DOMID).  Request: struct gbx_evt_restrict.
+ * Errors: EACCES (already restricted), EINVAL (domid 0 or reserved).
+ */
+struct gbx_evt_restrict {
+	uint32_t domid;
+	uint32_t pad;
+};
+
+/* ------------------------------------------------------------------ */
+/* Control socket.                                                       */
+
+/*
+ * CTL_PING: header only both ways; the reply body is struct gbx_hello_reply
+ * with daemon_pid set (domid 0).  CTL_SHUTDOWN: gntboxd replies, then
+ * closes every connection and exits.
+ */
+
+/*
+ * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
+ * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
+ * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
+ * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
+ * GBX_CREATE_EXIST_OK is set), ENOSPC (too many domains).
+ */
+#define GBX_CREATE_EXIST_OK 0x1
+
+struct gbx_domain_create {
+	uint16_t domid;
+	uint16_t flags;
+	uint32_t pad;
+	char
+	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
+};
+
+/* CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0). */
+struct gbx_domain_id {
+	uint16_t domid;
+	uint16_t pad;
+	uint32_t pad2;
+};
+
+/*
+ * Dumps (bulk only): CTL_DOMAIN_LIST (request body empty), CTL_GRANTS and
+ * CTL_PORTS (request struct gbx_dump, domid GBX_ALL_DOMAINS for all).
+ * Reply: struct gbx_dump_reply, records in the bulk memfd from offset 0.
+ */
+#define GBX_ALL_DOMAINS 0xffff
+
+struct gbx_dump {
+	uint16_t domid;
+	uint16_t pad;
+	uint32_t pad2;
+};
+
+struct gbx_dump_reply {
+	uint32_t count;	   /* records */
+	uint32_t rec_size; /* bytes per record (the struct below) */
+};
+
+#define GBX_DOM_PRIVILEGED 0x1
+#define GBX_DOM_DYING	   0x2
+
+struct gbx_domain_rec {
+	uint16_t domid;
+	uint16_t flags;	  /* GBX_DOM_* */
+	uint32_t conns;	  /* open connections of all kinds */
+	uint32_t grants;  /* grant entries in use, deferred ones included */
+	uint32_t handles; /* maptrack handles in use */
+	uint32_t ports;	  /* ports in use */
+	uint32_t pad;
+	char name[GBX_NAME_MAX];
+};
+
+#define GBX_GRANT_DEFERRED 0x1 /* ended by its owner, still mapped */
+
+#define GBX_REC_MAPPERS 4
+
+struct gbx_grant_rec {
+	uint16_t domid; /* granting domain */
+	uint16_t flags; /* the entry's GTF_* flags */
+	uint32_t ref;
+	uint16_t grantee; /* the entry's domid field */
+	uint16_t state;	  /* GBX_GRANT_* */
+	uint32_t frame;
+	uint32_t pin_w;	    /* writable host mappings */
+	uint32_t pin_r;	    /* read-only host mappings */
+	uint32_t owner_pid; /* process that shared it (0: none left) */
+	uint32_t nmappers;  /* maptrack handles on it */
+	uint32_t mapper_pid[GBX_REC_MAPPERS]; /* the first few mappers */
+};
+
+#define GBX_PORT_FREE	     0
+#define GBX_PORT_UNBOUND     1
+#define GBX_PORT_INTERDOMAIN 2
+#define GBX_PORT_VIRQ	     3
+
+struct gbx_port_rec {
+	uint16_t domid;
+	uint16_t state; /* GBX_PORT_* */
+	uint32_t port;
+	uint16_t remote_dom; /* UNBOUND, INTERDOMAIN */
+	uint16_t pad;
+	uint32_t remote_port; /* INTERDOMAIN */
+	uint32_t virq;	      /* VIRQ */
+	uint32_t owner_pid;   /* process of the owning handle (0: none) */
+	uint32_t notify_refs; /* unmap notifies waiting to fire on it */
+	uint32_t pad2;
+};
+
+/*
+ * CTL_STATS: request header only; reply struct gbx_stats.  The first group
+ * are levels that every test expects back at its baseline afterwards; the
+ * second are totals since gntboxd started.  New fields are appended;
+ * `size` says how many bytes of the struct the daemon filled.
+ */
+struct gbx_stats {
+	uint32_t size;
+	uint32_t pad;
+	/* Levels. */
+	uint64_t domains;
+	uint64_t connections;
+	uint64_t grants;   /* grant entries in use, deferred included */
+	uint64_t maps;	   /* map objects */
+	uint64_t handles;  /* maptrack handles in use */
+	uint64_t deferred; /* grants waiting for the grantee to unmap */
+	uint64_t pages;	   /* arena pages allocated */
+	uint64_t arenas;
+	uint64_t ports; /* ports not free */
+	uint64_t nodes; /* xenstore nodes */
+	uint64_t watches;
+	uint64_t transactions;
+	/* Totals. */
+	uint64_t deferred_released; /* deferred grants released later */
+	uint64_t notifies_fired;    /* unmap notifies performed */
+	uint64_t protocol_errors;
+	uint64_t conns_dropped; /* connections dropped for misbehaving */
+};
+
+#endif /* GNTBOX_PROTO_PROTO_H */

@@ -1,0 +1,105 @@
+/*
+ * xs.h: gntboxd's xenstore, as the daemon sees it.
+ *
+ * The store does no I/O.  The daemon accepts a connection on a domain's
+ * xenstore socket, creates an xs_conn for that domain, feeds it the bytes
+ * it reads and writes out the bytes it produces.  This keeps the protocol
+ * engine testable byte for byte without sockets, and keeps the event loop
+ * in one place.
+ *
+ * Flow control: a connection's pending output is bounded; a client that
+ * stops reading while watch events pile up past the bound, or that sends
+ * a malformed or oversized message, makes xs_conn_input() or the store
+ * mark the connection failed, and the daemon drops it.  Nothing a client
+ * sends can affect another connection beyond what xenstore's semantics
+ * say (a write fires other clients' watches).
+ */
+#ifndef GNTBOX_XS_XS_H
+#define GNTBOX_XS_XS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct xs_store;
+struct xs_conn;
+
+/* Per-domain quotas; zero fields take the defaults (xs_limits_default). */
+struct xs_limits {
+	uint32_t nodes;	       /* nodes a domain may own */
+	uint32_t watches;      /* watches per connection */
+	uint32_t transactions; /* open transactions per connection */
+	uint32_t value_size;   /* bytes in one node's value */
+	uint32_t perms;	       /* entries in one node's permission list */
+	uint32_t output_bytes; /* pending output before the client is dropped */
+};
+
+void xs_limits_default(struct xs_limits *l);
+
+/*
+ * A new store holding the initial tree of C xenstored (/, /tool,
+ * /tool/xenstored, and the special nodes @introduceDomain and
+ * @releaseDomain), owned by the privileged domain 0.  NULL on ENOMEM.
+ */
+struct xs_store *xs_store_new(const struct xs_limits *limits);
+void xs_store_free(struct xs_store *s);
+
+/*
+ * A domain appears: create /local/domain/<domid> with domid, name and data/
+ * (owned by the domain, readable by domain 0 only, data/ writable by the
+ * domain) and fire @introduceDomain.  EEXIST if already introduced.
+ */
+int xs_domain_introduce(struct xs_store *s, unsigned domid, const char *name);
+
+/*
+ * A domain goes: its connections must already be closed (xs_conn_free).
+ * Remove /local/domain/<domid>, every node the domain owns and its entries
+ * in other nodes' permissions, then fire @releaseDomain.  ENOENT if unknown.
+ */
+int xs_domain_release(struct xs_store *s, unsigned domid);
+
+struct xs_conn_ops {
+	/* Output went from empty to non-empty: the daemon should drain it. */
+	void (*output_ready)(void *cookie);
+};
+
+/* A connection of domain domid (0 is privileged).  NULL on ENOMEM. */
+struct xs_conn *xs_conn_new(struct xs_store *s, unsigned domid,
+    const struct xs_conn_ops *ops, void *cookie);
+
+/*
+ * Close a connection: its watches and transactions go (open transactions
+ * are aborted), and its queued output is discarded.
+ */
+void xs_conn_free(struct xs_conn *c);
+
+/*
+ * Bytes read from the client.  Complete requests are processed at once and
+ * their replies (and any watch events they cause, on any connection) are
+ * queued.  Returns 0, or an errno value when the connection must be
+ * dropped (malformed header, payload above XENSTORE_PAYLOAD_MAX, output
+ * bound exceeded).
+ */
+int xs_conn_input(struct xs_conn *c, const void *buf, size_t len);
+
+/*
+ * Queued output: xs_conn_output() points *buf at the first pending bytes
+ * and returns how many (0 when none); xs_conn_consume() drops n of them
+ * once written.
+ */
+size_t xs_conn_output(struct xs_conn *c, const void **buf);
+void xs_conn_consume(struct xs_conn *c, size_t n);
+
+/* True when the store gave up on the connection: the daemon drops it. */
+bool xs_conn_failed(const struct xs_conn *c);
+
+/* Levels for gntbox stats. */
+struct xs_stats {
+	uint64_t nodes;
+	uint64_t watches;
+	uint64_t transactions;
+};
+
+void xs_store_stats(const struct xs_store *s, struct xs_stats *st);
+
+#endif /* GNTBOX_XS_XS_H */
