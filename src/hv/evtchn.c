@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "hv/evtchn.h"
 
@@ -67,7 +66,7 @@ port_free(struct evt_domain *d, uint32_t port)
 {
 	struct evt_port *p = &d->port[port];
 
-	memset(p, 0, sizeof(*p));
+	*p = (struct evt_port){ 0 };
 	(void)ra_free(&d->free, port, 1);
 	d->nallocated--;
 }
@@ -86,6 +85,24 @@ port_attach(struct evt_handle *h, uint32_t port)
 	TAILQ_INSERT_TAIL(&h->ports, p, hlink);
 	h->nports++;
 	evtpage_bind(h->page, port, p->gen);
+}
+
+/*
+ * Allocate the lowest free port of h's domain in the given state and
+ * attach it to h.  The caller fills in the state's fields.
+ */
+static int
+port_bind_new(struct evt_handle *h, uint8_t st, uint32_t *port, uint32_t *gen)
+{
+	int error;
+
+	error = port_alloc(h->dom, port);
+	if (error != 0)
+		return (error);
+	h->dom->port[*port].state = st;
+	port_attach(h, *port);
+	*gen = h->dom->port[*port].gen;
+	return (0);
 }
 
 /*
@@ -161,7 +178,7 @@ deliver(struct evt_domain *d, uint32_t port, struct evt_target *t)
 {
 	struct evt_port *p = &d->port[port];
 
-	memset(t, 0, sizeof(*t));
+	*t = (struct evt_target){ 0 };
 	if (p->owner == NULL)
 		return;
 	t->handle = p->owner;
@@ -182,7 +199,7 @@ evt_domain_init(struct evt_domain *d, uint16_t domid, uint32_t max_ports)
 
 	if (max_ports < 2 || max_ports > GBX_EVT_MAX_PORTS)
 		return (EINVAL);
-	memset(d, 0, sizeof(*d));
+	*d = (struct evt_domain){ 0 };
 	d->domid = domid;
 	d->max_ports = max_ports;
 	d->gen_next = 1;
@@ -219,6 +236,10 @@ evt_domain_destroy(struct evt_domain *d)
 	d->port = NULL;
 }
 
+/*
+ * The id a request's remote domain names: Xen maps DOMID_SELF to the caller,
+ * and Linux stores the ioctl's 32-bit value in a 16-bit domid_t.
+ */
 uint16_t
 evt_domid_resolve(const struct evt_domain *self, uint32_t domid)
 {
@@ -228,6 +249,7 @@ evt_domid_resolve(const struct evt_domain *self, uint32_t domid)
 	return ((uint16_t)domid);
 }
 
+/* A handle owns nothing and may bind anywhere until it is restricted. */
 void
 evt_handle_init(struct evt_handle *h, struct evt_domain *d)
 {
@@ -282,20 +304,15 @@ int
 evt_bind_unbound(struct evt_handle *h, uint32_t remote_dom, uint32_t *port,
     uint32_t *gen)
 {
-	struct evt_port *p;
 	int error;
 
 	if (h->restrict_domid != EVT_UNRESTRICTED)
 		return (EACCES);
-	error = port_alloc(h->dom, port);
-	if (error != 0)
-		return (error);
-	p = &h->dom->port[*port];
-	p->state = EVT_UNBOUND;
-	p->remote_domid = evt_domid_resolve(h->dom, remote_dom);
-	port_attach(h, *port);
-	*gen = p->gen;
-	return (0);
+	error = port_bind_new(h, EVT_UNBOUND, port, gen);
+	if (error == 0)
+		h->dom->port[*port].remote_domid =
+		    evt_domid_resolve(h->dom, remote_dom);
+	return (error);
 }
 
 /*
@@ -351,7 +368,6 @@ int
 evt_bind_virq(struct evt_handle *h, uint32_t virq, uint32_t *port,
     uint32_t *gen)
 {
-	struct evt_port *p;
 	int error;
 
 	if (h->restrict_domid != EVT_UNRESTRICTED)
@@ -363,18 +379,17 @@ evt_bind_virq(struct evt_handle *h, uint32_t virq, uint32_t *port,
 		return (EBUSY);
 	if (h->dom->virq_dom_exc != 0)
 		return (EEXIST);
-	error = port_alloc(h->dom, port);
-	if (error != 0)
-		return (error);
-	p = &h->dom->port[*port];
-	p->state = EVT_VIRQ;
-	p->virq = virq;
-	h->dom->virq_dom_exc = *port;
-	port_attach(h, *port);
-	*gen = p->gen;
-	return (0);
+	error = port_bind_new(h, EVT_VIRQ, port, gen);
+	if (error == 0) {
+		h->dom->port[*port].virq = virq;
+		h->dom->virq_dom_exc = *port;
+	}
+	return (error);
 }
 
+/*
+ * Xen's send_guest_global_virq: set the virq's port pending, if it is bound.
+ */
 void
 evt_virq_raise(struct evt_domain *d, uint32_t virq)
 {
@@ -412,7 +427,7 @@ evt_notify(struct evt_handle *h, uint32_t port, struct evt_target *t)
 {
 	struct evt_port *p;
 
-	memset(t, 0, sizeof(*t));
+	*t = (struct evt_target){ 0 };
 	p = port_of(h->dom, port);
 	if (p == NULL || p->owner != h)
 		return (ENOTCONN);
@@ -429,7 +444,7 @@ evt_send(struct evt_domain *d, uint32_t port, struct evt_target *t)
 {
 	struct evt_port *p;
 
-	memset(t, 0, sizeof(*t));
+	*t = (struct evt_target){ 0 };
 	p = port_of(d, port);
 	if (p == NULL)
 		return (EINVAL);

@@ -51,7 +51,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,10 +262,18 @@ redeem_count(struct gbx_evtpage *pg, uint32_t *port)
 void
 evtpage_init(struct gbx_evtpage *pg, uint32_t nports)
 {
+	uint32_t i;
 
-	memset(pg, 0, sizeof(*pg));
 	pg->magic = GBX_EVT_MAGIC;
 	pg->nports = nports < GBX_EVT_MAX_PORTS ? nports : GBX_EVT_MAX_PORTS;
+	pg->pad = 0;
+	atomic_init(&pg->debt, 0);
+	atomic_init(&pg->summary, 0);
+	for (i = 0; i < GBX_EVT_MAX_PORTS / 64; i++)
+		atomic_init(&pg->sel[i], 0);
+	for (i = 0; i < GBX_EVT_MAX_PORTS; i++)
+		atomic_init(&pg->slot[i], 0);
+	/* Published to other processes by the descriptor passing that follows. */
 	atomic_thread_fence(memory_order_release);
 }
 
