@@ -19,7 +19,8 @@
  *	ministat -w 72 PREFIX.eventfd PREFIX.evtpage
  *
  * stdout gets the median and the interquartile range of each, and the
- * ratio of the medians.
+ * ratio of the medians; PREFIX.pairs names the comparison for
+ * bench/run.sh.
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -216,22 +217,19 @@ main(int argc, char **argv)
 	long n = 20000;
 	int r = 30, c, k, status;
 	pid_t pid;
+	FILE *f;
 
-	/*
-	 * Options by hand: the libbsd overlay maps getopt to bsd_getopt,
-	 * which the bench link line does not carry.
-	 */
-	for (c = 1; c + 1 < argc; c += 2) {
-		if (strcmp(argv[c], "-n") == 0)
-			n = atol(argv[c + 1]);
-		else if (strcmp(argv[c], "-r") == 0)
-			r = atoi(argv[c + 1]);
-		else if (strcmp(argv[c], "-o") == 0)
-			prefix = argv[c + 1];
+	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
+		if (c == 'n')
+			n = atol(optarg);
+		else if (c == 'r')
+			r = atoi(optarg);
+		else if (c == 'o')
+			prefix = optarg;
 		else
 			break;
 	}
-	if (c != argc) {
+	if (c != -1 || optind != argc) {
 		fprintf(stderr,
 		    "usage: evtchn_pingpong [-n ROUNDS] "
 		    "[-r REPEATS] [-o PREFIX]\n");
@@ -284,6 +282,13 @@ main(int argc, char **argv)
 	report("eventfd", s_plain, r, path_plain, &m_plain);
 	report("evtpage", s_page, r, path_page, &m_page);
 	printf("ratio evtpage/eventfd (medians): %.3f\n", m_page / m_plain);
+	snprintf(path_page, sizeof(path_page), "%s.pairs", prefix);
+	if ((f = fopen(path_page, "w")) == NULL) {
+		perror(path_page);
+		return (1);
+	}
+	fprintf(f, "eventfd evtpage\n");
+	fclose(f);
 	free(s_page);
 	free(s_plain);
 	return (0);
