@@ -377,6 +377,8 @@ int xs_do_control(struct xs_req *rq);
 
 /* For tests: the invariants of the whole store (0 or EFAULT). */
 int xs_store_check(struct xs_store *s);
+/* For tests: nodes a transaction has touched (-1: no such one). */
+int64_t xs_tx_touched(struct xs_conn *c, uint32_t id);
 /* For tests: comparisons made by path lookups so far. */
 uint64_t xs_store_lookup_steps(const struct xs_store *s);
 

@@ -153,6 +153,16 @@ xs_tx_free_all(struct xs_conn *c)
 		tx_free(c->store, tx);
 }
 
+/* For tests: how many nodes transaction id of c has touched, or -1. */
+int64_t
+xs_tx_touched(struct xs_conn *c, uint32_t id)
+{
+	struct xs_tx *tx;
+
+	tx = xs_tx_find(c, id);
+	return (tx != NULL ? (int64_t)tx->nnodes : -1);
+}
+
 int64_t
 xs_tx_owner_delta(const struct xs_tx *tx, uint32_t domid)
 {
