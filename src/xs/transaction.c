@@ -647,6 +647,11 @@ tx_commit(struct xs_req *rq, struct xs_tx *tx)
 	char buf[XS_PATH_BUF];
 	size_t len;
 
+	/* The quota comes first, as in C xenstored (acc_fix_domains). */
+	if (tx->self_delta > 0 &&
+	    xs_quota_exceeded(s, rq->c->domid, XSQ_NODES,
+		rq->c->dom->nnodes + (uint64_t)tx->self_delta))
+		return (ENOSPC);
 	RB_FOREACH(tn, xs_txpaths, &tx->nodes) {
 		g = xs_node_find(s, tn->path, NULL, NULL);
 		if ((g != NULL ? g->gen : XS_GEN_NONE) != tn->gen_seen)
@@ -660,10 +665,6 @@ tx_commit(struct xs_req *rq, struct xs_tx *tx)
 		xs_perms_adjust(s, &tn->perms);
 		tn->perms.p[0].bits &= ~XSP_IGNORE;
 	}
-	if (tx->self_delta > 0 &&
-	    xs_quota_exceeded(s, rq->c->domid, XSQ_NODES,
-		rq->c->dom->nnodes + (uint64_t)tx->self_delta))
-		return (ENOSPC);
 	RB_FOREACH(tn, xs_txpaths, &tx->nodes) {
 		if (!tn->modified || !tn->exists || tn->gen_seen != XS_GEN_NONE)
 			continue;
