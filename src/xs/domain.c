@@ -34,7 +34,7 @@ RB_GENERATE_STATIC_UNUSED(xs_domains, xs_domain, link, dom_cmp)
 struct xs_domain *
 xs_domain_find(const struct xs_store *s, uint32_t domid)
 {
-	struct xs_domain key;
+	struct xs_domain key = { 0 };
 
 	key.domid = domid;
 	return (RB_FIND(xs_domains, &((struct xs_store *)(uintptr_t)s)->domains,
@@ -314,6 +314,25 @@ xs_do_introduce(struct xs_req *rq)
 }
 
 /*
+ * The domain that RELEASE and RESUME name, as C xenstored's
+ * onearg_domain(): not domain 0 (EINVAL), introduced (ENOENT).
+ */
+static int
+other_domain(struct xs_req *rq, struct xs_domain **d)
+{
+	uint32_t domid;
+	int err;
+
+	if ((err = onearg_domid(rq, &domid)) != 0)
+		return (err);
+	if (xs_is_priv(domid))
+		return (EINVAL);
+	if ((*d = xs_domain_find(rq->s, domid)) == NULL || !(*d)->introduced)
+		return (ENOENT);
+	return (0);
+}
+
+/*
  * RELEASE <domid>|: disconnect the store from the domain, which here
  * means what it means in C xenstored: its connections are failed (the
  * daemon drops them), its nodes go and @releaseDomain fires.
@@ -322,33 +341,24 @@ int
 xs_do_release(struct xs_req *rq)
 {
 	struct xs_domain *d;
-	uint32_t domid;
 	int err;
 
-	if ((err = onearg_domid(rq, &domid)) != 0)
+	if ((err = other_domain(rq, &d)) != 0)
 		return (err);
-	if (xs_is_priv(domid))
-		return (EINVAL);
-	if ((d = xs_domain_find(rq->s, domid)) == NULL || !d->introduced)
-		return (ENOENT);
 	release(rq->s, d);
 	xs_reply_ok(rq);
 	return (0);
 }
 
-/* RESUME <domid>|: nothing to re-arm here; checks as C xenstored. */
+/* RESUME <domid>|: there is no shutdown state to re-arm here. */
 int
 xs_do_resume(struct xs_req *rq)
 {
-	uint32_t domid;
+	struct xs_domain *d;
 	int err;
 
-	if ((err = onearg_domid(rq, &domid)) != 0)
+	if ((err = other_domain(rq, &d)) != 0)
 		return (err);
-	if (xs_is_priv(domid))
-		return (EINVAL);
-	if (!xs_domain_exists(rq->s, domid))
-		return (ENOENT);
 	xs_reply_ok(rq);
 	return (0);
 }

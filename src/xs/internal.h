@@ -140,7 +140,7 @@ struct xs_domain {
 	uint64_t chk_nodes; /* scratch for xs_store_check() */
 	uint64_t chk_refs;
 	uint32_t quota[XSQ_COUNT];
-	TAILQ_HEAD(, xs_conn) conns;
+	TAILQ_HEAD(xs_connq, xs_conn) conns;
 };
 RB_HEAD(xs_domains, xs_domain);
 
@@ -178,7 +178,7 @@ struct xs_conn {
 	} in;
 
 	/* Output: queued messages and their total size. */
-	STAILQ_HEAD(, xs_out) out;
+	STAILQ_HEAD(xs_outq, xs_out) out;
 	size_t outbytes;
 
 	struct xs_cwatches watches;
@@ -202,7 +202,7 @@ struct xs_store {
 	uint64_t lookup_steps;
 	struct xs_domains domains;
 	struct xs_windex windex;
-	TAILQ_HEAD(, xs_conn) conns;
+	struct xs_connq conns;
 };
 
 /*
@@ -243,6 +243,7 @@ unsigned xs_get_strings(const char *data, uint32_t len, const char **vec,
     unsigned max);
 const char *xs_onearg(const struct xs_req *rq);
 int xs_parse_domid(const char *s, uint32_t *domid);
+int xs_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
 /* node.c */
 struct xs_node *xs_node_alloc(const char *name, size_t namelen);

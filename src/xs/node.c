@@ -31,14 +31,8 @@ static void kid_augment(struct xs_node *);
 static int
 kid_cmp(const struct xs_node *a, const struct xs_node *b)
 {
-	size_t n;
-	int r;
 
-	n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	r = memcmp(a->name, b->name, n);
-	if (r != 0)
-		return (r);
-	return ((int)a->namelen - (int)b->namelen);
+	return (xs_name_cmp(a->name, a->namelen, b->name, b->namelen));
 }
 
 RB_GENERATE_STATIC_UNUSED(xs_kids, xs_node, sib, kid_cmp)

@@ -194,3 +194,18 @@ xs_parse_domid(const char *s, uint32_t *domid)
 	*domid = (uint32_t)v;
 	return (0);
 }
+
+/*
+ * Order of path components: bytes, then length.  Children are listed in
+ * this order, in the live tree and in a transaction's view alike.
+ */
+int
+xs_name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int r;
+
+	r = memcmp(a, b, alen < blen ? alen : blen);
+	if (r != 0)
+		return (r);
+	return (alen < blen ? -1 : alen > blen);
+}

@@ -60,7 +60,7 @@ struct xs_tx {
 	uint32_t id;
 	struct xs_conn *c;
 	struct xs_txpaths nodes;
-	TAILQ_HEAD(, xs_txnode) order;
+	TAILQ_HEAD(xs_txorder, xs_txnode) order;
 	uint32_t nnodes;
 	uint32_t ndeleted;
 	int64_t self_delta; /* nodes owned by the connection's domain */
@@ -76,14 +76,8 @@ txpath_cmp(const struct xs_txnode *a, const struct xs_txnode *b)
 static int
 txkid_cmp(const struct xs_txnode *a, const struct xs_txnode *b)
 {
-	size_t n;
-	int r;
 
-	n = a->namelen < b->namelen ? a->namelen : b->namelen;
-	r = memcmp(a->name, b->name, n);
-	if (r != 0)
-		return (r);
-	return (a->namelen < b->namelen ? -1 : a->namelen > b->namelen);
+	return (xs_name_cmp(a->name, a->namelen, b->name, b->namelen));
 }
 
 static int
@@ -100,7 +94,7 @@ RB_GENERATE_STATIC_UNUSED(xs_txs, xs_tx, link, tx_cmp)
 struct xs_tx *
 xs_tx_find(struct xs_conn *c, uint32_t id)
 {
-	struct xs_tx key;
+	struct xs_tx key = { 0 };
 
 	key.id = id;
 	return (RB_FIND(xs_txs, &c->txs, &key));
@@ -109,7 +103,7 @@ xs_tx_find(struct xs_conn *c, uint32_t id)
 static struct xs_txnode *
 tn_find(struct xs_tx *tx, const char *path)
 {
-	struct xs_txnode key;
+	struct xs_txnode key = { 0 };
 
 	key.path = (char *)(uintptr_t)path;
 	return (RB_FIND(xs_txpaths, &tx->nodes, &key));
@@ -590,7 +584,7 @@ int
 xs_tx_list(struct xs_req *rq, const char *path, struct xs_ref *r, char **buf,
     size_t *len)
 {
-	struct xs_txnode *tn, *b, key;
+	struct xs_txnode *tn, *b, key = { 0 };
 	struct xs_node *g, *a;
 	size_t cap;
 	int c, err;

@@ -35,7 +35,7 @@ struct xs_watch {
 
 struct xs_wbucket {
 	RB_ENTRY(xs_wbucket) link;
-	TAILQ_HEAD(, xs_watch) watches;
+	TAILQ_HEAD(xs_bwatches, xs_watch) watches;
 	char *path;
 };
 
@@ -61,7 +61,7 @@ RB_GENERATE_STATIC_UNUSED(xs_cwatches, xs_watch, clink, cwatch_cmp)
 static struct xs_wbucket *
 bucket_find(struct xs_store *s, const char *path)
 {
-	struct xs_wbucket key;
+	struct xs_wbucket key = { 0 };
 
 	key.path = (char *)(uintptr_t)path;
 	return (RB_FIND(xs_windex, &s->windex, &key));
@@ -71,8 +71,8 @@ bucket_find(struct xs_store *s, const char *path)
 static struct xs_watch *
 cwatch_find(struct xs_conn *c, const char *path, const char *token)
 {
-	struct xs_wbucket kb;
-	struct xs_watch key;
+	struct xs_wbucket kb = { 0 };
+	struct xs_watch key = { 0 };
 
 	kb.path = (char *)(uintptr_t)path;
 	key.b = &kb;

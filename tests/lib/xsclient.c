@@ -23,6 +23,22 @@ ready(void *cookie)
 
 static const struct xs_conn_ops xt_ops = { ready };
 
+struct xs_store *
+xt_store(const struct xs_limits *l)
+{
+	struct xs_store *s;
+
+	if ((s = xs_store_new(l)) == NULL)
+		return (NULL);
+	if (xs_domain_introduce(s, 0, "Domain-0") != 0 ||
+	    xs_domain_introduce(s, 1, "one") != 0 ||
+	    xs_domain_introduce(s, 2, "two") != 0) {
+		xs_store_free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
 struct xt *
 xt_open(struct xs_store *s, unsigned domid)
 {

@@ -57,6 +57,17 @@ listen_on(unsigned domid)
 	return (fd);
 }
 
+static int
+free_slot(const int *cfd)
+{
+	int n;
+
+	for (n = 0; n < NCONN; n++)
+		if (cfd[n] < 0)
+			return (n);
+	return (-1);
+}
+
 /*
  * The server: poll the listeners, the clients and its end of the control
  * pipe (the write end: it reports an error once the test closes the read
@@ -106,9 +117,7 @@ serve(int ctl)
 			if (!(pfd[1 + i].revents & POLLIN))
 				continue;
 			fd = accept4(lfd[i], NULL, NULL, SOCK_NONBLOCK);
-			for (n = 0; fd >= 0 && n < NCONN && cfd[n] >= 0; n++)
-				;
-			if (fd < 0 || n == NCONN)
+			if (fd < 0 || (n = free_slot(cfd)) < 0)
 				_exit(2);
 			cfd[n] = fd;
 			conns[n] = xs_conn_new(s, (unsigned)i, NULL, NULL);

@@ -24,11 +24,7 @@ new_store(void)
 {
 	struct xs_store *s;
 
-	s = xs_store_new(NULL);
-	REQUIRE(s != NULL);
-	REQUIRE(xs_domain_introduce(s, 0, "Domain-0") == 0);
-	REQUIRE(xs_domain_introduce(s, 1, "one") == 0);
-	REQUIRE(xs_domain_introduce(s, 2, "two") == 0);
+	REQUIRE((s = xt_store(NULL)) != NULL);
 	return (s);
 }
 
@@ -121,7 +117,7 @@ static void
 test_paths(void)
 {
 	struct xs_store *s = new_store();
-	struct xt *t = xt_open(s, 1);
+	struct xt *t = xt_open(s, 1), *d0 = xt_open(s, 0);
 	char p[3200];
 
 	CHECK_ERR(xt_write(t, 0, "/local/domain/1/a//b", "x"), EINVAL);
@@ -141,10 +137,12 @@ test_paths(void)
 	/* Outside a home the whole path counts. */
 	memcpy(p, "/x/", 3);
 	p[2048] = '\0';
-	CHECK_ERR(xt_mkdir(xt_open(s, 0), 0, p), 0);
+	CHECK_ERR(xt_mkdir(d0, 0, p), 0);
 	p[2048] = 'a';
 	p[2049] = '\0';
 	CHECK_ERR(xt_call(t, XS_MKDIR, 0, p, 2050, NULL), EINVAL);
+	xt_close(t);
+	xt_close(d0);
 	xs_store_free(s);
 }
 

@@ -25,9 +25,7 @@ new_store(void)
 {
 	struct xs_store *s;
 
-	REQUIRE((s = xs_store_new(NULL)) != NULL);
-	REQUIRE(xs_domain_introduce(s, 0, "Domain-0") == 0);
-	REQUIRE(xs_domain_introduce(s, 1, "one") == 0);
+	REQUIRE((s = xt_store(NULL)) != NULL);
 	return (s);
 }
 

@@ -24,9 +24,7 @@ new_store(const struct xs_limits *l)
 {
 	struct xs_store *s;
 
-	REQUIRE((s = xs_store_new(l)) != NULL);
-	REQUIRE(xs_domain_introduce(s, 0, "Domain-0") == 0);
-	REQUIRE(xs_domain_introduce(s, 1, "one") == 0);
+	REQUIRE((s = xt_store(l)) != NULL);
 	return (s);
 }
 
