@@ -154,6 +154,7 @@ lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude -Isrc \
+	    -I/usr/include/bsd -DLIBBSD_OVERLAY \
 	    --suppress=missingIncludeSystem $(filter %.c,$(C_FILES))
 	clang-tidy --quiet $(filter src/%.c,$(C_FILES)) -- $(ALL_CFLAGS)
 
