@@ -32,7 +32,7 @@ ALL_LDFLAGS	:= $(LDFLAGS)
 LDLIBS		:= -lpthread
 # Programs, tests and benchmarks also link libbsd: its overlay headers
 # route some libc names (getopt) to it.  The libraries do not need it.
-PROG_LIBS	:= -lbsd $(LDLIBS)
+PROG_LIBS	= -lbsd $(LDLIBS)
 
 ifeq ($(SAN),1)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
