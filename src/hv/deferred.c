@@ -53,7 +53,8 @@ hv_deferred_pass(struct hv *hv, unsigned budget)
 
 	released = 0;
 	for (seen = 0; seen < budget && hv->nready > 0; seen++) {
-		g = STAILQ_FIRST(&hv->deferred);
+		if ((g = STAILQ_FIRST(&hv->deferred)) == NULL)
+			break; /* cannot happen while nready counts right */
 		STAILQ_REMOVE_HEAD(&hv->deferred, dlink);
 		if (g->pin != 0) {
 			/* Still mapped: the remote side has not let go. */
