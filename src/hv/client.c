@@ -162,10 +162,13 @@ hv_reap(struct hv *hv, unsigned budget)
 
 	done = 0;
 	while (done < budget && (c = TAILQ_FIRST(&hv->reapq)) != NULL) {
-		done += client_reap(c, budget - done, &idle);
-		if (!idle)
-			break;
 		TAILQ_REMOVE(&hv->reapq, c, rlink);
+		done += client_reap(c, budget - done, &idle);
+		if (!idle) {
+			/* Its turn is not over: it stays first. */
+			TAILQ_INSERT_HEAD(&hv->reapq, c, rlink);
+			break;
+		}
 		c->queued = false;
 		if (c->closed)
 			client_free(c);

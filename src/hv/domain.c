@@ -117,7 +117,7 @@ fail_gt:
 	gnttab_fini(&d->gt);
 fail:
 	free(d);
-	return (ENOMEM);
+	return (error);
 }
 
 /*
