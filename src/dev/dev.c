@@ -51,6 +51,8 @@ struct gbx_dev {
 	atomic_uint refs; /* the handle and each mapping */
 	struct gbx_conn *conn;
 	int domid;
+	unsigned forks; /* gbx_forks when opened */
+	bool closing;	/* gbx_dev_close(): the connection is about to go */
 	struct gbx_offsets off;
 	struct gbx_records rec;
 	LIST_HEAD(, gbx_mapping) mappings;
@@ -64,6 +66,54 @@ struct gbx_dev {
 static pthread_mutex_t gbx_vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gbx_vmindex gbx_vm_index = { RB_INITIALIZER(&gbx_vm_index.tree),
 	0 };
+
+/*
+ * Forks seen by this process.  A device opened before a fork() is not the
+ * child's: its connection is shared with the parent, and a request from
+ * the child would interleave with the parent's on one socket.  As with
+ * libxengnttab, a child may only close (or drop) what it inherited, and
+ * never sends a message on it.  The index lock is held across fork() so
+ * that the child never inherits it locked.
+ */
+static atomic_uint gbx_forks;
+static pthread_once_t gbx_fork_once = PTHREAD_ONCE_INIT;
+
+static void
+gbx_fork_prepare(void)
+{
+
+	(void)pthread_mutex_lock(&gbx_vm_lock);
+}
+
+static void
+gbx_fork_parent(void)
+{
+
+	(void)pthread_mutex_unlock(&gbx_vm_lock);
+}
+
+static void
+gbx_fork_child(void)
+{
+
+	atomic_fetch_add(&gbx_forks, 1);
+	(void)pthread_mutex_unlock(&gbx_vm_lock);
+}
+
+static void
+gbx_fork_init(void)
+{
+
+	(void)pthread_atfork(gbx_fork_prepare, gbx_fork_parent, gbx_fork_child);
+}
+
+/* Whether dev was opened by this process (not inherited across fork). */
+static bool
+gbx_dev_ours(const struct gbx_dev *dev)
+{
+
+	return (dev->forks == atomic_load(&gbx_forks));
+}
 
 static void gbx_dev_unref(struct gbx_dev *dev);
 
@@ -84,6 +134,10 @@ gbx_pend_flush(struct gbx_dev *dev)
 
 	if (dev->npend == 0)
 		return;
+	if (!gbx_dev_ours(dev)) {
+		dev->npend = 0;
+		return;
+	}
 	memset(&body, 0, sizeof(body));
 	body.count = dev->npend;
 	(void)gbx_conn_send(dev->conn, dev->pend_type, &body, sizeof(body),
@@ -136,9 +190,11 @@ gbx_dev_open(int domid, struct gbx_dev **devp)
 		return (EINVAL);
 	if (domid < 0 || domid > GBX_DOMID_MAX)
 		return (EINVAL);
+	(void)pthread_once(&gbx_fork_once, gbx_fork_init);
 	if ((dev = calloc(1, sizeof(*dev))) == NULL)
 		return (ENOMEM);
 	dev->domid = domid;
+	dev->forks = atomic_load(&gbx_forks);
 	atomic_init(&dev->refs, 1);
 	gbx_rec_init(&dev->rec);
 	LIST_INIT(&dev->mappings);
@@ -188,8 +244,9 @@ gbx_dev_unref(struct gbx_dev *dev)
  * Give up the handle.  Map records that are not mmapped have nothing in
  * gntboxd and are simply freed; mmapped ones live on with their mapping.
  * Shared pages are given up (DEALLOC) so that each is released when its
- * last mapping goes.  With no mapping left at all, no message is needed:
- * closing the connection, just below, releases everything at once.
+ * last mapping goes.  With no mapping left at all (or all of them being
+ * unmapped by gbx_dev_close), no message is needed: closing the
+ * connection, just below, releases everything at once.
  */
 void
 gbx_dev_drop(struct gbx_dev *dev)
@@ -201,7 +258,8 @@ gbx_dev_drop(struct gbx_dev *dev)
 	bool quiet;
 
 	(void)pthread_mutex_lock(&dev->lock);
-	quiet = LIST_EMPTY(&dev->mappings);
+	quiet =
+	    dev->closing || !gbx_dev_ours(dev) || LIST_EMPTY(&dev->mappings);
 	while ((m = gbx_rec_map_first(&dev->rec)) != NULL) {
 		gbx_rec_map_remove(&dev->rec, m);
 		if (m->state != GBX_MAP_MAPPED)
@@ -219,8 +277,12 @@ gbx_dev_drop(struct gbx_dev *dev)
 
 /*
  * Close: detach every mapping of the device from the address index at
- * once, munmap and release them (the notifies fire as for munmap), then
- * drop the handle, which frees the device.
+ * once, munmap them, then drop the handle, which frees the device.  No
+ * release message is sent: the connection closes right after the last
+ * munmap, and gntboxd then releases everything the connection held, in
+ * the order DESIGN.md fixes (clear byte, unmap or end access, event), as
+ * it does when a process dies.  A piece another thread is unmapping at
+ * the same moment is accounted for without messages too.
  */
 void
 gbx_dev_close(struct gbx_dev *dev)
@@ -231,6 +293,7 @@ gbx_dev_close(struct gbx_dev *dev)
 	memset(&b, 0, sizeof(b));
 	SLIST_INIT(&b.pieces);
 	(void)pthread_mutex_lock(&dev->lock);
+	dev->closing = true;
 	(void)pthread_mutex_lock(&gbx_vm_lock);
 	LIST_FOREACH(mp, &dev->mappings, link)
 		gbx_vmi_detach_all(&gbx_vm_index, &mp->vm, &b);
@@ -267,6 +330,9 @@ gbx_dev_share(struct gbx_dev *dev, uint32_t domid, uint32_t count,
 	uint32_t i;
 	bool fixed;
 	int error;
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
 
 	if (count == 0 || count > GBX_COUNT_MAX || domid > GBX_DOMID_MAX ||
 	    (flags & ~(GNTBOX_SHARE_WRITABLE | GNTBOX_FIXED_OFFSET)) != 0 ||
@@ -323,6 +389,9 @@ gbx_dev_unshare(struct gbx_dev *dev, uint64_t offset, uint32_t count)
 	uint64_t page;
 	int error;
 
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
+
 	if (count == 0 || count > GBX_COUNT_MAX ||
 	    gbx_off_to_page(offset, count, &page) != 0)
 		return (EINVAL);
@@ -351,6 +420,9 @@ gbx_dev_map(struct gbx_dev *dev, uint32_t count,
 	uint64_t off;
 	bool fixed;
 	int error;
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
 
 	if (count == 0 || count > GBX_COUNT_MAX ||
 	    (flags & ~GNTBOX_FIXED_OFFSET) != 0 || refs == NULL ||
@@ -385,6 +457,9 @@ gbx_dev_unmap(struct gbx_dev *dev, uint64_t offset, uint32_t count)
 {
 	struct gbx_maprec *m;
 	int error;
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
 
 	if ((offset & (PG - 1)) != 0)
 		return (ENOENT);
@@ -425,6 +500,8 @@ gbx_send_unmap(struct gbx_dev *dev, uint32_t map_id, uint32_t first, uint32_t n)
 {
 	struct gbx_unmap um;
 
+	if (!gbx_dev_ours(dev))
+		return;
 	memset(&um, 0, sizeof(um));
 	um.map_id = map_id;
 	um.first = first;
@@ -616,6 +693,9 @@ gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
 	bool filled;
 	int error;
 
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
+
 	if (count == 0 || count > GBX_COUNT_MAX)
 		return (EINVAL);
 	filled = false;
@@ -683,12 +763,12 @@ gbx_piece_account(struct gbx_vmfrag *piece)
 	dev = mp->dev;
 	n = gbx_vmi_piece_pages(piece, &first);
 	(void)pthread_mutex_lock(&dev->lock);
-	if (n != 0 && mp->is_map)
+	if (n != 0 && mp->is_map && !dev->closing)
 		gbx_send_unmap(dev, mp->map_id, first, n);
-	else if (n != 0) {
+	else if (n != 0 && !mp->is_map) {
 		for (i = 0; i < n; i++) {
 			p = mp->pages[first + i];
-			if (gbx_spage_unmap(p))
+			if (gbx_spage_unmap(p) && !dev->closing)
 				gbx_pend_add(dev, GBX_UNMAPPED, p->ref);
 			(void)gbx_spage_reap(p);
 		}
@@ -759,6 +839,9 @@ gbx_dev_munmap(struct gbx_dev *dev, void *addr, size_t len)
 	struct gbx_vmbatch b;
 	int error;
 
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
+
 	if ((error = gbx_range_ok(addr, &len)) != 0 ||
 	    (error = gbx_vmi_batch_init(&b)) != 0)
 		return (error);
@@ -825,6 +908,9 @@ gbx_dev_notify(struct gbx_dev *dev, uint64_t offset, unsigned action,
 	struct gbx_spage *p;
 	uint64_t page;
 	int error;
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
 
 	if ((action & ~(GNTBOX_NOTIFY_CLEAR_BYTE | GNTBOX_NOTIFY_SEND_EVENT)) !=
 	    0)

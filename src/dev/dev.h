@@ -27,6 +27,14 @@
  * forgotten, shared pages are given up (DEALLOC), and mapped pages live on
  * until they are munmapped; the last one to go closes the connection.
  *
+ * Fork.  A device opened before fork() is not the child's: its connection
+ * is the parent's too, and a request from the child would interleave with
+ * the parent's on one socket.  In the child every operation fails with
+ * EBADF, except gbx_dev_close() and gbx_dev_drop(), which release the
+ * child's copies and send nothing (libxengnttab's rule: after fork the
+ * child may only close an inherited handle).  Shared pages stay mapped in
+ * the child, as gntalloc's do; maps are not inherited (MADV_DONTFORK).
+ *
  * Locking.  Each device has a mutex, held for the whole of every call on
  * it (round trips included); the address index has its own.  The order is
  * device, then index: unmapping takes the index lock alone to detach, then
