@@ -12,7 +12,8 @@
  *   maps the page, and nothing else on the page changes.
  * - The last call wins; action 0 cancels; unknown actions, offsets
  *   outside any record, CLEAR_BYTE on a read-only map and SEND_EVENT on a
- *   port that is not bound are refused.
+ *   port that is not bound are refused (at mmap for a notify set before
+ *   it).
  */
 #include <sys/mman.h>
 
@@ -269,8 +270,9 @@ mapper_case(int way)
 static void
 test_errors(void)
 {
+	struct gntbox_grant_ref g;
 	uint32_t refs[2];
-	uint64_t soff, moff;
+	uint64_t soff, moff, eoff;
 	gntbox_t *h;
 	char *s, *m;
 	uint32_t c;
@@ -291,6 +293,23 @@ test_errors(void)
 	CHECK_ERR(gntbox_set_unmap_notify(h, moff, GNTBOX_NOTIFY_SEND_EVENT,
 		      4000),
 	    EINVAL);
+	/*
+	 * Before mmap the notify waits in the client and is checked with the
+	 * map (docs/differences.md): an unbound port, or CLEAR_BYTE on what
+	 * is mmapped read-only, fails the mmap; cancelled, the map mmaps.
+	 */
+	g.domid = 1;
+	g.ref = refs[0];
+	CHECK_ERR(gntbox_map(h, 1, &g, 0, &eoff), 0);
+	CHECK_ERR(gntbox_set_unmap_notify(h, eoff, GNTBOX_NOTIFY_SEND_EVENT,
+		      4000),
+	    0);
+	CHECK(gntbox_mmap(h, eoff, 1, RW, NULL) == NULL && errno == EINVAL);
+	CHECK_ERR(gntbox_set_unmap_notify(h, eoff + 7, CLEAR, 0), 0);
+	CHECK(gntbox_mmap(h, eoff, 1, PROT_READ, NULL) == NULL &&
+	    errno == EINVAL);
+	CHECK_ERR(gntbox_set_unmap_notify(h, eoff, 0, 0), 0);
+	CHECK(gntbox_mmap(h, eoff, 1, PROT_READ, NULL) != NULL);
 	/* Action 0 cancels: nothing is cleared at munmap. */
 	s[100] = 1;
 	CHECK_ERR(gntbox_set_unmap_notify(h, moff + 100, CLEAR, 0), 0);
