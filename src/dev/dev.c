@@ -180,6 +180,10 @@ gbx_forget_page(void *arg, struct gbx_spage *p)
 /* ------------------------------------------------------------------ */
 /* Opening and closing.                                                  */
 
+/*
+ * A new device: its offset space and records, and its connection.  The
+ * fork handlers are installed with the first device (dev.h, "Fork").
+ */
 int
 gbx_dev_open(int domid, struct gbx_dev **devp)
 {
@@ -796,6 +800,10 @@ gbx_range_ok(const void *addr, size_t *len)
 	return (0);
 }
 
+/*
+ * The first half of munmap(2) for the preload library: detach whatever of
+ * ours lies in the range, from every device, without checking coverage.
+ */
 int
 gbx_vm_unmap_begin(void *addr, size_t len, struct gbx_vmbatch *b)
 {
@@ -833,6 +841,10 @@ gbx_vm_unmap_end(struct gbx_vmbatch *b, bool range_unmapped)
 	gbx_vmi_batch_fini(b);
 }
 
+/*
+ * gntbox_munmap(): detach the range only if it is entirely pages of this
+ * device's mappings (vmindex's strict rule), then munmap and release it.
+ */
 int
 gbx_dev_munmap(struct gbx_dev *dev, void *addr, size_t len)
 {

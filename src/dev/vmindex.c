@@ -108,7 +108,9 @@ gbx_take_spare(struct gbx_vmbatch *b)
 		f = b->spare[1];
 		b->spare[1] = NULL;
 	}
-	/* Two suffice: see gbx_vmi_detach. */
+	/* Two always suffice (gbx_frag_cut): running out is a bug. */
+	if (f == NULL)
+		abort();
 	memset(f, 0, sizeof(*f));
 	return (f);
 }

@@ -8,6 +8,7 @@
  * gntboxd between them.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -86,7 +87,11 @@ gbx_arena_add(struct gbx_conn *c, uint32_t id, int fd)
 	a->id = id;
 	a->fd = fd;
 	a->rofd = -1;
-	RB_INSERT(gbx_arenas, &c->arenas, a);
+	if (RB_INSERT(gbx_arenas, &c->arenas, a) != NULL) {
+		/* Cannot happen: it was not found above. */
+		(void)close(fd);
+		free(a);
+	}
 }
 
 /*
@@ -268,6 +273,10 @@ gbx_hello(struct gbx_conn *c, uint32_t kind, unsigned domid)
 	return (0);
 }
 
+/*
+ * Connect and say HELLO.  The socket is close-on-exec: an exec'd program
+ * does not inherit our connections (a fork()ed child does, see dev.h).
+ */
 int
 gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp)
 {
@@ -298,6 +307,10 @@ gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp)
 	return (0);
 }
 
+/*
+ * Close the socket and the token (gntboxd then releases everything the
+ * connection held), and every cached descriptor.
+ */
 void
 gbx_conn_close(struct gbx_conn *c)
 {
@@ -339,6 +352,7 @@ gbx_conn_take_hello_fds(struct gbx_conn *c, int *fds, unsigned *n)
 	(void)pthread_mutex_unlock(&c->lock);
 }
 
+/* One request and its reply, under the lock; the bulk memfd is emptied. */
 int
 gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
 {
@@ -356,7 +370,8 @@ gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
  * bulk memfd.  Their number and size are gntboxd's to say, so both are
  * bounded before anything is allocated, and a memfd shorter than they
  * claim is EPROTO (gbx_bulk_read).  Records are copied into an array of
- * our own record size, cut or zero-padded as the sizes differ.
+ * our own record size, cut or zero-padded as the sizes differ.  Memory is
+ * allocated only for what the memfd really holds.
  */
 int
 gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
@@ -364,6 +379,7 @@ gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 {
 	struct gbx_dump_reply rep;
 	struct gbx_call call;
+	struct stat sb;
 	unsigned char *raw, *out;
 	size_t total;
 	uint32_t i;
@@ -382,6 +398,10 @@ gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 		goto out;
 	}
 	total = (size_t)rep.count * rep.rec_size;
+	if (fstat(c->bulk, &sb) == -1 || (uint64_t)sb.st_size < total) {
+		error = EPROTO;
+		goto out;
+	}
 	if ((raw = malloc(total + 1)) == NULL ||
 	    (out = calloc((size_t)rep.count + 1, rec_size)) == NULL) {
 		error = ENOMEM;
@@ -404,6 +424,11 @@ out:
 	return (error);
 }
 
+/*
+ * A one-way message, under the same lock as requests, so it reaches
+ * gntboxd in order with them.  A failure other than a message too large
+ * means the stream is gone.
+ */
 int
 gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
     const void *tail, size_t tlen)

@@ -113,6 +113,7 @@ test_domains(void)
 	struct gbx_domain_rec d;
 	struct gbx_conn *c;
 
+	memset(&d, 0, sizeof(d));
 	CHECK(find_domain(0, &d));
 	CHECK(strcmp(d.name, "Domain-0") == 0);
 	CHECK((d.flags & GBX_DOM_PRIVILEGED) != 0);
@@ -198,6 +199,7 @@ test_dumps(void)
 	gntbox_t *h;
 	pid_t pid;
 
+	memset(&g, 0, sizeof(g));
 	th_chan_open(&ch);
 	pid = th_spawn(2, dump_mapper, &ch);
 	h = th_open(1);
