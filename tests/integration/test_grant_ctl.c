@@ -156,7 +156,7 @@ dump_mapper(void *arg)
 	ch = arg;
 	ref = (uint32_t)th_recv_u64(ch, 1);
 	h = th_open(-1);
-	p = th_map(h, 1, 1, &ref, RW);
+	p = th_map(h, 1, 1, &ref, RW, NULL);
 	p[0] = 1;
 	th_send_u64(ch, 1, 1);
 	(void)th_recv_u64(ch, 1);

@@ -84,7 +84,7 @@ partial_mapper(void *arg)
 	pa = arg;
 	th_recv(&pa->ch, 1, refs, sizeof(refs));
 	h = th_open(-1);
-	p = th_map(h, 1, 2, refs, RW);
+	p = th_map(h, 1, 2, refs, RW, NULL);
 	CHECK(p[0] == 'A' && p[PG] == 'B');
 	th_send_u64(&pa->ch, 1, 2);
 	(void)th_recv_u64(&pa->ch, 1);
@@ -248,9 +248,7 @@ test_unmap_while_mapped(void)
 	th_stats(&base);
 	h = th_open(1);
 	(void)th_share(h, 1, 2, SHRW, refs);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	CHECK_ERR(gntbox_map(h, 2, g, 0, &off), 0);
 	REQUIRE((p = gntbox_mmap(h, off, 2, RW, NULL)) != NULL);
 	CHECK_ERR(gntbox_unmap(h, off, 3), ENOENT);
@@ -293,9 +291,7 @@ test_preload_paths(void)
 	soff = 0;
 	REQUIRE(gbx_dev_share(dev, 1, 3, SHRW, refs, &soff) == 0);
 	REQUIRE(gbx_dev_mmap(dev, soff, 3, RW, NULL, (void **)&s) == 0);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	REQUIRE(gbx_dev_map(dev, 2, g, 0, &off) == 0);
 	REQUIRE(gbx_dev_mmap(dev, off, 2, RW, NULL, (void **)&m) == 0);
 	/* Any device's mapping answers for its start. */

@@ -108,13 +108,11 @@ notify_sharer(void *arg)
 		(void)th_recv_u64(&s->ch, 1);
 		CHECK_ERR(gntbox_close(h), 0);
 		break;
-	case W_CLOSE:
-		CHECK_ERR(gntbox_close(h), 0);
-		break;
-	case W_KILL:
-		(void)th_recv_u64(&s->ch, 1);
-		break;
 	default:
+		th_end(h, &s->ch, 1,
+		    s->way == W_CLOSE	 ? TH_CLOSE :
+			s->way == W_KILL ? TH_AWAIT_KILL :
+					   TH_EXIT);
 		break;
 	}
 	return (0);
@@ -135,7 +133,7 @@ sharer_case(int way)
 	pid = th_spawn(1, notify_sharer, &s);
 	th_recv(&s.ch, 0, refs, sizeof(refs));
 	h = th_open(2);
-	p = th_map(h, 1, 2, refs, RW);
+	p = th_map(h, 1, 2, refs, RW, NULL);
 	CHECK(p[20] == 1 && p[PG + 21] == 1);
 	th_send_u64(&s.ch, 0, 1);
 	if (way == W_STEPWISE) {
@@ -182,9 +180,7 @@ notify_mapper(void *arg)
 	s = arg;
 	th_recv(&s->ch, 1, refs, sizeof(refs));
 	h = th_open(-1);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	CHECK_ERR(gntbox_map(h, 2, g, 0, &off), 0);
 	CHECK_ERR(gntbox_set_unmap_notify(h, off + 5, CLEAR, 0), 0);
 	if (s->way == W_EARLY)
@@ -209,13 +205,11 @@ notify_mapper(void *arg)
 		CHECK_ERR(gntbox_unmap(h, off, 2), 0);
 		CHECK_ERR(gntbox_close(h), 0);
 		break;
-	case W_CLOSE:
-		CHECK_ERR(gntbox_close(h), 0);
-		break;
-	case W_KILL:
-		(void)th_recv_u64(&s->ch, 1);
-		break;
 	default:
+		th_end(h, &s->ch, 1,
+		    s->way == W_CLOSE	 ? TH_CLOSE :
+			s->way == W_KILL ? TH_AWAIT_KILL :
+					   TH_EXIT);
 		break;
 	}
 	return (0);
@@ -280,7 +274,7 @@ test_errors(void)
 	h = th_open(1);
 	soff = th_share(h, 1, 2, SHRW, refs);
 	REQUIRE((s = gntbox_mmap(h, soff, 2, RW, NULL)) != NULL);
-	m = th_map(h, 1, 2, refs, RW);
+	m = th_map(h, 1, 2, refs, RW, NULL);
 	CHECK_ERR(gntbox_offset_for_vaddr(h, m, &moff, &c), 0);
 	CHECK_ERR(gntbox_set_unmap_notify(h, soff, 0x4, 0), EINVAL);
 	CHECK_ERR(gntbox_set_unmap_notify(h, moff, CLEAR | 0x8, 0), EINVAL);
@@ -298,8 +292,7 @@ test_errors(void)
 	 * map (docs/differences.md): an unbound port, or CLEAR_BYTE on what
 	 * is mmapped read-only, fails the mmap; cancelled, the map mmaps.
 	 */
-	g.domid = 1;
-	g.ref = refs[0];
+	th_refs(&g, 1, refs, 1);
 	CHECK_ERR(gntbox_map(h, 1, &g, 0, &eoff), 0);
 	CHECK_ERR(gntbox_set_unmap_notify(h, eoff, GNTBOX_NOTIFY_SEND_EVENT,
 		      4000),

@@ -49,9 +49,7 @@ both_ways_mapper(void *arg)
 	th_recv(ch, 1, refs, sizeof(refs));
 	h = th_open(-1);
 	CHECK_EQ(gntbox_domid(h), 2);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	CHECK_ERR(gntbox_map(h, 2, g, 0, &off), 0);
 	st[0] = st[1] = 99;
 	REQUIRE((p = gntbox_mmap(h, off, 2, RW, st)) != NULL);
@@ -118,8 +116,7 @@ read_only_mapper(void *arg)
 	ch = arg;
 	th_recv(ch, 1, refs, sizeof(refs));
 	h = th_open(-1);
-	g.domid = 1;
-	g.ref = refs[0]; /* a read-only grant */
+	th_refs(&g, 1, refs, 1); /* a read-only grant */
 	CHECK_ERR(gntbox_map(h, 1, &g, 0, &off), 0);
 	/* Xen refuses to write-pin a read-only grant entry. */
 	st = 99;
@@ -140,7 +137,7 @@ read_only_mapper(void *arg)
 	CHECK_ERR(gntbox_unmap(h, off, 1), 0);
 
 	/* A writable grant mapped read-only stays read-only too. */
-	p = th_map(h, 1, 1, &refs[1], PROT_READ);
+	p = th_map(h, 1, 1, &refs[1], PROT_READ, NULL);
 	CHECK(strcmp(p, "writable") == 0);
 	CHECK_ERR(mprotect(p, PG, RW), EACCES);
 	CHECK_EQ(th_faults(p, 1), SIGSEGV);
@@ -188,8 +185,8 @@ test_loopback(void)
 	h2 = th_open(1);
 	off = th_share(h, 1, 2, SHRW, refs);
 	REQUIRE((s = gntbox_mmap(h, off, 2, RW, NULL)) != NULL);
-	m = th_map(h, 1, 2, refs, RW);	 /* the same handle */
-	m2 = th_map(h2, 1, 1, refs, RW); /* another one */
+	m = th_map(h, 1, 2, refs, RW, NULL);   /* the same handle */
+	m2 = th_map(h2, 1, 1, refs, RW, NULL); /* another one */
 	CHECK(m != s && m2 != s);
 	strcpy(s + PG, "loop");
 	CHECK(strcmp(m + PG, "loop") == 0);
@@ -213,9 +210,7 @@ test_mmap_once(void)
 
 	h = th_open(1);
 	soff = th_share(h, 1, 2, SHRW, refs);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	CHECK_ERR(gntbox_map(h, 2, g, 0, &off), 0);
 	/* Only the whole map, exactly. */
 	CHECK(gntbox_mmap(h, off, 1, RW, NULL) == NULL && errno == EINVAL);
@@ -252,7 +247,7 @@ test_offset_for_vaddr(void)
 	h = th_open(1);
 	h2 = th_open(1);
 	soff = th_share(h, 1, 3, SHRW, refs);
-	p = th_map(h, 1, 3, refs, RW);
+	p = th_map(h, 1, 3, refs, RW, NULL);
 	CHECK_ERR(gntbox_offset_for_vaddr(h, p, &off, &c), 0);
 	CHECK_EQ(c, 3);
 	CHECK(off != soff);
@@ -298,7 +293,7 @@ test_guard_page(void)
 	CHECK_EQ(th_faults(s + 3 * PG, 1), SIGSEGV);
 	CHECK_EQ(th_faults(s + 4 * PG - 1, 0), SIGSEGV);
 	/* A map over pages of two arenas: two runs, one guard. */
-	p = th_map(h, 1, 3, refs, PROT_READ);
+	p = th_map(h, 1, 3, refs, PROT_READ, NULL);
 	CHECK(p[0] == 'a' && p[PG] == 'b' && p[2 * PG] == 'c');
 	CHECK_EQ(th_faults(p + 3 * PG, 0), SIGSEGV);
 	/* The guard goes with the last page, not before. */
@@ -325,9 +320,7 @@ test_fixed_offsets(void)
 	off = 1ULL << 40;
 	CHECK_ERR(gntbox_share(h, 1, 2, SHRW | FIXED, refs, &off), 0);
 	CHECK_U64(off, 1ULL << 40);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
+	th_refs(g, 1, refs, 2);
 	x = 0;
 	CHECK_ERR(gntbox_map(h, 2, g, FIXED, &x), 0);
 	CHECK_U64(x, 0);
@@ -399,7 +392,7 @@ test_fork(void)
 	f.h = th_open(1);
 	f.off = th_share(f.h, 1, 1, SHRW, &ref);
 	REQUIRE((f.s = gntbox_mmap(f.h, f.off, 1, RW, NULL)) != NULL);
-	f.m = th_map(f.h, 1, 1, &ref, RW);
+	f.m = th_map(f.h, 1, 1, &ref, RW, NULL);
 	f.s[0] = 'f';
 	CHECK_EQ(th_wait(th_spawn(1, forked_child, &f)), 0);
 	/* The parent's handle and mappings are untouched. */
@@ -441,7 +434,7 @@ worker(void *arg)
 			continue;
 		}
 		s[PG + 7] = (char)(w->id * 16 + (i & 15));
-		m = th_map(w->h, 1, 2, refs, PROT_READ);
+		m = th_map(w->h, 1, 2, refs, PROT_READ, NULL);
 		if (m[PG + 7] != s[PG + 7])
 			w->errors++;
 		if (gntbox_offset_for_vaddr(w->h, m, &moff, &c) == -1 ||

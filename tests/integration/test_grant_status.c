@@ -107,7 +107,7 @@ statuses_mapper(void *arg)
 
 	/* The good grant alone maps, and carries the data. */
 	CHECK(gntbox_mmap(h, off, 1, PROT_READ, st) == NULL);
-	p = th_map(h, 1, 1, refs, PROT_READ);
+	p = th_map(h, 1, 1, refs, PROT_READ, NULL);
 	CHECK(strcmp(p, "status") == 0);
 	CHECK_ERR(gntbox_close(h), 0);
 	return (0);
@@ -154,10 +154,7 @@ retry_mapper(void *arg)
 	th_recv(ch, 1, refs, sizeof(refs)); /* refs[2] is domain 3's */
 	h = th_open(-1);
 	held(&h0, &m0);
-	for (i = 0; i < 5; i++) {
-		g[i].domid = 1;
-		g[i].ref = refs[i];
-	}
+	th_refs(g, 1, refs, 5);
 	CHECK_ERR(gntbox_map(h, 5, g, 0, &off), 0);
 	CHECK(gntbox_mmap(h, off, 5, RW, st) == NULL);
 	CHECK_EQ(errno, EINVAL);

@@ -107,10 +107,10 @@ sharer(void *arg)
 		CHECK_ERR(gntbox_close(h), 0);
 		break;
 	case S_CLOSE:
-		CHECK_ERR(gntbox_close(h), 0);
+		th_end(h, &r->ch, 1, TH_CLOSE);
 		break;
 	case S_KILL:
-		(void)th_recv_u64(&r->ch, 1); /* killed while waiting */
+		th_end(h, &r->ch, 1, TH_AWAIT_KILL);
 		break;
 	case S_MUNMAP_EXIT:
 		CHECK_ERR(gntbox_munmap(h, p, 2), 0);
@@ -127,7 +127,6 @@ sharer(void *arg)
 static int
 mapper(void *arg)
 {
-	struct gntbox_grant_ref g[2];
 	struct role *r;
 	uint32_t refs[2];
 	uint64_t off;
@@ -137,11 +136,7 @@ mapper(void *arg)
 	r = arg;
 	th_recv(&r->ch, 1, refs, sizeof(refs));
 	h = th_open(-1);
-	g[0].domid = g[1].domid = 1;
-	g[0].ref = refs[0];
-	g[1].ref = refs[1];
-	CHECK_ERR(gntbox_map(h, 2, g, 0, &off), 0);
-	REQUIRE((p = gntbox_mmap(h, off, 2, RW, NULL)) != NULL);
+	p = th_map(h, 1, 2, refs, RW, &off);
 	CHECK(filled((unsigned char *)p, 2 * PG, 0xab));
 	th_send_u64(&r->ch, 1, 1);    /* ready */
 	(void)th_recv_u64(&r->ch, 1); /* go */
@@ -162,10 +157,10 @@ mapper(void *arg)
 		CHECK_ERR(gntbox_close(h), 0);
 		break;
 	case M_CLOSE:
-		CHECK_ERR(gntbox_close(h), 0);
+		th_end(h, &r->ch, 1, TH_CLOSE);
 		break;
 	case M_KILL:
-		(void)th_recv_u64(&r->ch, 1);
+		th_end(h, &r->ch, 1, TH_AWAIT_KILL);
 		break;
 	case M_PARTIAL_EXIT:
 		CHECK_ERR(gntbox_munmap(h, p, 1), 0);
@@ -294,13 +289,13 @@ deferred_mapper(void *arg)
 	ch = arg;
 	ref = (uint32_t)th_recv_u64(ch, 1);
 	h = th_open(-1);
-	old = th_map(h, 1, 1, &ref, RW);
+	old = th_map(h, 1, 1, &ref, RW, NULL);
 	CHECK(filled((unsigned char *)old, PG, 0xab));
 	th_send_u64(ch, 1, 1);
 	/* The sharer ended access and shared a new page. */
 	ref2 = (uint32_t)th_recv_u64(ch, 1);
 	CHECK(ref2 != ref);
-	new = th_map(h, 1, 1, &ref2, RW);
+	new = th_map(h, 1, 1, &ref2, RW, NULL);
 	CHECK(filled((unsigned char *)new, PG, 0xcd));
 	CHECK(filled((unsigned char *)old, PG, 0xab));
 	old[0] = 0x42;

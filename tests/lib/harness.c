@@ -367,20 +367,28 @@ th_share(gntbox_t *h, uint32_t to, uint32_t count, unsigned flags,
 	return (off);
 }
 
-void *
-th_map(gntbox_t *h, uint32_t from, uint32_t count, const uint32_t *refs,
-    int prot)
+void
+th_refs(struct gntbox_grant_ref *g, uint32_t from, const uint32_t *refs,
+    uint32_t n)
 {
-	struct gntbox_grant_ref *g;
-	uint64_t off;
 	uint32_t i;
-	void *p;
 
-	REQUIRE((g = calloc(count, sizeof(*g))) != NULL);
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < n; i++) {
 		g[i].domid = from;
 		g[i].ref = refs[i];
 	}
+}
+
+void *
+th_map(gntbox_t *h, uint32_t from, uint32_t count, const uint32_t *refs,
+    int prot, uint64_t *offp)
+{
+	struct gntbox_grant_ref *g;
+	uint64_t off;
+	void *p;
+
+	REQUIRE((g = calloc(count, sizeof(*g))) != NULL);
+	th_refs(g, from, refs, count);
 	p = NULL;
 	if (gntbox_map(h, count, g, 0, &off) == -1 ||
 	    (p = gntbox_mmap(h, off, count, prot, NULL)) == NULL) {
@@ -389,7 +397,19 @@ th_map(gntbox_t *h, uint32_t from, uint32_t count, const uint32_t *refs,
 		exit(check_exit());
 	}
 	free(g);
+	if (offp != NULL)
+		*offp = off;
 	return (p);
+}
+
+void
+th_end(gntbox_t *h, struct th_chan *ch, int end, enum th_end how)
+{
+
+	if (how == TH_CLOSE)
+		CHECK_ERR(gntbox_close(h), 0);
+	else if (how == TH_AWAIT_KILL)
+		(void)th_recv_u64(ch, end);
 }
 
 static sigjmp_buf th_jmp;

@@ -137,13 +137,30 @@ uint64_t th_recv_u64(struct th_chan *ch, int end);
  * Grant device shortcuts that fail the test (REQUIRE) when the call fails:
  * open a handle of domain domid (-1: $GNTBOX_DOMID), share count pages
  * (refs[] filled, returns the offset), and map then mmap count grants of
- * domain from (returns the address).
+ * domain from (returns the address; the map's offset goes to *off unless
+ * off is NULL).  th_refs() fills g[0 .. n - 1] with grants of domain from.
  */
 gntbox_t *th_open(int domid);
 uint64_t th_share(gntbox_t *h, uint32_t to, uint32_t count, unsigned flags,
     uint32_t *refs);
 void *th_map(gntbox_t *h, uint32_t from, uint32_t count, const uint32_t *refs,
-    int prot);
+    int prot, uint64_t *off);
+void th_refs(struct gntbox_grant_ref *g, uint32_t from, const uint32_t *refs,
+    uint32_t n);
+
+/*
+ * The simple ways a process of a teardown test ends its part: close its
+ * handle (TH_CLOSE), wait on its end of ch until the parent kills it
+ * (TH_AWAIT_KILL), or nothing at all, so that it exits with the handle
+ * and its mappings still open (TH_EXIT).
+ */
+enum th_end {
+	TH_CLOSE,
+	TH_AWAIT_KILL,
+	TH_EXIT
+};
+
+void th_end(gntbox_t *h, struct th_chan *ch, int end, enum th_end how);
 
 /*
  * Whether touching one byte at p (a read, or a write of 0x5a when write
