@@ -10,7 +10,8 @@
  * - Same-domain loopback; a map can be mmapped once only; the exact-start
  *   rule of gntbox_offset_for_vaddr(); the guard page after every mapping;
  *   caller-chosen offsets (GNTBOX_FIXED_OFFSET) at 0 and at the top of
- *   the space; a forked child's inherited handle; several threads
+ *   the space; a map over ten arenas (some descriptors come by
+ *   ARENA_GET); a forked child's inherited handle; several threads
  *   sharing one handle.
  */
 #include <sys/mman.h>
@@ -354,6 +355,43 @@ test_fixed_offsets(void)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * One map over ten new arenas (domains 2..6 each granting a writable and
+ * a read-only page to domain 1): the MAP reply carries at most eight
+ * descriptors, the client fetches the others with ARENA_GET.
+ */
+static void
+test_many_arenas(void)
+{
+	struct gntbox_grant_ref g[10];
+	gntbox_t *h[7];
+	uint32_t ref;
+	uint64_t off;
+	unsigned i, k;
+	char *s, *p;
+
+	for (i = 2; i <= 6; i++) {
+		h[i] = th_open((int)i);
+		for (k = 0; k < 2; k++) {
+			off = th_share(h[i], 1, 1, k == 0 ? SHRW : 0, &ref);
+			g[2 * (i - 2) + k].domid = i;
+			g[2 * (i - 2) + k].ref = ref;
+			REQUIRE(
+			    (s = gntbox_mmap(h[i], off, 1, RW, NULL)) != NULL);
+			s[0] = (char)('a' + 2 * i + k);
+		}
+	}
+	h[1] = th_open(1);
+	CHECK_ERR(gntbox_map(h[1], 10, g, 0, &off), 0);
+	REQUIRE((p = gntbox_mmap(h[1], off, 10, PROT_READ, NULL)) != NULL);
+	for (i = 0; i < 10; i++)
+		CHECK(p[i * PG] == (char)('a' + 4 + i));
+	for (i = 1; i <= 6; i++)
+		CHECK_ERR(gntbox_close(h[i]), 0);
+}
+
+/* ------------------------------------------------------------------ */
+
 struct forked {
 	gntbox_t *h;
 	char *s, *m;
@@ -475,6 +513,10 @@ main(void)
 	th_start(NULL);
 	th_domain(1);
 	th_domain(2);
+	th_domain(3);
+	th_domain(4);
+	th_domain(5);
+	th_domain(6);
 	th_baseline();
 	test_both_ways();
 	th_check_baseline("data both ways");
@@ -490,6 +532,8 @@ main(void)
 	th_check_baseline("guard page");
 	test_fixed_offsets();
 	th_check_baseline("fixed offsets");
+	test_many_arenas();
+	th_check_baseline("ten arenas in one map");
 	test_fork();
 	th_check_baseline("fork");
 	test_threads();
