@@ -135,6 +135,10 @@ conn_events(const struct conn *c)
 	    (STAILQ_EMPTY(&c->outq) ? 0 : EPOLLOUT));
 }
 
+/*
+ * Count a protocol error and log it, at most CONN_LOGGED_ERRORS times per
+ * connection so that a misbehaving client cannot flood the log.
+ */
 void
 conn_protocol_error(struct gbxd *g, struct conn *c, const char *what)
 {
@@ -184,6 +188,10 @@ conn_queue(struct conn *c, const struct gbx_hdr *h, const void *body,
 	return (loop_mod(c->g, &c->ev, conn_events(c)));
 }
 
+/*
+ * Send a message now, or queue it if the socket is full.  A socket
+ * error marks the connection for closing once its message is handled.
+ */
 static void
 conn_send(struct conn *c, struct gbx_hdr *h, const void *body, size_t blen,
     const void *tail, size_t tlen, const int *fds, unsigned nfds)
@@ -242,6 +250,11 @@ conn_flush(struct gbxd *g, struct conn *c)
 	(void)loop_mod(g, &c->ev, conn_events(c));
 }
 
+/*
+ * Reply to r (nothing for one-way types).  A tail goes into the bulk
+ * memfd when the request was bulk; when that write fails nothing is
+ * sent and the error is returned, so that the handler can undo.
+ */
 int
 conn_reply(struct conn *c, struct req *r, int error, const void *body,
     size_t blen, const void *tail, size_t tlen, const int *fds, unsigned nfds)
@@ -268,18 +281,31 @@ conn_reply(struct conn *c, struct req *r, int error, const void *body,
 	return (0);
 }
 
+/*
+ * Answer r with an error (header only).  EPROTO and failed one-way
+ * messages are protocol errors: counted and logged.
+ */
 void
 conn_fail(struct gbxd *g, struct conn *c, struct req *r, int error)
 {
-	char what[64];
+	char what[128];
 
 	if (error == EPROTO || (r->t != NULL && r->t->oneway)) {
-		(void)snprintf(what, sizeof(what), "%s: %s",
-		    r->t != NULL ? r->t->name : "unknown type",
-		    strerror(error));
+		(void)snprintf(what, sizeof(what), "%s (type %#x): %s",
+		    r->t != NULL ? r->t->name : "?", r->h.type,
+		    r->why != NULL ? r->why : strerror(error));
 		conn_protocol_error(g, c, what);
 	}
 	(void)conn_reply(c, r, error, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/* Refuse r as a protocol error, saying why in the log. */
+static int
+req_bad(struct req *r, const char *why)
+{
+
+	r->why = why;
+	return (EPROTO);
 }
 
 /* A bulk memfd must be shmem: reading it can then never block. */
@@ -300,30 +326,35 @@ req_check(struct conn *c, struct req *r)
 	const struct msgtype *t;
 	uint64_t tlen;
 	bool bulk;
-	int error;
 
 	if ((t = r->t = msgtype_find(r->h.type)) == NULL)
-		return (EPROTO);
-	if (c->kind == 0 ? t->type != GBX_HELLO : t->kind != c->kind)
-		return (EPROTO);
+		return (req_bad(r, "unknown type"));
+	if (c->kind == 0 && t->type != GBX_HELLO)
+		return (req_bad(r, "HELLO must come first"));
+	if (c->kind != 0 && t->kind != c->kind)
+		return (req_bad(r,
+		    t->type == GBX_HELLO ? "second HELLO" :
+					   "wrong connection kind"));
 	if ((r->h.flags & ~GBX_F_BULK) != 0 || r->h.error != 0)
-		return (EPROTO);
+		return (req_bad(r, "unknown flags or an error in a request"));
 	bulk = (r->h.flags & GBX_F_BULK) != 0;
 	if (bulk ? t->bulk == MT_BULK_NO : t->bulk == MT_BULK_ALWAYS)
-		return (EPROTO);
+		return (req_bad(r,
+		    bulk ? "bulk where no tail is" :
+			   "dumps need a bulk memfd"));
 	if (bulk) {
 		if (r->nfds != 1 || !bulk_ok(r->fds[0]))
-			return (EPROTO);
+			return (req_bad(r, "bulk needs exactly one memfd"));
 		r->bulk = r->fds[0];
 		r->fds[0] = -1;
 		r->nfds = 0;
 	} else if (t->nfds != MT_ANY && r->nfds != t->nfds) {
-		return (EPROTO);
+		return (req_bad(r, "wrong number of descriptors"));
 	}
 	if (t->body != MT_VARBODY &&
 	    (r->blen < t->body ||
 		((t->req_elem == 0 || bulk) && r->blen != t->body)))
-		return (EPROTO);
+		return (req_bad(r, "wrong length"));
 	if (t->count_off >= 0) {
 		memcpy(&r->count, (const char *)r->body + t->count_off,
 		    sizeof(r->count));
@@ -335,13 +366,16 @@ req_check(struct conn *c, struct req *r)
 		if (bulk) {
 			if ((r->tail_buf = malloc(tlen)) == NULL)
 				return (ENOMEM);
-			if ((error = gbx_bulk_read(r->bulk, r->tail_buf,
-				 tlen)) != 0)
-				return (EPROTO);
+			if (gbx_bulk_read(r->bulk, r->tail_buf, tlen) != 0)
+				return (req_bad(r,
+				    "bulk memfd unreadable or "
+				    "short"));
 			r->tail = r->tail_buf;
 		} else {
 			if (r->blen - t->body != tlen)
-				return (EPROTO);
+				return (req_bad(r,
+				    "tail length disagrees with "
+				    "count"));
 			r->tail = (const char *)r->body + t->body;
 		}
 	}
@@ -381,6 +415,10 @@ conn_handle(struct gbxd *g, struct conn *c, size_t len, const int *fds,
 			(void)close(r.fds[i]);
 }
 
+/*
+ * Read and handle up to GBXD_MSGS_PER_TURN messages.  End of stream
+ * closes; an unparseable datagram drops the connection.
+ */
 static void
 conn_read(struct gbxd *g, struct conn *c)
 {
@@ -409,6 +447,10 @@ conn_read(struct gbxd *g, struct conn *c)
 	}
 }
 
+/*
+ * Events on a connection: flush first (which may resume reading), then
+ * read; a hangup while not reading closes it.
+ */
 static void
 conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
@@ -424,6 +466,10 @@ conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 		conn_close(g, c);
 }
 
+/*
+ * A new connection on ds: its peer's pid (SO_PEERCRED) is kept for the
+ * dumps; too many connections before HELLO on one socket are refused.
+ */
 void
 conn_accept(struct gbxd *g, struct dsock *ds, int fd)
 {
@@ -466,6 +512,11 @@ conn_accept(struct gbxd *g, struct dsock *ds, int fd)
 	    ds->path);
 }
 
+/*
+ * Close a connection: its socket, its token and its queued replies go at
+ * once; what its client held is queued for the reaper; the struct waits
+ * on the graveyard until the batch of events is done.
+ */
 void
 conn_close(struct gbxd *g, struct conn *c)
 {
@@ -507,6 +558,9 @@ conn_close(struct gbxd *g, struct conn *c)
 	dsock_resume_all(g);
 }
 
+/*
+ * Close a connection that broke the protocol beyond answering.
+ */
 void
 conn_drop(struct gbxd *g, struct conn *c, const char *why)
 {
@@ -517,6 +571,9 @@ conn_drop(struct gbxd *g, struct conn *c, const char *why)
 	conn_close(g, c);
 }
 
+/*
+ * pwrite all of data at off (dumps write their records in chunks).
+ */
 int
 conn_bulk_pwrite(int fd, const void *data, size_t len, uint64_t off)
 {

@@ -17,6 +17,7 @@
 
 #define DUMP_CHUNK 256 /* records per pwrite */
 
+/* CTL_PING: the daemon's parameters and pid. */
 void
 h_ping(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -26,6 +27,9 @@ h_ping(struct gbxd *g, struct conn *c, struct req *r)
 	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, NULL, 0);
 }
 
+/*
+ * CTL_SHUTDOWN: reply, then leave the loop; main() closes everything.
+ */
 void
 h_shutdown(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -35,6 +39,10 @@ h_shutdown(struct gbxd *g, struct conn *c, struct req *r)
 	g->quit = true;
 }
 
+/*
+ * CTL_DOMAIN_CREATE: the domain, then its device socket (which undoes
+ * the domain when it cannot be made).
+ */
 void
 h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -65,6 +73,9 @@ h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
 	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
+/*
+ * CTL_DOMAIN_DESTROY: mark it dying, close its connections and socket.
+ */
 void
 h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -172,6 +183,9 @@ dump_domain_ok(struct gbxd *g, struct conn *c, struct req *r, unsigned domid)
 	return (true);
 }
 
+/*
+ * CTL_DOMAIN_LIST: one record per domain, dying ones included.
+ */
 void
 h_domain_list(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -219,6 +233,10 @@ grant_rec(struct gbx_grant_rec *rec, const struct hv_grant *g)
 		rec->mapper_pid[i++] = e->map != NULL ? e->map->client->pid : 0;
 }
 
+/*
+ * CTL_GRANTS: one record per grant in use, deferred ones included, in
+ * domain then reference order.
+ */
 void
 h_grants(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -245,6 +263,9 @@ h_grants(struct gbxd *g, struct conn *c, struct req *r)
 	dump_reply(g, c, r, dp);
 }
 
+/*
+ * CTL_PORTS: no event channel exists yet, so no record.
+ */
 void
 h_ports(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -259,6 +280,9 @@ h_ports(struct gbxd *g, struct conn *c, struct req *r)
 	dump_reply(g, c, r, dp);
 }
 
+/*
+ * CTL_STATS: the hypervisor's counters, which the daemon's own share.
+ */
 void
 h_stats(struct gbxd *g, struct conn *c, struct req *r)
 {

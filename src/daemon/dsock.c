@@ -19,6 +19,9 @@
 #include "base/log.h"
 #include "daemon/gntboxd.h"
 
+/*
+ * A listener is readable: accept a bounded number of connections.
+ */
 static void
 dsock_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
@@ -50,6 +53,10 @@ dsock_event(struct gbxd *g, struct ev *ev, uint32_t events)
 	}
 }
 
+/*
+ * A connection closed: listeners paused for lack of descriptors listen
+ * again.
+ */
 void
 dsock_resume_all(struct gbxd *g)
 {
@@ -72,6 +79,10 @@ mkdir_ok(const char *path)
 	return (0);
 }
 
+/*
+ * Create and listen on the control socket or domain domid's device
+ * socket (making $GNTBOX_DIR/dom/N first).
+ */
 int
 dsock_open(struct gbxd *g, bool control, unsigned domid)
 {
@@ -135,6 +146,10 @@ fail:
 	return (error);
 }
 
+/*
+ * Close a listener: every connection accepted on it, then the socket and
+ * its file (and a domain's directory, once empty).
+ */
 void
 dsock_close(struct gbxd *g, struct dsock *ds)
 {

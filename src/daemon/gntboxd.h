@@ -113,7 +113,8 @@ struct req {
 	int bulk;      /* the bulk memfd, or -1 */
 	bool bulk_out; /* the handler wrote the reply's data into it */
 	int fds[GBX_MAX_FDS];
-	unsigned nfds; /* descriptors other than the bulk one */
+	unsigned nfds;	 /* descriptors other than the bulk one */
+	const char *why; /* what was wrong with it, for the log */
 };
 
 typedef void msg_fn(struct gbxd *g, struct conn *c, struct req *r);

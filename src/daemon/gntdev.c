@@ -62,6 +62,11 @@ fdset_commit(const struct fdset *s, struct hv_client *c)
 		(void)arena_mark_sent(s->arenas[i], c);
 }
 
+/*
+ * ALLOC: share fresh pages; the reply carries the refs and, the first
+ * time, the arena's descriptor.  If the refs cannot be written back to
+ * the bulk memfd, the grants are ended again.
+ */
 void
 h_alloc(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -129,6 +134,9 @@ refs_each(struct gbxd *g, struct conn *c, struct req *r,
 	}
 }
 
+/*
+ * DEALLOC: drop the file hold of each ref.
+ */
 void
 h_dealloc(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -136,6 +144,9 @@ h_dealloc(struct gbxd *g, struct conn *c, struct req *r)
 	refs_each(g, c, r, hv_share_dealloc);
 }
 
+/*
+ * MAPPED: take the mapping hold of each ref.
+ */
 void
 h_mapped(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -143,6 +154,9 @@ h_mapped(struct gbxd *g, struct conn *c, struct req *r)
 	refs_each(g, c, r, hv_share_mapped);
 }
 
+/*
+ * UNMAPPED: drop the mapping hold of each ref.
+ */
 void
 h_unmapped(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -150,6 +164,11 @@ h_unmapped(struct gbxd *g, struct conn *c, struct req *r)
 	refs_each(g, c, r, hv_share_unmapped);
 }
 
+/*
+ * MAP: map all the refs or none.  On a ref's failure the reply is EINVAL
+ * with every status; on success it carries the map id, the results and
+ * the arenas the connection has not seen.
+ */
 void
 h_map(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -211,6 +230,9 @@ h_map(struct gbxd *g, struct conn *c, struct req *r)
 	free(res);
 }
 
+/*
+ * UNMAP (one-way): release a range of a map's handles.
+ */
 void
 h_unmap(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -237,6 +259,9 @@ h_unmap(struct gbxd *g, struct conn *c, struct req *r)
 	}
 }
 
+/*
+ * NOTIFY_GRANT: the unmap notify of one shared page.
+ */
 void
 h_notify_grant(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -250,6 +275,9 @@ h_notify_grant(struct gbxd *g, struct conn *c, struct req *r)
 		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
+/*
+ * NOTIFY_MAP: the unmap notify of a map object.
+ */
 void
 h_notify_map(struct gbxd *g, struct conn *c, struct req *r)
 {
@@ -270,6 +298,9 @@ h_notify_map(struct gbxd *g, struct conn *c, struct req *r)
 		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
+/*
+ * ARENA_GET: an arena's descriptor again, if this domain may hold it.
+ */
 void
 h_arena_get(struct gbxd *g, struct conn *c, struct req *r)
 {

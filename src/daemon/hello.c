@@ -83,6 +83,7 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 
 	memcpy(&h, r->body, sizeof(h));
 	if (h.version != GBX_PROTO_VERSION) {
+		r->why = "unknown protocol version";
 		conn_fail(g, c, r, EPROTO);
 		return;
 	}
@@ -100,6 +101,7 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 		break;
 	}
 	if (error != 0) {
+		r->why = "kind unknown, not served, or not on this socket";
 		conn_fail(g, c, r, error);
 		return;
 	}
@@ -116,6 +118,7 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 	}
 	if (h.kind == GBX_KIND_GNTDEV) {
 		if ((error = hello_token(g, c, r)) != 0) {
+			r->why = "the process token must be one socket";
 			conn_fail(g, c, r, error);
 			return;
 		}

@@ -140,6 +140,11 @@ arena_destroy(struct hv_arena *a)
 	free(a);
 }
 
+/*
+ * Find or create the arena, take a run of pages lowest first, and grow
+ * the file to cover it.  A new arena that cannot serve the request goes
+ * again, so that a failure leaves nothing behind.
+ */
 int
 arena_alloc(struct hv_domain *d, uint16_t grantee, bool ro, uint32_t count,
     struct hv_arena **ap, uint64_t *first)
@@ -179,6 +184,10 @@ fail:
 	return (error == ENOSPC ? ENOSPC : ENOMEM);
 }
 
+/*
+ * Give pages back: punch their hole, then free them; the arena goes with
+ * its last page, its id retired for good.
+ */
 void
 arena_free(struct hv_arena *a, uint64_t first, uint64_t count)
 {
@@ -213,6 +222,9 @@ arena_by_id(struct hv *hv, uint32_t id)
 	return (RB_FIND(hv_arenaids, &hv->arenas, &key));
 }
 
+/*
+ * Which descriptor a domain may hold (docs/architecture.md §3).
+ */
 int
 arena_fd_for(const struct hv_arena *a, unsigned domid)
 {

@@ -13,6 +13,10 @@
 #include "hv/domain.h"
 #include "hv/share.h"
 
+/*
+ * A client of d: empty lists, map ids from 1 (0 means no map in the
+ * protocol), counted in d so that a dying d waits for it.
+ */
 struct hv_client *
 hv_client_new(struct hv_domain *d, uint32_t pid)
 {
@@ -47,6 +51,10 @@ client_queue(struct hv_client *c)
 	}
 }
 
+/*
+ * The process token hung up.  O(1): the current mapping holds and maps
+ * become doomed, and the reaper drops them.
+ */
 void
 hv_client_hangup(struct hv_client *c)
 {
@@ -61,6 +69,10 @@ hv_client_hangup(struct hv_client *c)
 	client_queue(c);
 }
 
+/*
+ * The connection closed.  O(1): the reaper releases everything and then
+ * frees the client.
+ */
 void
 hv_client_close(struct hv_client *c)
 {
@@ -122,6 +134,9 @@ client_reap(struct hv_client *c, unsigned budget, bool *idle)
 	return (done);
 }
 
+/*
+ * Free a closed client that has nothing left; its domain may go with it.
+ */
 static void
 client_free(struct hv_client *c)
 {
@@ -134,6 +149,10 @@ client_free(struct hv_client *c)
 	(void)hv_domain_gc(d);
 }
 
+/*
+ * Give the reaper budget units of work, clients in the order they were
+ * queued, so that one huge teardown delays others by at most itself.
+ */
 unsigned
 hv_reap(struct hv *hv, unsigned budget)
 {
@@ -143,10 +162,13 @@ hv_reap(struct hv *hv, unsigned budget)
 
 	done = 0;
 	while (done < budget && (c = TAILQ_FIRST(&hv->reapq)) != NULL) {
-		done += client_reap(c, budget - done, &idle);
-		if (!idle)
-			break;
 		TAILQ_REMOVE(&hv->reapq, c, rlink);
+		done += client_reap(c, budget - done, &idle);
+		if (!idle) {
+			/* Its turn is not over: it stays first. */
+			TAILQ_INSERT_HEAD(&hv->reapq, c, rlink);
+			break;
+		}
 		c->queued = false;
 		if (c->closed)
 			client_free(c);

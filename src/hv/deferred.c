@@ -12,6 +12,9 @@
 #include "hv/domain.h"
 #include "hv/share.h"
 
+/*
+ * Put g on the tail of the deferred list; it stays granted.
+ */
 void
 deferred_add(struct hv_grant *g)
 {
@@ -36,6 +39,11 @@ deferred_unpinned(struct hv_grant *g)
 	g->dom->hv->nready++;
 }
 
+/*
+ * A pass: pop entries from the head, end access of those without pins,
+ * requeue the rest at the tail, until budget entries were looked at or
+ * no entry is ready.  The domain of a released entry may go with it.
+ */
 unsigned
 hv_deferred_pass(struct hv *hv, unsigned budget)
 {
@@ -45,7 +53,8 @@ hv_deferred_pass(struct hv *hv, unsigned budget)
 
 	released = 0;
 	for (seen = 0; seen < budget && hv->nready > 0; seen++) {
-		g = STAILQ_FIRST(&hv->deferred);
+		if ((g = STAILQ_FIRST(&hv->deferred)) == NULL)
+			break; /* cannot happen while nready counts right */
 		STAILQ_REMOVE_HEAD(&hv->deferred, dlink);
 		if (g->pin != 0) {
 			/* Still mapped: the remote side has not let go. */

@@ -70,6 +70,10 @@ hv_domain_next(struct hv_domain *d)
 	return (RB_NEXT(hv_domtree, &d->hv->domains, d));
 }
 
+/*
+ * Create a domain: its grant table (one frame), its maptrack table, its
+ * arena slots, and its default name.
+ */
 int
 hv_domain_create(struct hv *hv, unsigned domid, const char *name,
     struct hv_domain **dp)
@@ -113,9 +117,12 @@ fail_gt:
 	gnttab_fini(&d->gt);
 fail:
 	free(d);
-	return (ENOMEM);
+	return (error);
 }
 
+/*
+ * Mark d dying; it is freed at once if nothing of it is left.
+ */
 int
 hv_domain_destroy(struct hv_domain *d)
 {
@@ -144,6 +151,10 @@ domain_free(struct hv_domain *d)
 	free(d);
 }
 
+/*
+ * Free d once it is dying and owns nothing: no client, no grant (deferred
+ * ones included) and no mapping.
+ */
 bool
 hv_domain_gc(struct hv_domain *d)
 {

@@ -12,6 +12,10 @@
 
 #include "hv/gnttab.h"
 
+/*
+ * A table of one frame (Xen's INITIAL_NR_GRANT_FRAMES), with room for
+ * the frame pointers up to the limit, and every reference from 8 free.
+ */
 int
 gnttab_init(struct gnttab *gt, struct hv_domain *d, uint32_t max_frames)
 {
@@ -92,6 +96,11 @@ gnttab_grow(struct gnttab *gt, uint32_t ref)
 	return (0);
 }
 
+/*
+ * Hand out count references, lowest first, growing the table as they
+ * reach a new frame.  Checked against the free count first, so it fails
+ * before taking anything when the table is full.
+ */
 int
 gnttab_alloc(struct gnttab *gt, uint32_t count, uint32_t *refs)
 {
@@ -126,6 +135,10 @@ fail:
 	return (error == ENOSPC ? ENOSPC : ENOMEM);
 }
 
+/*
+ * Return a reference; its entry is zeroed (GTF_invalid), as a guest
+ * clears an entry when it ends access.
+ */
 void
 gnttab_free(struct gnttab *gt, uint32_t ref)
 {

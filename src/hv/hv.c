@@ -20,6 +20,9 @@ hv_limits_default(struct hv_limits *lim)
 	lim->max_domains = HV_MAX_DOMAINS;
 }
 
+/*
+ * Check the limits against what the model can hold, then create domain 0.
+ */
 int
 hv_init(struct hv *hv, const struct hv_limits *lim)
 {
@@ -59,6 +62,11 @@ hv_unmap_all(struct hv_domain *d)
 	}
 }
 
+/*
+ * Release everything in dependency order: clients (with their maps and
+ * holds), mappings nobody owns, the deferred list (all ready now), then
+ * the domains.
+ */
 void
 hv_fini(struct hv *hv)
 {

@@ -54,6 +54,11 @@ map_grant(const struct hv_map *m, uint32_t i)
 	return (maptrack_entry(&m->client->dom->mt, m->handles[i])->grant);
 }
 
+/*
+ * MAP: try every ref in order with Xen's checks (hv_grant_map), so that
+ * each gets its status; if any failed, unmap those that worked and free
+ * the object: all or nothing, with nothing pinned and no handle left.
+ */
 int
 hv_map_create(struct hv_client *c, const struct gbx_grant_ref *refs,
     uint32_t count, bool ro, const struct gbx_notify *n,
@@ -171,6 +176,10 @@ map_free(struct hv_map *m)
 	free(m);
 }
 
+/*
+ * UNMAP of a range: release each live handle, skip (and count) those
+ * already released, so no pin is dropped twice.
+ */
 int
 hv_map_unmap(struct hv_map *m, uint32_t first, uint32_t count, uint32_t *bad)
 {
@@ -202,6 +211,9 @@ hv_map_set_notify(struct hv_map *m, const struct gbx_notify *n)
 	return (0);
 }
 
+/*
+ * The reaper's step: release handles from the end down, at most budget.
+ */
 unsigned
 hv_map_reap(struct hv_map *m, unsigned budget, bool *freed)
 {

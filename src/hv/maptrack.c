@@ -7,6 +7,9 @@
 
 #include "hv/maptrack.h"
 
+/*
+ * An empty maptrack table of limit handles; frames come on first use.
+ */
 int
 maptrack_init(struct maptrack *mt, uint32_t limit)
 {
@@ -50,6 +53,9 @@ maptrack_entry(const struct maptrack *mt, uint32_t handle)
 	return (&f[handle % MT_PER_FRAME]);
 }
 
+/*
+ * The lowest free handle, its frame allocated on first use.
+ */
 int
 maptrack_get(struct maptrack *mt, uint32_t *handle)
 {
@@ -73,6 +79,10 @@ maptrack_get(struct maptrack *mt, uint32_t *handle)
 	return (0);
 }
 
+/*
+ * Free a handle: its entry's flags go to 0, so a second unmap of it is
+ * GNTST_bad_handle.
+ */
 void
 maptrack_put(struct maptrack *mt, uint32_t handle)
 {

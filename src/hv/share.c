@@ -26,6 +26,10 @@ share_list(struct hv_client *c, const struct hv_grant *g)
 	return (g->map_epoch == c->epoch ? &c->g_mapped : &c->g_doomed);
 }
 
+/*
+ * ALLOC: pages first (a run of the arena), then the references, then the
+ * entries; each step undoes the earlier ones when it fails.
+ */
 int
 hv_share(struct hv_client *c, uint32_t grantee, bool writable, uint32_t count,
     uint32_t *refs, struct hv_arena **ap, uint64_t *first)
@@ -70,6 +74,10 @@ hv_share(struct hv_client *c, uint32_t grantee, bool writable, uint32_t count,
 	return (0);
 }
 
+/*
+ * End access of a grant nobody pins: clear the entry and free the
+ * reference, then punch and free the page.
+ */
 void
 share_end_access(struct hv_grant *g)
 {
@@ -112,6 +120,10 @@ share_release(struct hv_grant *g)
 	notify_finish(d, &n, cleared);
 }
 
+/*
+ * Drop holds of g, moving it to the list its remaining holds name, or
+ * releasing it when none is left.
+ */
 void
 share_drop(struct hv_grant *g, uint8_t holds)
 {
@@ -137,6 +149,9 @@ share_lookup(struct hv_client *c, uint32_t ref)
 	return (g);
 }
 
+/*
+ * DEALLOC: drop the file hold.
+ */
 int
 hv_share_dealloc(struct hv_client *c, uint32_t ref)
 {
@@ -149,6 +164,9 @@ hv_share_dealloc(struct hv_client *c, uint32_t ref)
 	return (0);
 }
 
+/*
+ * MAPPED: take the mapping hold of the current process.
+ */
 int
 hv_share_mapped(struct hv_client *c, uint32_t ref)
 {
@@ -169,6 +187,9 @@ hv_share_mapped(struct hv_client *c, uint32_t ref)
 	return (0);
 }
 
+/*
+ * UNMAPPED: drop the current process's mapping hold.
+ */
 int
 hv_share_unmapped(struct hv_client *c, uint32_t ref)
 {
@@ -181,6 +202,9 @@ hv_share_unmapped(struct hv_client *c, uint32_t ref)
 	return (0);
 }
 
+/*
+ * NOTIFY_GRANT: the notify of one page (last call wins).
+ */
 int
 hv_share_notify(struct hv_client *c, uint32_t ref, const struct gbx_notify *n)
 {

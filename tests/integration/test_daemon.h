@@ -285,4 +285,46 @@ tdx_arena_fd(const struct tdx_msg *m, const struct gbx_fdlist *fl, uint32_t id)
 	return (-1);
 }
 
+/* A test's daemon, its control connection and the levels to return to. */
+struct tdx_env {
+	pid_t pid;
+	int ctl;
+	struct gbx_stats base;
+};
+
+/*
+ * Start a daemon with extra arguments (or NULL), connect to its control
+ * socket, take the baseline, then create domains 1 to ndomains.
+ */
+TDU int
+tdx_begin(struct tdx_env *e, const char *const *args, unsigned ndomains)
+{
+	unsigned i;
+
+	REQUIRE((e->pid = td_start(args)) > 0);
+	REQUIRE((e->ctl = td_control()) != -1);
+	tdx_stats(e->ctl, &e->base);
+	for (i = 1; i <= ndomains; i++)
+		CHECK_EQ(tdx_domain_create(e->ctl, i, NULL), 0);
+	return (e->ctl);
+}
+
+/*
+ * Destroy domains 1 to ndomains, check every level is back at the
+ * baseline, stop the daemon (a clean exit, sanitizers included) and
+ * return the test's exit status.
+ */
+TDU int
+tdx_end(struct tdx_env *e, unsigned ndomains)
+{
+	unsigned i;
+
+	for (i = 1; i <= ndomains; i++)
+		CHECK_EQ(tdx_domain_destroy(e->ctl, i), 0);
+	tdx_baseline(e->ctl, &e->base);
+	close(e->ctl);
+	CHECK_EQ(td_stop(e->pid), 0);
+	return (check_exit());
+}
+
 #endif /* GNTBOX_TESTS_TEST_DAEMON_H */

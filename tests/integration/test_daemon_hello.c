@@ -169,21 +169,15 @@ test_limit(int ctl)
 int
 main(void)
 {
-	struct gbx_stats base;
-	pid_t pid;
+	struct tdx_env env;
 	int ctl;
 
-	REQUIRE((pid = td_start(NULL)) > 0);
+	ctl = tdx_begin(&env, NULL, 0);
 	REQUIRE(gbx_path_control(ctlpath, sizeof(ctlpath)) == 0);
 	REQUIRE(gbx_path_device(devpath, sizeof(devpath), 0) == 0);
-	REQUIRE((ctl = td_control()) != -1);
-	tdx_stats(ctl, &base);
-	CHECK_U64(base.domains, 1);
-	CHECK_U64(base.connections, 1);
+	CHECK_U64(env.base.domains, 1);
+	CHECK_U64(env.base.connections, 1);
 	test_rules();
 	test_limit(ctl);
-	tdx_baseline(ctl, &base);
-	close(ctl);
-	CHECK_EQ(td_stop(pid), 0);
-	return (check_exit());
+	return (tdx_end(&env, 0));
 }

@@ -364,23 +364,18 @@ test_fuzz(void)
 int
 main(void)
 {
-	struct gbx_stats base, st;
-	pid_t pid;
+	struct tdx_env env;
+	struct gbx_stats st;
 
 	REQUIRE((m = malloc(sizeof(*m))) != NULL);
-	REQUIRE((pid = td_start(NULL)) > 0);
-	REQUIRE((ctl = td_control()) != -1);
-	tdx_stats(ctl, &base);
+	ctl = tdx_begin(&env, NULL, 0);
 	test_unparseable();
 	test_eproto();
 	test_gone();
-	tdx_baseline(ctl, &base);
+	tdx_baseline(ctl, &env.base);
 	test_fuzz();
-	tdx_baseline(ctl, &base);
 	tdx_stats(ctl, &st);
 	CHECK(st.protocol_errors > 1000);
-	close(ctl);
-	CHECK_EQ(td_stop(pid), 0);
 	free(m);
-	return (check_exit());
+	return (tdx_end(&env, 0));
 }
