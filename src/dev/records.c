@@ -311,16 +311,18 @@ gbx_spage_unmap(struct gbx_spage *p)
 	return (--p->nmaps == 0);
 }
 
-bool
-gbx_spage_reap(struct gbx_spage *p)
+enum gbx_reap
+gbx_spage_reap(struct gbx_spage *p, uint32_t *arena)
 {
 	struct gbx_sblock *b;
 
 	if (p->shared || p->nmaps != 0)
-		return (false);
+		return (GBX_REAP_KEPT);
 	b = p->block;
 	p->block = NULL;
-	if (--b->live == 0)
-		free(b);
-	return (true);
+	if (--b->live != 0)
+		return (GBX_REAP_PAGE);
+	*arena = b->arena;
+	free(b);
+	return (GBX_REAP_BLOCK);
 }

@@ -11,13 +11,14 @@
  *   rule of gntbox_offset_for_vaddr(); the guard page after every mapping;
  *   caller-chosen offsets (GNTBOX_FIXED_OFFSET) at 0 and at the top of
  *   the space; a map over ten arenas (some descriptors come by
- *   ARENA_GET); a forked child's inherited handle; several threads
- *   sharing one handle.
+ *   ARENA_GET); no descriptor kept for arenas no longer used; a forked
+ *   child's inherited handle; several threads sharing one handle.
  */
 #include <sys/mman.h>
 
 #include <stdint.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -390,6 +391,55 @@ test_many_arenas(void)
 		CHECK_ERR(gntbox_close(h[i]), 0);
 }
 
+/* Descriptors open in this process. */
+static unsigned
+open_fds(void)
+{
+	struct dirent *e;
+	unsigned n;
+	DIR *d;
+
+	REQUIRE((d = opendir("/proc/self/fd")) != NULL);
+	for (n = 0; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.';
+	(void)closedir(d);
+	return (n);
+}
+
+/*
+ * gntboxd closes an arena with its last page and never reuses its id: a
+ * long-lived handle must not keep the descriptors of arenas it no longer
+ * uses, or they pile up.  Forty times, a page is shared, mapped by
+ * another handle, and given up: the arena goes each time.
+ */
+static void
+test_arena_descriptors(void)
+{
+	unsigned before, i;
+	gntbox_t *h, *h2;
+	uint64_t off, moff;
+	uint32_t ref;
+	char *s, *m;
+
+	h = th_open(1);
+	h2 = th_open(2);
+	before = open_fds();
+	for (i = 0; i < 40; i++) {
+		off = th_share(h, 2, 1, i % 2 == 0 ? SHRW : 0, &ref);
+		REQUIRE((s = gntbox_mmap(h, off, 1, RW, NULL)) != NULL);
+		s[0] = (char)i;
+		m = th_map(h2, 1, 1, &ref, PROT_READ, &moff);
+		CHECK(m[0] == (char)i);
+		CHECK_ERR(gntbox_munmap(h2, m, 1), 0);
+		CHECK_ERR(gntbox_unmap(h2, moff, 1), 0);
+		CHECK_ERR(gntbox_munmap(h, s, 1), 0);
+		CHECK_ERR(gntbox_unshare(h, off, 1), 0);
+	}
+	CHECK(open_fds() <= before + 2);
+	CHECK_ERR(gntbox_close(h2), 0);
+	CHECK_ERR(gntbox_close(h), 0);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct forked {
@@ -534,6 +584,8 @@ main(void)
 	th_check_baseline("fixed offsets");
 	test_many_arenas();
 	th_check_baseline("ten arenas in one map");
+	test_arena_descriptors();
+	th_check_baseline("arena descriptors");
 	test_fork();
 	th_check_baseline("fork");
 	test_threads();
