@@ -75,7 +75,9 @@ static struct gbx_vmindex gbx_vm_index = { RB_INITIALIZER(&gbx_vm_index.tree),
  * the child would interleave with the parent's on one socket.  As with
  * libxengnttab, a child may only close (or drop) what it inherited, and
  * never sends a message on it.  The index lock is held across fork() so
- * that the child never inherits it locked.
+ * that the child never inherits it locked.  (An inherited device that had
+ * maps is never freed in the child: its maps' records stay allocated,
+ * and with them the child's copy of the connection, until it exits.)
  */
 static atomic_uint gbx_forks;
 static pthread_once_t gbx_fork_once = PTHREAD_ONCE_INIT;
@@ -94,11 +96,25 @@ gbx_fork_parent(void)
 	(void)pthread_mutex_unlock(&gbx_vm_lock);
 }
 
+/* A map's mapping: absent from a fork()ed child (MADV_DONTFORK). */
+static bool
+gbx_vm_is_map(const struct gbx_vmap *vm)
+{
+
+	return (((const struct gbx_mapping *)(const void *)vm)->is_map);
+}
+
+/*
+ * In the child: every device is the parent's now, and the parent's maps
+ * are not in this address space, so they leave the index before anything
+ * new can be mapped where they were.
+ */
 static void
 gbx_fork_child(void)
 {
 
 	atomic_fetch_add(&gbx_forks, 1);
+	gbx_vmi_purge(&gbx_vm_index, gbx_vm_is_map);
 	(void)pthread_mutex_unlock(&gbx_vm_lock);
 }
 

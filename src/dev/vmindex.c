@@ -319,6 +319,23 @@ gbx_vmi_piece_done(struct gbx_vmfrag *p)
 	return (atomic_fetch_sub(&vm->refs, 1) == 1);
 }
 
+void
+gbx_vmi_purge(struct gbx_vmindex *vi, bool (*pred)(const struct gbx_vmap *vm))
+{
+	struct gbx_vmfrag *f, *next;
+
+	for (f = RB_MIN(gbx_vmtree, &vi->tree); f != NULL; f = next) {
+		next = RB_NEXT(gbx_vmtree, &vi->tree, f);
+		if (!pred(f->vm))
+			continue;
+		RB_REMOVE(gbx_vmtree, &vi->tree, f);
+		LIST_REMOVE(f, mlink);
+		vi->nfrags--;
+		f->vm->live = 0;
+		f->vm->guard = false;
+	}
+}
+
 struct gbx_vmap *
 gbx_vmi_find_start(const struct gbx_vmindex *vi, uintptr_t addr)
 {

@@ -126,6 +126,15 @@ uint32_t gbx_vmi_piece_pages(const struct gbx_vmfrag *p, uint32_t *first);
 bool gbx_vmi_piece_done(struct gbx_vmfrag *p);
 
 /*
+ * Take every fragment of the mappings pred selects out of the index, and
+ * leave them allocated: after fork() the child has neither the pages of
+ * a map (MADV_DONTFORK) nor a safe way to free what they belong to, and
+ * the kernel may place new mappings at those addresses.
+ */
+void gbx_vmi_purge(struct gbx_vmindex *vi,
+    bool (*pred)(const struct gbx_vmap *vm));
+
+/*
  * The mapping whose first page is mapped at addr (exactly its start), or
  * NULL.
  */

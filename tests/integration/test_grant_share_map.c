@@ -27,6 +27,7 @@
 #include <xen/grant_table.h>
 
 #include "check.h"
+#include "dev/dev.h"
 #include "harness.h"
 
 #define PG    4096
@@ -452,8 +453,9 @@ struct forked {
 static int
 forked_child(void *arg)
 {
+	struct gbx_vmbatch b;
 	struct forked *f;
-	uint32_t ref;
+	uint32_t ref, c;
 	uint64_t off;
 
 	f = arg;
@@ -464,6 +466,18 @@ forked_child(void *arg)
 	/* Shared pages are inherited, maps are not (MADV_DONTFORK). */
 	CHECK(f->s[0] == 'f');
 	CHECK_EQ(th_faults(f->m, 0), SIGSEGV);
+	/*
+	 * Nor are they in the child's address index: their addresses are
+	 * free for anything, and a munmap(2) there touches no grant.
+	 */
+	CHECK_ERR(gbx_dev_offset_for_vaddr(NULL, f->m, &off, &c), EINVAL);
+	REQUIRE(mmap(f->m, PG, RW,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+		    0) == f->m);
+	REQUIRE(gbx_vm_unmap_begin(f->m, 2 * PG, &b) == 0);
+	CHECK(SLIST_EMPTY(&b.pieces));
+	CHECK_EQ(munmap(f->m, PG), 0);
+	gbx_vm_unmap_end(&b, true);
 	CHECK_ERR(gntbox_close(f->h), 0);
 	CHECK_EQ(th_faults(f->s, 0), SIGSEGV);
 	return (0);

@@ -217,6 +217,52 @@ test_detach_all(void)
 	free(vm);
 }
 
+static bool
+owned_by_b(const struct gbx_vmap *vm)
+{
+
+	return (vm->owner == &owner_b);
+}
+
+/*
+ * After fork, a child's maps leave the index: lookups and unmaps no
+ * longer see them, and a new mapping can take their addresses.
+ */
+static void
+test_purge(void)
+{
+	struct gbx_vmap *a, *b, *c;
+	struct gbx_vmfrag *left;
+	uint32_t rel;
+	unsigned np, nf;
+	int firsts[8];
+
+	gbx_vmi_init(&vi);
+	a = new_map(0x50000000, 2, &owner_a);
+	b = new_map(0x50000000 + 3 * PG, 2, &owner_b);
+	CHECK_ERR(detach(0x50000000 + 3 * PG, PG, NULL, &rel, firsts, &np, &nf),
+	    0);
+	left = LIST_FIRST(&b->frags);
+	gbx_vmi_purge(&vi, owned_by_b);
+	CHECK(LIST_EMPTY(&b->frags));
+	CHECK_EQ(vi.nfrags, 1);
+	CHECK_EQ(b->live, 0);
+	CHECK(gbx_vmi_find_start(&vi, 0x50000000) == a);
+	CHECK_ERR(detach(0x50000000 + 3 * PG, 3 * PG, NULL, &rel, firsts, &np,
+		      &nf),
+	    0);
+	CHECK_EQ(np, 0);
+	c = new_map(0x50000000 + 3 * PG, 1, &owner_a);
+	CHECK(gbx_vmi_find_start(&vi, 0x50000000 + 3 * PG) == c);
+	CHECK_ERR(detach(0x50000000, 6 * PG, NULL, &rel, firsts, &np, &nf), 0);
+	CHECK_EQ(rel, 3);
+	CHECK_EQ(nf, 2);
+	CHECK_EQ(vi.nfrags, 0);
+	/* What a purge leaves allocated is the child's to leak. */
+	free(left);
+	free(b);
+}
+
 /*
  * Random unmaps over a few mappings, checked against a per-slot model:
  * each slot is released exactly once, a guard goes no later than its last
@@ -310,6 +356,7 @@ main(void)
 	test_partial();
 	test_guard_alone_and_ranges();
 	test_detach_all();
+	test_purge();
 	test_random();
 	return (check_exit());
 }
