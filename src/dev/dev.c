@@ -43,8 +43,6 @@ struct gbx_mapping {
 	uint32_t map_id;	   /* a map's object in gntboxd */
 	uint64_t offset;	   /* the offset it was mmapped at */
 	struct gbx_maprec *rec;	   /* a map's record */
-	uint32_t nruns;		   /* a map's runs of one arena each */
-	uint32_t *run_arena;	   /* the arena each run holds */
 	struct gbx_spage *pages[]; /* shared pages: vm.npages of them */
 };
 
@@ -175,19 +173,6 @@ gbx_pend_add(struct gbx_dev *dev, uint16_t type, uint32_t ref)
 	dev->pend[dev->npend++] = ref;
 }
 
-/*
- * Free p if nothing uses it any more; its block's arena is released with
- * the block (its descriptor is closed when no block or map uses it).
- */
-static void
-gbx_reap(struct gbx_dev *dev, struct gbx_spage *p)
-{
-	uint32_t arena;
-
-	if (gbx_spage_reap(p, &arena) == GBX_REAP_BLOCK)
-		gbx_conn_arena_release(dev->conn, arena);
-}
-
 /* A shared page given up by unshare: drop the file hold. */
 static void
 gbx_giveup_page(void *arg, struct gbx_spage *p)
@@ -196,7 +181,7 @@ gbx_giveup_page(void *arg, struct gbx_spage *p)
 
 	dev = arg;
 	gbx_pend_add(dev, GBX_DEALLOC, p->ref);
-	gbx_reap(dev, p);
+	(void)gbx_spage_reap(p);
 }
 
 /* A shared page forgotten because the connection is about to close. */
@@ -204,7 +189,8 @@ static void
 gbx_forget_page(void *arg, struct gbx_spage *p)
 {
 
-	gbx_reap(arg, p);
+	(void)arg;
+	(void)gbx_spage_reap(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -362,7 +348,7 @@ gbx_dev_share(struct gbx_dev *dev, uint32_t domid, uint32_t count,
 	struct gbx_sblock *b;
 	uint64_t off;
 	uint32_t i;
-	bool fixed, held;
+	bool fixed;
 	int error;
 
 	if (!gbx_dev_ours(dev))
@@ -394,17 +380,10 @@ gbx_dev_share(struct gbx_dev *dev, uint32_t domid, uint32_t count,
 		(void)gbx_off_free(&dev->off, off >> GBX_PAGE_SHIFT, count);
 		goto out;
 	}
-	/* The block holds its arena's descriptor for as long as it lives. */
-	held = gbx_conn_arena_hold(dev->conn, rep.arena) == 0;
-	b = held ? gbx_sblock_new(rep.arena, rep.first_page, count, refs) :
-		   NULL;
+	b = gbx_sblock_new(rep.arena, rep.first_page, count, refs);
 	if (b == NULL ||
 	    gbx_rec_share_insert(&dev->rec, off >> GBX_PAGE_SHIFT, b) != 0) {
 		free(b);
-		if (held)
-			gbx_conn_arena_release(dev->conn, rep.arena);
-		else
-			gbx_conn_arena_prune(dev->conn, rep.arena);
 		for (i = 0; i < count; i++)
 			gbx_pend_add(dev, GBX_DEALLOC, refs[i]);
 		gbx_pend_flush(dev);
@@ -535,17 +514,6 @@ gbx_mapping_enter(struct gbx_dev *dev, struct gbx_mapping *mp,
 	(void)pthread_mutex_unlock(&gbx_vm_lock);
 }
 
-/* Release the arenas a map's runs held (when it goes or fails). */
-static void
-gbx_release_runs(struct gbx_dev *dev, struct gbx_mapping *mp)
-{
-	uint32_t i;
-
-	for (i = 0; i < mp->nruns; i++)
-		gbx_conn_arena_release(dev->conn, mp->run_arena[i]);
-	mp->nruns = 0;
-}
-
 /* Tell gntboxd to release handles first .. first + n - 1 of a map. */
 static void
 gbx_send_unmap(struct gbx_dev *dev, uint32_t map_id, uint32_t first, uint32_t n)
@@ -593,10 +561,7 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 	res = calloc(n, sizeof(*res));
 	mp = calloc(1, sizeof(*mp));
 	frag = malloc(sizeof(*frag));
-	if (mp != NULL)
-		mp->run_arena = calloc(n, sizeof(uint32_t));
-	if (res == NULL || mp == NULL || mp->run_arena == NULL ||
-	    frag == NULL) {
+	if (res == NULL || mp == NULL || frag == NULL) {
 		error = ENOMEM;
 		goto fail;
 	}
@@ -631,25 +596,20 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 	}
 	if (error != 0)
 		goto fail;
-	/* Each run of one arena holds the arena while the mapping lives. */
-	for (i = 0; i < n && error == 0; i = j) {
+	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && res[j].arena == res[i].arena &&
 		     res[j].page == res[i].page + (j - i);
 		     j++)
 			;
-		if ((error = gbx_conn_arena_hold(dev->conn, res[i].arena)) != 0)
-			break;
-		mp->run_arena[mp->nruns++] = res[i].arena;
 		if ((error = gbx_conn_arena_fd(dev->conn, res[i].arena, ro,
-			 &fd)) == 0)
-			error = gbx_place_run(base, i, j - i, prot, fd,
-			    res[i].page);
-	}
-	if (error != 0) {
-		gbx_place_undo(base, n);
-		base = NULL;
-		gbx_send_unmap(dev, rep.map_id, 0, n);
-		goto fail;
+			 &fd)) != 0 ||
+		    (error = gbx_place_run(base, i, j - i, prot, fd,
+			 res[i].page)) != 0) {
+			gbx_place_undo(base, n);
+			base = NULL;
+			gbx_send_unmap(dev, rep.map_id, 0, n);
+			goto fail;
+		}
 	}
 	/* As Linux PV does: a fork()ed child does not inherit a map. */
 	(void)madvise(base, ((size_t)n + 1) * PG, MADV_DONTFORK);
@@ -674,15 +634,6 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 fail:
 	if (base != NULL)
 		gbx_place_undo(base, n);
-	if (mp != NULL) {
-		gbx_release_runs(dev, mp);
-		/* Descriptors that came with the reply and were never held. */
-		for (i = 0; res != NULL && i < n; i++)
-			if (res[i].arena != 0 &&
-			    (i == 0 || res[i].arena != res[i - 1].arena))
-				gbx_conn_arena_prune(dev->conn, res[i].arena);
-		free(mp->run_arena);
-	}
 	free(res);
 	free(mp);
 	free(frag);
@@ -793,8 +744,8 @@ gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
 
 /*
  * The last fragment of a mapping is gone: a map's record is RELEASED (and
- * freed if it already left the offset tree), its arenas are released, and
- * the mapping leaves the device.  Called with the device lock held.
+ * freed if it already left the offset tree); the mapping leaves the
+ * device.  Called with the device lock held.
  */
 static void
 gbx_mapping_free(struct gbx_dev *dev, struct gbx_mapping *mp)
@@ -807,9 +758,8 @@ gbx_mapping_free(struct gbx_dev *dev, struct gbx_mapping *mp)
 		if (!m->in_tree)
 			gbx_rec_map_free(m);
 	}
-	gbx_release_runs(dev, mp);
-	free(mp->run_arena);
 	LIST_REMOVE(mp, link);
+	(void)dev;
 	free(mp);
 }
 
@@ -840,7 +790,7 @@ gbx_piece_account(struct gbx_vmfrag *piece)
 			p = mp->pages[first + i];
 			if (gbx_spage_unmap(p) && !dev->closing)
 				gbx_pend_add(dev, GBX_UNMAPPED, p->ref);
-			gbx_reap(dev, p);
+			(void)gbx_spage_reap(p);
 		}
 		gbx_pend_flush(dev);
 	}

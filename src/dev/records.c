@@ -311,18 +311,16 @@ gbx_spage_unmap(struct gbx_spage *p)
 	return (--p->nmaps == 0);
 }
 
-enum gbx_reap
-gbx_spage_reap(struct gbx_spage *p, uint32_t *arena)
+bool
+gbx_spage_reap(struct gbx_spage *p)
 {
 	struct gbx_sblock *b;
 
 	if (p->shared || p->nmaps != 0)
-		return (GBX_REAP_KEPT);
+		return (false);
 	b = p->block;
 	p->block = NULL;
-	if (--b->live != 0)
-		return (GBX_REAP_PAGE);
-	*arena = b->arena;
-	free(b);
-	return (GBX_REAP_BLOCK);
+	if (--b->live == 0)
+		free(b);
+	return (true);
 }

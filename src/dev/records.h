@@ -179,17 +179,8 @@ bool gbx_spage_unmap(struct gbx_spage *p);
 
 /*
  * Free p when it is neither shared nor mapped, and its block with its
- * last page.  Returns GBX_REAP_KEPT when p is still in use, GBX_REAP_PAGE
- * when p was freed, GBX_REAP_BLOCK when its block went too (*arena is
- * then the block's arena, which the device no longer uses for it).  A
- * freed p must not be used again.
+ * last page.  Returns true when p was freed (p must not be used again).
  */
-enum gbx_reap {
-	GBX_REAP_KEPT,
-	GBX_REAP_PAGE,
-	GBX_REAP_BLOCK
-};
-
-enum gbx_reap gbx_spage_reap(struct gbx_spage *p, uint32_t *arena);
+bool gbx_spage_reap(struct gbx_spage *p);
 
 #endif /* GNTBOX_DEV_RECORDS_H */

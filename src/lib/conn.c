@@ -28,9 +28,8 @@
 struct gbx_arena {
 	RB_ENTRY(gbx_arena) link;
 	uint32_t id;
-	uint32_t users; /* holds (gbx_conn_arena_hold) */
-	int fd;		/* as gntboxd sent it, or -1 until ARENA_GET */
-	int rofd;	/* opened read-only, or -1 until needed */
+	int fd;	  /* as gntboxd sent it */
+	int rofd; /* opened read-only, or -1 until needed */
 };
 
 RB_HEAD(gbx_arenas, gbx_arena);
@@ -73,51 +72,26 @@ gbx_arena_find(struct gbx_conn *c, uint32_t id)
 	return (RB_FIND(gbx_arenas, &c->arenas, &key));
 }
 
-/* The cache entry of arena id, made (without a descriptor) if missing. */
-static struct gbx_arena *
-gbx_arena_get(struct gbx_conn *c, uint32_t id)
-{
-	struct gbx_arena *a;
-
-	if ((a = gbx_arena_find(c, id)) != NULL)
-		return (a);
-	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return (NULL);
-	a->id = id;
-	a->fd = a->rofd = -1;
-	if (RB_INSERT(gbx_arenas, &c->arenas, a) != NULL) {
-		/* Cannot happen: it was not found above. */
-		free(a);
-		return (NULL);
-	}
-	return (a);
-}
-
-/* Close an entry's descriptors and forget it. */
-static void
-gbx_arena_forget(struct gbx_conn *c, struct gbx_arena *a)
-{
-
-	RB_REMOVE(gbx_arenas, &c->arenas, a);
-	if (a->rofd != -1 && a->rofd != a->fd)
-		(void)close(a->rofd);
-	if (a->fd != -1)
-		(void)close(a->fd);
-	free(a);
-}
-
 /* Cache fd as arena id's descriptor, or close it if we have one already. */
 static void
 gbx_arena_add(struct gbx_conn *c, uint32_t id, int fd)
 {
 	struct gbx_arena *a;
 
-	/* Without room to keep it, ARENA_GET will bring it again. */
-	if ((a = gbx_arena_get(c, id)) == NULL || a->fd != -1) {
+	if (gbx_arena_find(c, id) != NULL ||
+	    (a = calloc(1, sizeof(*a))) == NULL) {
+		/* Without room to keep it, ARENA_GET will bring it again. */
 		(void)close(fd);
 		return;
 	}
+	a->id = id;
 	a->fd = fd;
+	a->rofd = -1;
+	if (RB_INSERT(gbx_arenas, &c->arenas, a) != NULL) {
+		/* Cannot happen: it was not found above. */
+		(void)close(fd);
+		free(a);
+	}
 }
 
 /*
@@ -342,8 +316,13 @@ gbx_conn_close(struct gbx_conn *c)
 {
 	struct gbx_arena *a;
 
-	while ((a = RB_MIN(gbx_arenas, &c->arenas)) != NULL)
-		gbx_arena_forget(c, a);
+	while ((a = RB_MIN(gbx_arenas, &c->arenas)) != NULL) {
+		RB_REMOVE(gbx_arenas, &c->arenas, a);
+		if (a->rofd != -1 && a->rofd != a->fd)
+			(void)close(a->rofd);
+		(void)close(a->fd);
+		free(a);
+	}
 	gbx_close_fds(c->hello_fds, &c->nhello_fds);
 	if (c->bulk != -1)
 		(void)close(c->bulk);
@@ -511,7 +490,7 @@ gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
 	int error;
 
 	(void)pthread_mutex_lock(&c->lock);
-	if ((a = gbx_arena_find(c, arena)) == NULL || a->fd == -1) {
+	if ((a = gbx_arena_find(c, arena)) == NULL) {
 		memset(&req, 0, sizeof(req));
 		req.arena = arena;
 		gbx_call_init(&call, GBX_ARENA_GET, &req, sizeof(req), &rep,
@@ -519,8 +498,7 @@ gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
 		call.fdlist = offsetof(struct gbx_arena_reply, fds);
 		error = gbx_xfer(c, &call, NULL, 0, NULL, NULL);
 		gbx_bulk_reset(c);
-		if (error == 0 &&
-		    ((a = gbx_arena_find(c, arena)) == NULL || a->fd == -1))
+		if (error == 0 && (a = gbx_arena_find(c, arena)) == NULL)
 			error = EPROTO;
 		if (error != 0)
 			goto out;
@@ -532,49 +510,4 @@ gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
 out:
 	(void)pthread_mutex_unlock(&c->lock);
 	return (error);
-}
-
-/*
- * Holds keep an arena's descriptors cached while the device uses the
- * arena.  gntboxd closes an arena with its last page and never reuses its
- * id, so descriptors kept beyond their use would pile up in a long-lived
- * process.
- */
-int
-gbx_conn_arena_hold(struct gbx_conn *c, uint32_t arena)
-{
-	struct gbx_arena *a;
-	int error;
-
-	error = 0;
-	(void)pthread_mutex_lock(&c->lock);
-	if ((a = gbx_arena_get(c, arena)) == NULL)
-		error = ENOMEM;
-	else
-		a->users++;
-	(void)pthread_mutex_unlock(&c->lock);
-	return (error);
-}
-
-void
-gbx_conn_arena_release(struct gbx_conn *c, uint32_t arena)
-{
-	struct gbx_arena *a;
-
-	(void)pthread_mutex_lock(&c->lock);
-	if ((a = gbx_arena_find(c, arena)) != NULL && a->users != 0 &&
-	    --a->users == 0)
-		gbx_arena_forget(c, a);
-	(void)pthread_mutex_unlock(&c->lock);
-}
-
-void
-gbx_conn_arena_prune(struct gbx_conn *c, uint32_t arena)
-{
-	struct gbx_arena *a;
-
-	(void)pthread_mutex_lock(&c->lock);
-	if ((a = gbx_arena_find(c, arena)) != NULL && a->users == 0)
-		gbx_arena_forget(c, a);
-	(void)pthread_mutex_unlock(&c->lock);
 }

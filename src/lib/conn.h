@@ -13,8 +13,10 @@
  * - moves tails larger than GBX_INLINE_MAX through a bulk memfd it keeps
  *   and reuses (only for requests with replies: gntboxd has read the tail
  *   before it answers, so the memfd is free again when the reply comes);
- * - caches the arena descriptors gntboxd sends, by arena id, as long as
- *   its user holds them, and asks for a missing one with ARENA_GET.
+ * - caches the arena descriptors gntboxd sends, by arena id, for the
+ *   connection's life (gntboxd keeps an arena while a connection has its
+ *   descriptor, so they do not pile up), and asks for a missing one with
+ *   ARENA_GET.
  *
  * Every function returns 0 or an errno value.  A connection whose stream
  * broke (gntboxd went away, or answered out of protocol) fails every later
@@ -134,17 +136,5 @@ int gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body,
  */
 int gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly,
     int *fd);
-
-/*
- * The device holds an arena while it has pages in it (shared or mapped);
- * the cached descriptors are closed when the last hold goes.  An arena
- * held but not cached is fetched by gbx_conn_arena_fd() when needed.
- * gbx_conn_arena_hold() fails only with ENOMEM.  gbx_conn_arena_prune()
- * forgets a descriptor that came with a reply but was never held (an
- * operation that failed after gntboxd answered).
- */
-int gbx_conn_arena_hold(struct gbx_conn *c, uint32_t arena);
-void gbx_conn_arena_release(struct gbx_conn *c, uint32_t arena);
-void gbx_conn_arena_prune(struct gbx_conn *c, uint32_t arena);
 
 #endif /* GNTBOX_LIB_CONN_H */

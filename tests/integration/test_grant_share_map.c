@@ -408,10 +408,11 @@ open_fds(void)
 }
 
 /*
- * gntboxd closes an arena with its last page and never reuses its id: a
- * long-lived handle must not keep the descriptors of arenas it no longer
- * uses, or they pile up.  Forty times, a page is shared, mapped by
- * another handle, and given up: the arena goes each time.
+ * A long-lived handle must not pile up arena descriptors.  The client
+ * caches each descriptor for its connection's life, and gntboxd keeps an
+ * empty arena alive while a connection has its descriptor, so forty
+ * rounds of sharing a page, mapping it from another handle and giving it
+ * up use the same arenas and add no descriptor.
  */
 static void
 test_arena_descriptors(void)

@@ -68,33 +68,20 @@ test_maps(void)
 struct seen {
 	uint32_t refs[16];
 	unsigned n;
-	unsigned freed;	 /* pages */
-	unsigned blocks; /* blocks */
+	unsigned freed;
 };
 
 static void
 giveup(void *arg, struct gbx_spage *p)
 {
 	struct seen *s;
-	uint32_t arena;
 
 	s = arg;
 	CHECK(!p->shared);
 	if (s->n < 16)
 		s->refs[s->n++] = p->ref;
-	arena = 0;
-	switch (gbx_spage_reap(p, &arena)) {
-	case GBX_REAP_BLOCK:
-		CHECK_EQ(arena, 7);
-		s->blocks++;
+	if (gbx_spage_reap(p))
 		s->freed++;
-		break;
-	case GBX_REAP_PAGE:
-		s->freed++;
-		break;
-	default:
-		break;
-	}
 }
 
 /*
@@ -114,15 +101,12 @@ make_two(struct gbx_records *r)
 	REQUIRE(gbx_rec_share_insert(r, 20, a) == 0);
 }
 
-/*
- * Give up everything left, checking the trees empty out; returns how many
- * blocks that freed (each reporting its arena).
- */
-static unsigned
+/* Give up everything left, checking the trees empty out. */
+static void
 drain(struct gbx_records *r)
 {
 	struct gbx_sseg *none;
-	struct seen s = { { 0 }, 0, 0, 0 };
+	struct seen s = { { 0 }, 0, 0 };
 	uint64_t page;
 	uint32_t count;
 
@@ -133,7 +117,6 @@ drain(struct gbx_records *r)
 		    0);
 	CHECK_EQ(r->nsegs, 0);
 	CHECK_EQ(r->npages, 0);
-	return (s.blocks);
 }
 
 static void
@@ -164,7 +147,7 @@ test_share_runs(void)
 	CHECK(p != NULL && p->ref == 15);
 	CHECK(gbx_rec_share_lookup(&r, 26) == NULL);
 	CHECK(gbx_rec_share_lookup(&r, 19) == NULL);
-	CHECK_EQ(drain(&r), 2);
+	drain(&r);
 }
 
 static void
@@ -172,7 +155,7 @@ test_share_remove(void)
 {
 	struct gbx_sseg *spare;
 	struct gbx_records r;
-	struct seen s = { { 0 }, 0, 0, 0 };
+	struct seen s = { { 0 }, 0, 0 };
 	uint64_t page;
 	uint32_t count;
 
@@ -205,13 +188,12 @@ test_share_remove(void)
 	CHECK_EQ(s.refs[0], 13);
 	CHECK_EQ(s.refs[1], 14);
 	CHECK_EQ(s.freed, 2);
-	CHECK_EQ(s.blocks, 0); /* pages 20 and 25 keep their blocks */
 	CHECK_EQ(r.nsegs, 2);
 	CHECK(gbx_rec_share_first(&r, &page, &count));
 	CHECK_EQ(page, 20);
 	CHECK_EQ(count, 1);
 	CHECK_ERR(gbx_rec_share_run(&r, 25, 1, NULL), 0);
-	CHECK_EQ(drain(&r), 2);
+	drain(&r);
 	CHECK(!gbx_rec_share_first(&r, &page, &count));
 }
 
@@ -226,9 +208,8 @@ test_share_mapping_counts(void)
 	struct gbx_spage *m1[3], *m2[2];
 	struct gbx_sseg *spare;
 	struct gbx_records r;
-	struct seen s = { { 0 }, 0, 0, 0 };
+	struct seen s = { { 0 }, 0, 0 };
 	unsigned i, firsts;
-	uint32_t arena;
 
 	make_two(&r);
 	CHECK_ERR(gbx_rec_share_run(&r, 21, 3, m1), 0);
@@ -250,20 +231,20 @@ test_share_mapping_counts(void)
 
 	/* The first mapping loses its middle page: still mapped by m2. */
 	CHECK(!gbx_spage_unmap(m1[1]));
-	CHECK_EQ(gbx_spage_reap(m1[1], &arena), GBX_REAP_KEPT);
+	CHECK(!gbx_spage_reap(m1[1]));
 	/* ... then its first page: the last mapping of page 21. */
 	CHECK(gbx_spage_unmap(m1[0]));
-	CHECK_EQ(gbx_spage_reap(m1[0], &arena), GBX_REAP_PAGE);
+	CHECK(gbx_spage_reap(m1[0]));
 	/* The second mapping goes whole; then the rest of the first. */
 	CHECK(gbx_spage_unmap(m2[0]));
-	CHECK_EQ(gbx_spage_reap(m2[0], &arena), GBX_REAP_PAGE);
+	CHECK(gbx_spage_reap(m2[0]));
 	CHECK(!gbx_spage_unmap(m2[1]));
-	CHECK_EQ(gbx_spage_reap(m2[1], &arena), GBX_REAP_KEPT);
+	CHECK(!gbx_spage_reap(m2[1]));
 	CHECK(gbx_spage_unmap(m1[2]));
-	CHECK_EQ(gbx_spage_reap(m1[2], &arena), GBX_REAP_PAGE);
+	CHECK(gbx_spage_reap(m1[2]));
 	/* Pages 20 and 24..25 are still shared and never mapped. */
 	CHECK_EQ(r.npages, 3);
-	CHECK_EQ(drain(&r), 2);
+	drain(&r);
 }
 
 int
