@@ -185,8 +185,9 @@ fail:
 }
 
 /*
- * Give pages back: punch their hole, then free them; the arena goes with
- * its last page, its id retired for good.
+ * Give pages back: punch their hole, then free them.  The arena goes with
+ * its last page, its id retired for good, unless a connection still has
+ * its descriptor: then it waits, empty, to serve that connection again.
  */
 void
 arena_free(struct hv_arena *a, uint64_t first, uint64_t count)
@@ -202,7 +203,16 @@ arena_free(struct hv_arena *a, uint64_t first, uint64_t count)
 	(void)ra_free(&a->pages, first, count);
 	a->npages -= count;
 	a->dom->hv->st.pages -= count;
-	if (a->npages == 0)
+	if (a->npages == 0 && LIST_EMPTY(&a->sent))
+		arena_destroy(a);
+}
+
+void
+arena_destroy_all(struct hv_domain *d)
+{
+	struct hv_arena *a;
+
+	while ((a = RB_MIN(hv_arenakeys, &d->arenas)) != NULL)
 		arena_destroy(a);
 }
 
@@ -275,10 +285,14 @@ void
 arena_forget_client(struct hv_client *c)
 {
 	struct hv_arena_sent *s;
+	struct hv_arena *a;
 
 	while ((s = RB_MIN(hv_senttree, &c->sent)) != NULL) {
+		a = s->arena;
 		RB_REMOVE(hv_senttree, &c->sent, s);
 		LIST_REMOVE(s, alink);
 		free(s);
+		if (a->npages == 0 && LIST_EMPTY(&a->sent))
+			arena_destroy(a);
 	}
 }

@@ -14,9 +14,13 @@
  *
  * Arena k of a domain (its slot) owns the pseudo-physical frames [k * 2^20,
  * (k + 1) * 2^20); its id, which the protocol uses, is unique for the
- * daemon's lifetime.  An arena lives while it has pages: when the last
- * one is freed it is closed, and its id is never used again, so a client
- * can never confuse a stale descriptor with a new arena.
+ * daemon's lifetime.  An arena lives while it has pages or while a
+ * connection that was sent its descriptor is open: a client that shares
+ * and unshares a page over and over keeps one arena and one descriptor,
+ * instead of a new one each time.  When neither holds any more, or when
+ * its domain is freed, the arena is closed and its id is never used
+ * again, so a client can never confuse a stale descriptor with a new
+ * arena.
  */
 #ifndef GNTBOX_HV_ARENA_H
 #define GNTBOX_HV_ARENA_H
@@ -76,9 +80,13 @@ int arena_alloc(struct hv_domain *d, uint16_t grantee, bool ro, uint32_t count,
 
 /*
  * Free pages [first, first + count): their memory is released and reads
- * zero when reused.  The arena is destroyed with its last page.
+ * zero when reused.  The arena is destroyed with its last page unless a
+ * connection still has its descriptor.
  */
 void arena_free(struct hv_arena *a, uint64_t first, uint64_t count);
+
+/* Close every arena of a domain being freed (none has pages left). */
+void arena_destroy_all(struct hv_domain *d);
 
 /* The frame number of a page (docs/architecture.md §4). */
 uint32_t arena_frame(const struct hv_arena *a, uint64_t page);
@@ -101,7 +109,8 @@ int arena_clear_byte(const struct hv_arena *a, uint64_t page, uint32_t off);
  * Remember that the arena's descriptor went to client c (once per
  * connection: docs/architecture.md §3).  arena_sent() asks; arena_mark_sent
  * records, returning 0 or ENOMEM; arena_forget_client() drops every record
- * of a client that goes away.
+ * of a client that goes away, closing the arenas that nothing holds any
+ * more.
  */
 bool arena_sent(struct hv_arena *a, struct hv_client *c);
 int arena_mark_sent(struct hv_arena *a, struct hv_client *c);

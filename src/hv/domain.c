@@ -145,6 +145,8 @@ domain_free(struct hv_domain *d)
 	RB_REMOVE(hv_domtree, &hv->domains, d);
 	hv->ndomains--;
 	hv->st.domains--;
+	/* Empty arenas that connections still held go with their domain. */
+	arena_destroy_all(d);
 	ra_destroy(&d->slots);
 	maptrack_fini(&d->mt);
 	gnttab_fini(&d->gt);

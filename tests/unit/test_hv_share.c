@@ -208,6 +208,59 @@ test_arena(void)
 }
 
 /*
+ * An arena whose descriptor a client has outlives its last page, so that
+ * client shares again without a new descriptor; it goes with the last
+ * such client, or with its domain.
+ */
+static void
+test_arena_held(void)
+{
+	struct hv_client *c, *c2, *c3;
+	struct hv_arena *a, *a2;
+	uint32_t ref, ref2, id;
+	uint64_t p;
+
+	setup(0, 0);
+	c = hv_client_new(d1, 100);
+	c2 = hv_client_new(d2, 200);
+	c3 = hv_client_new(d3, 300);
+	CHECK_ERR(hv_share(c, 2, true, 1, &ref, &a, &p), 0);
+	CHECK_ERR(arena_mark_sent(a, c), 0);
+	CHECK_ERR(arena_mark_sent(a, c), 0);
+	CHECK(arena_sent(a, c));
+	CHECK(!arena_sent(a, c2));
+	id = a->id;
+	CHECK_ERR(hv_share_dealloc(c, ref), 0);
+	CHECK_EQ(hv.st.pages, 0);
+	CHECK_EQ(hv.st.arenas, 1);
+	CHECK_ERR(hv_share(c, 2, true, 1, &ref2, &a2, &p), 0);
+	CHECK(a2 == a);
+	CHECK_EQ(a2->id, id);
+	CHECK_EQ(p, 0);
+	CHECK_ERR(hv_share_dealloc(c, ref2), 0);
+	hv_client_close(c);
+	while (hv_reap_pending(&hv))
+		(void)hv_reap(&hv, 8);
+	CHECK_EQ(hv.st.arenas, 0);
+	CHECK(arena_by_id(&hv, id) == NULL);
+
+	/* Held by the grantee's client; its domain goes first. */
+	CHECK_ERR(hv_share(c3, 2, false, 1, &ref, &a, &p), 0);
+	CHECK_ERR(arena_mark_sent(a, c2), 0);
+	CHECK_ERR(hv_share_dealloc(c3, ref), 0);
+	CHECK_EQ(hv.st.arenas, 1);
+	CHECK_ERR(hv_domain_destroy(d3), 0);
+	hv_client_close(c3);
+	while (hv_reap_pending(&hv))
+		(void)hv_reap(&hv, 8);
+	CHECK(hv_domain_find(&hv, 3) == NULL);
+	CHECK_EQ(hv.st.arenas, 0);
+	CHECK(RB_EMPTY(&c2->sent));
+	hv_client_close(c2);
+	teardown();
+}
+
+/*
  * Ending access while the grantee maps a page defers it: the grant stays,
  * its page and reference are not reused, and a pass releases it only once
  * the grantee unmaps.  Entries still in use go to the tail, and the list
@@ -507,6 +560,7 @@ main(void)
 	test_table_full();
 	test_holds();
 	test_arena();
+	test_arena_held();
 	test_deferred();
 	test_notify();
 	test_hangup();
