@@ -30,6 +30,9 @@ ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 		   -Iinclude -Isrc $(BSD_CFLAGS) $(WARNINGS) $(CFLAGS)
 ALL_LDFLAGS	:= $(LDFLAGS)
 LDLIBS		:= -lpthread
+# Programs, tests and benchmarks also link libbsd: its overlay headers
+# route some libc names (getopt) to it.  The libraries do not need it.
+PROG_LIBS	= -lbsd $(LDLIBS)
 
 ifeq ($(SAN),1)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -86,11 +89,11 @@ $(O)/obj/%.o: %.c
 
 $(GNTBOXD): $(O)/obj/src/daemon/main.o $(DAEMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(GNTBOX): $(O)/obj/src/cli/main.o $(CLI_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(LIBGNTBOX): $(CLIENT_OBJS)
 	@mkdir -p $(@D)
@@ -110,22 +113,25 @@ $(INTERNAL): $(INTERNAL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# Drives the xenstore engine with Debian's unmodified libxenstore.
+$(O)/tests/unit/test_xs_libxenstore: LDLIBS += -lxenstore
+
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(TESTLIB_OBJS) \
     $(INTERNAL)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
 $(O)/tests/compat/%: $(O)/obj/tests/compat/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
 $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
 deps:
 	scripts/install-deps.sh
@@ -148,6 +154,7 @@ lint:
 	clang-format --dry-run --Werror $(C_FILES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude -Isrc \
+	    -I/usr/include/bsd -DLIBBSD_OVERLAY \
 	    --suppress=missingIncludeSystem $(filter %.c,$(C_FILES))
 	clang-tidy --quiet $(filter src/%.c,$(C_FILES)) -- $(ALL_CFLAGS)
 

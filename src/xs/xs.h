@@ -59,7 +59,14 @@ int xs_domain_introduce(struct xs_store *s, unsigned domid, const char *name);
 int xs_domain_release(struct xs_store *s, unsigned domid);
 
 struct xs_conn_ops {
-	/* Output went from empty to non-empty: the daemon should drain it. */
+	/*
+	 * Output went from empty to non-empty: the daemon should drain it.
+	 * Also called when the store fails the connection, possibly while
+	 * another connection's request is handled (its client stopped
+	 * reading, or its domain was released): the daemon should then
+	 * check xs_conn_failed().  The callback must not call into the
+	 * store other than xs_conn_output() and xs_conn_failed().
+	 */
 	void (*output_ready)(void *cookie);
 };
 
@@ -77,8 +84,10 @@ void xs_conn_free(struct xs_conn *c);
  * Bytes read from the client.  Complete requests are processed at once and
  * their replies (and any watch events they cause, on any connection) are
  * queued.  Returns 0, or an errno value when the connection must be
- * dropped (malformed header, payload above XENSTORE_PAYLOAD_MAX, output
- * bound exceeded).
+ * dropped (EMSGSIZE: payload above XENSTORE_PAYLOAD_MAX; ENOBUFS: output
+ * bound exceeded; ENOMEM; ECONNRESET: its domain was released).  Replies
+ * count against the output bound too, so the daemon should read a client
+ * only while its output is empty, a few KiB at a time.
  */
 int xs_conn_input(struct xs_conn *c, const void *buf, size_t len);
 
