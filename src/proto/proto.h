@@ -31,8 +31,10 @@
  * reply GBX_F_BULK too.  gntboxd never mmaps a descriptor a client sent,
  * and it computes every tail size itself from counts it has checked.  A
  * client may always use bulk; replies whose tails fit inline come inline
- * unless the request was bulk.  Dump requests on the control socket always
- * use bulk.
+ * unless the request was bulk.  A request whose reply tail would not fit
+ * inline (ALLOC of more than 8192 pages, MAP of more than 2048 refs) must
+ * be bulk: otherwise it fails with EMSGSIZE and nothing is done.  Dump
+ * requests on the control socket always use bulk.
  *
  * Descriptors.  A message carries at most GBX_MAX_FDS descriptors
  * (SCM_RIGHTS); their meaning is given per type.  gntboxd closes any
@@ -338,7 +340,8 @@ struct gbx_notify_map {
  * COPY_ACQUIRE / COPY_RELEASE (GRANT_COPY, the Linux ABI issue): pin
  * grants for a copy the client performs itself, then release them.
  * ADOPT: a forked child's new connection takes mapping holds on shared
- * pages it inherited.  Their bodies are defined with that work.
+ * pages it inherited.  Their bodies are defined with that work; until
+ * then gntboxd answers ENOSYS (COPY_RELEASE counts a protocol error).
  */
 
 /* ------------------------------------------------------------------ */
@@ -435,7 +438,9 @@ struct gbx_evt_restrict {
  * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
  * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
  * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
- * GBX_CREATE_EXIST_OK is set), ENOSPC (too many domains).
+ * GBX_CREATE_EXIST_OK is set), EBUSY (a destroyed domain of that id still
+ * has grants mapped by others: it keeps its id until they are unmapped),
+ * ENOSPC (too many domains).
  */
 #define GBX_CREATE_EXIST_OK 0x1
 

@@ -1,0 +1,271 @@
+/*
+ * control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
+ * shutdown, domains, dumps and statistics.
+ *
+ * Dumps are written into the request's bulk memfd in chunks, so that a
+ * dump never needs one buffer as large as itself.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "daemon/gntboxd.h"
+#include "hv/client.h"
+#include "hv/domain.h"
+#include "hv/mapobj.h"
+
+#define DUMP_CHUNK 256 /* records per pwrite */
+
+void
+h_ping(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_hello_reply hr;
+
+	gbxd_hello_reply(g, 0, &hr);
+	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, NULL, 0);
+}
+
+void
+h_shutdown(struct gbxd *g, struct conn *c, struct req *r)
+{
+
+	gbx_info("shutdown requested by pid %d", (int)c->pid);
+	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	g->quit = true;
+}
+
+void
+h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_domain_create dc;
+	struct hv_domain *d;
+	int error;
+
+	memcpy(&dc, r->body, sizeof(dc));
+	if ((dc.flags & ~GBX_CREATE_EXIST_OK) != 0 ||
+	    memchr(dc.name, '\0', sizeof(dc.name)) == NULL) {
+		conn_fail(g, c, r, EINVAL);
+		return;
+	}
+	error = hv_domain_create(&g->hv, dc.domid, dc.name, &d);
+	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0) {
+		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+		return;
+	}
+	if (error == 0 && (error = dsock_open(g, false, dc.domid)) != 0) {
+		(void)hv_domain_destroy(d);
+		error = error == ENOMEM ? ENOMEM : EIO;
+	}
+	if (error != 0) {
+		conn_fail(g, c, r, error);
+		return;
+	}
+	gbx_info("domain %u (%s) created", d->domid, d->name);
+	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+void
+h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_domain_id di;
+	struct hv_domain *d;
+
+	memcpy(&di, r->body, sizeof(di));
+	if (di.domid == 0) {
+		conn_fail(g, c, r, EPERM);
+		return;
+	}
+	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL) {
+		conn_fail(g, c, r, ESRCH);
+		return;
+	}
+	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
+	/*
+	 * Dying first, so that closing its connections cannot free it under
+	 * us; it goes when the last of them is reaped and its last grant
+	 * (possibly deferred) has ended.
+	 */
+	(void)hv_domain_destroy(d);
+	if (g->doms[di.domid] != NULL)
+		dsock_close(g, g->doms[di.domid]);
+	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/* Buffered records, flushed into the bulk memfd a chunk at a time. */
+struct dump {
+	int fd;
+	size_t rec;
+	uint32_t count;
+	uint32_t nbuf;
+	int error;
+	union {
+		struct gbx_domain_rec d[DUMP_CHUNK];
+		struct gbx_grant_rec g[DUMP_CHUNK];
+	} buf;
+};
+
+static void
+dump_flush(struct dump *dp)
+{
+	uint64_t off;
+
+	if (dp->nbuf == 0 || dp->error != 0)
+		return;
+	off = (uint64_t)(dp->count - dp->nbuf) * dp->rec;
+	dp->error = conn_bulk_pwrite(dp->fd, &dp->buf, dp->nbuf * dp->rec, off);
+	dp->nbuf = 0;
+}
+
+/* Room for one more record (filled by the caller). */
+static void *
+dump_next(struct dump *dp)
+{
+	void *p;
+
+	if (dp->nbuf == DUMP_CHUNK)
+		dump_flush(dp);
+	p = (char *)&dp->buf + dp->nbuf * dp->rec;
+	memset(p, 0, dp->rec);
+	dp->nbuf++;
+	dp->count++;
+	return (p);
+}
+
+static void
+dump_reply(struct gbxd *g, struct conn *c, struct req *r, struct dump *dp)
+{
+	struct gbx_dump_reply rep;
+
+	dump_flush(dp);
+	if (dp->error != 0) {
+		conn_fail(g, c, r, EPROTO);
+		return;
+	}
+	rep.count = dp->count;
+	rep.rec_size = (uint32_t)dp->rec;
+	r->bulk_out = true;
+	(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
+}
+
+/* One dump at a time (one thread): its chunk buffer is static. */
+static struct dump *
+dump_new(struct req *r, size_t rec)
+{
+	static struct dump dump;
+
+	memset(&dump, 0, offsetof(struct dump, buf));
+	dump.fd = r->bulk;
+	dump.rec = rec;
+	return (&dump);
+}
+
+/* A dump of one domain needs the domain; ESRCH otherwise. */
+static bool
+dump_domain_ok(struct gbxd *g, struct conn *c, struct req *r, unsigned domid)
+{
+
+	if (domid != GBX_ALL_DOMAINS && hv_domain_find(&g->hv, domid) == NULL) {
+		conn_fail(g, c, r, ESRCH);
+		return (false);
+	}
+	return (true);
+}
+
+void
+h_domain_list(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_domain_rec *rec;
+	struct hv_domain *d;
+	struct dump *dp;
+	struct dsock *ds;
+
+	dp = dump_new(r, sizeof(*rec));
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
+		rec = dump_next(dp);
+		rec->domid = d->domid;
+		rec->flags = d->flags;
+		ds = g->doms[d->domid];
+		rec->conns = ds != NULL ? ds->nopen : 0;
+		rec->grants = d->gt.nused;
+		rec->handles = d->mt.nused;
+		rec->ports = 0;
+		memcpy(rec->name, d->name, sizeof(rec->name));
+	}
+	dump_reply(g, c, r, dp);
+}
+
+/* One grant's record. */
+static void
+grant_rec(struct gbx_grant_rec *rec, const struct hv_grant *g)
+{
+	const struct hv_mt *e;
+	uint32_t i;
+
+	rec->domid = g->dom->domid;
+	rec->flags = g->ent.flags;
+	rec->ref = g->ref;
+	rec->grantee = g->ent.domid;
+	rec->state = g->deferred ? GBX_GRANT_DEFERRED : 0;
+	rec->frame = g->ent.frame;
+	rec->pin_w = (g->pin & HV_PIN_HSTW_MASK) / HV_PIN_HSTW_INC;
+	rec->pin_r = (g->pin & HV_PIN_HSTR_MASK) / HV_PIN_HSTR_INC;
+	rec->owner_pid = g->owner != NULL ? g->owner->pid : 0;
+	/* One handle per pin. */
+	rec->nmappers = rec->pin_w + rec->pin_r;
+	i = 0;
+	for (e = LIST_FIRST(&g->mappers); e != NULL && i < GBX_REC_MAPPERS;
+	     e = LIST_NEXT(e, glink))
+		rec->mapper_pid[i++] = e->map != NULL ? e->map->client->pid : 0;
+}
+
+void
+h_grants(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_dump q;
+	struct hv_domain *d;
+	struct hv_grant *gr;
+	struct dump *dp;
+	uint32_t ref, n;
+
+	memcpy(&q, r->body, sizeof(q));
+	if (!dump_domain_ok(g, c, r, q.domid))
+		return;
+	dp = dump_new(r, sizeof(struct gbx_grant_rec));
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
+		if (q.domid != GBX_ALL_DOMAINS && d->domid != q.domid)
+			continue;
+		n = gnttab_nr_entries(&d->gt);
+		for (ref = 0; ref < n; ref++) {
+			gr = gnttab_entry(&d->gt, ref);
+			if (gr->arena != NULL)
+				grant_rec(dump_next(dp), gr);
+		}
+	}
+	dump_reply(g, c, r, dp);
+}
+
+void
+h_ports(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_dump q;
+	struct dump *dp;
+
+	memcpy(&q, r->body, sizeof(q));
+	if (!dump_domain_ok(g, c, r, q.domid))
+		return;
+	/* No event channel exists yet: no port is in use. */
+	dp = dump_new(r, sizeof(struct gbx_port_rec));
+	dump_reply(g, c, r, dp);
+}
+
+void
+h_stats(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_stats st;
+
+	st = g->hv.st;
+	st.size = sizeof(st);
+	st.pad = 0;
+	(void)conn_reply(c, r, 0, &st, sizeof(st), NULL, 0, NULL, 0);
+}

@@ -1,0 +1,300 @@
+/*
+ * gntdev.c: the grant-device messages (kind GBX_KIND_GNTDEV).
+ *
+ * conn.c has checked each message's shape, count and tail; these
+ * handlers check what the hypervisor model does not (flags), call it, and
+ * answer.  A reply that refers to arenas this connection has not been sent
+ * yet attaches their descriptors (at most GBX_MAX_FDS; the client asks
+ * for the rest with ARENA_GET).  When a reply's tail cannot be written
+ * into the client's bulk memfd, what the request did is undone and the
+ * answer is EPROTO: nothing is left that the client does not know of.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "daemon/gntboxd.h"
+#include "hv/arena.h"
+#include "hv/client.h"
+#include "hv/domain.h"
+#include "hv/mapobj.h"
+#include "hv/notify.h"
+#include "hv/share.h"
+
+/* Descriptors of arenas going out with one reply. */
+struct fdset {
+	struct gbx_fdlist list;
+	int fds[GBX_MAX_FDS];
+	struct hv_arena *arenas[GBX_MAX_FDS];
+};
+
+/* Add a's descriptor unless c has it already or the reply is full. */
+static void
+fdset_add(struct fdset *s, struct hv_client *c, struct hv_arena *a)
+{
+	uint32_t i;
+	int fd;
+
+	if (a == NULL || arena_sent(a, c) ||
+	    (fd = arena_fd_for(a, c->dom->domid)) == -1)
+		return;
+	for (i = 0; i < s->list.nfds; i++)
+		if (s->arenas[i] == a)
+			return;
+	if (s->list.nfds == GBX_MAX_FDS)
+		return;
+	s->arenas[s->list.nfds] = a;
+	s->fds[s->list.nfds] = fd;
+	s->list.arena[s->list.nfds++] = a->id;
+}
+
+/*
+ * The reply went out (or is queued): the client has these arenas now.  A
+ * record we cannot make only means the arena may be sent again.
+ */
+static void
+fdset_commit(const struct fdset *s, struct hv_client *c)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->list.nfds; i++)
+		(void)arena_mark_sent(s->arenas[i], c);
+}
+
+void
+h_alloc(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_alloc a;
+	struct gbx_alloc_reply ar;
+	struct hv_arena *arena;
+	struct fdset fs;
+	uint32_t *refs, i;
+	uint64_t first;
+	int error;
+
+	memcpy(&a, r->body, sizeof(a));
+	if ((a.flags & ~GBX_ALLOC_WRITABLE) != 0 || a.domid > GBX_DOMID_MAX) {
+		conn_fail(g, c, r, EINVAL);
+		return;
+	}
+	if ((refs = malloc((size_t)r->count * sizeof(*refs))) == NULL) {
+		conn_fail(g, c, r, ENOMEM);
+		return;
+	}
+	error =
+	    hv_share(c->client, a.domid, (a.flags & GBX_ALLOC_WRITABLE) != 0,
+		r->count, refs, &arena, &first);
+	if (error != 0) {
+		free(refs);
+		conn_fail(g, c, r, error);
+		return;
+	}
+	memset(&fs, 0, sizeof(fs));
+	fdset_add(&fs, c->client, arena);
+	memset(&ar, 0, sizeof(ar));
+	ar.arena = arena->id;
+	ar.count = r->count;
+	ar.first_page = first;
+	ar.fds = fs.list;
+	if (conn_reply(c, r, 0, &ar, sizeof(ar), refs,
+		(size_t)r->count * sizeof(*refs), fs.fds, fs.list.nfds) != 0) {
+		for (i = 0; i < r->count; i++)
+			(void)hv_share_dealloc(c->client, refs[i]);
+		conn_fail(g, c, r, EPROTO);
+	} else {
+		fdset_commit(&fs, c->client);
+	}
+	free(refs);
+}
+
+/* DEALLOC, MAPPED, UNMAPPED: one call per ref; bad refs are skipped. */
+static void
+refs_each(struct gbxd *g, struct conn *c, struct req *r,
+    int (*fn)(struct hv_client *, uint32_t))
+{
+	const uint32_t *refs = r->tail;
+	uint32_t i, bad;
+	char what[64];
+
+	bad = 0;
+	for (i = 0; i < r->count; i++)
+		if (fn(c->client, refs[i]) != 0)
+			bad++;
+	if (bad != 0) {
+		g->hv.st.protocol_errors += bad - 1;
+		(void)snprintf(what, sizeof(what),
+		    "%s: %u of %u refs not held so", r->t->name, bad, r->count);
+		conn_protocol_error(g, c, what);
+	}
+}
+
+void
+h_dealloc(struct gbxd *g, struct conn *c, struct req *r)
+{
+
+	refs_each(g, c, r, hv_share_dealloc);
+}
+
+void
+h_mapped(struct gbxd *g, struct conn *c, struct req *r)
+{
+
+	refs_each(g, c, r, hv_share_mapped);
+}
+
+void
+h_unmapped(struct gbxd *g, struct conn *c, struct req *r)
+{
+
+	refs_each(g, c, r, hv_share_unmapped);
+}
+
+void
+h_map(struct gbxd *g, struct conn *c, struct req *r)
+{
+	static const struct gbx_notify none;
+	struct gbx_map mr;
+	struct gbx_map_reply rep;
+	struct gbx_map_result *res;
+	struct hv_map *m;
+	struct fdset fs;
+	size_t rlen;
+	uint32_t i, failed, bad;
+	int error;
+
+	memcpy(&mr, r->body, sizeof(mr));
+	if ((mr.flags & ~GBX_MAP_READONLY) != 0) {
+		conn_fail(g, c, r, EINVAL);
+		return;
+	}
+	rlen = (size_t)r->count * sizeof(*res);
+	if ((res = malloc(rlen)) == NULL) {
+		conn_fail(g, c, r, ENOMEM);
+		return;
+	}
+	error = hv_map_create(c->client, r->tail, r->count,
+	    (mr.flags & GBX_MAP_READONLY) != 0,
+	    mr.notify.action != 0 ? &mr.notify : NULL, res, &failed, &m);
+	memset(&rep, 0, sizeof(rep));
+	rep.count = r->count;
+	memset(&fs, 0, sizeof(fs));
+	if (error == EINVAL && failed != 0) {
+		/* Each ref's status tells the caller which failed and why. */
+		rep.failed = failed;
+		if (conn_reply(c, r, EINVAL, &rep, sizeof(rep), res, rlen, NULL,
+			0) != 0)
+			conn_fail(g, c, r, EPROTO);
+		free(res);
+		return;
+	}
+	if (error != 0) {
+		free(res);
+		conn_fail(g, c, r, error);
+		return;
+	}
+	for (i = 0; i < r->count; i++)
+		if (i == 0 || res[i].arena != res[i - 1].arena)
+			fdset_add(&fs, c->client,
+			    arena_by_id(&g->hv, res[i].arena));
+	rep.map_id = m->id;
+	rep.fds = fs.list;
+	if (conn_reply(c, r, 0, &rep, sizeof(rep), res, rlen, fs.fds,
+		fs.list.nfds) != 0) {
+		/* Undone quietly: the notify must not fire for this. */
+		(void)hv_map_set_notify(m, &none);
+		(void)hv_map_unmap(m, 0, r->count, &bad);
+		conn_fail(g, c, r, EPROTO);
+	} else {
+		fdset_commit(&fs, c->client);
+	}
+	free(res);
+}
+
+void
+h_unmap(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_unmap u;
+	struct hv_map *m;
+	uint32_t bad;
+	char what[64];
+
+	memcpy(&u, r->body, sizeof(u));
+	if ((m = hv_map_find(c->client, u.map_id)) == NULL) {
+		conn_fail(g, c, r, ENOENT);
+		return;
+	}
+	if (hv_map_unmap(m, u.first, u.count, &bad) != 0) {
+		conn_fail(g, c, r, EINVAL);
+		return;
+	}
+	if (bad != 0) {
+		/* Released twice: skipped, and no pin went below zero. */
+		g->hv.st.protocol_errors += bad - 1;
+		(void)snprintf(what, sizeof(what),
+		    "UNMAP: %u handles already released", bad);
+		conn_protocol_error(g, c, what);
+	}
+}
+
+void
+h_notify_grant(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_notify_grant n;
+	int error;
+
+	memcpy(&n, r->body, sizeof(n));
+	if ((error = hv_share_notify(c->client, n.ref, &n.notify)) != 0)
+		conn_fail(g, c, r, error);
+	else
+		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+void
+h_notify_map(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_notify_map n;
+	struct hv_map *m;
+	int error;
+
+	memcpy(&n, r->body, sizeof(n));
+	if ((n.notify.action & ~GBX_NOTIFY_ALL) != 0)
+		error = EINVAL;
+	else if ((m = hv_map_find(c->client, n.map_id)) == NULL)
+		error = ENOENT;
+	else
+		error = hv_map_set_notify(m, &n.notify);
+	if (error != 0)
+		conn_fail(g, c, r, error);
+	else
+		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+void
+h_arena_get(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_arena_get ag;
+	struct gbx_arena_reply rep;
+	struct hv_arena *a;
+	int fd;
+
+	memcpy(&ag, r->body, sizeof(ag));
+	if ((a = arena_by_id(&g->hv, ag.arena)) == NULL ||
+	    (fd = arena_fd_for(a, c->client->dom->domid)) == -1) {
+		conn_fail(g, c, r, ENOENT);
+		return;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.fds.nfds = 1;
+	rep.fds.arena[0] = a->id;
+	(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, &fd, 1);
+	(void)arena_mark_sent(a, c->client);
+}
+
+/* Types whose bodies are not defined yet (proto.h), and event channels. */
+void
+h_nosys(struct gbxd *g, struct conn *c, struct req *r)
+{
+
+	conn_fail(g, c, r, ENOSYS);
+}

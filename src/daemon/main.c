@@ -1,0 +1,318 @@
+/*
+ * gntboxd: the hypervisor and kernel side of gntbox (docs/architecture.md
+ * §9 gives the command line).
+ *
+ * Start-up order matters: gntboxd.lock is taken before anything else is
+ * touched, so that a second daemon on the same directory exits (status 3)
+ * without disturbing the first one's sockets; then the pid file, the
+ * descriptor limit, the hypervisor, the sockets, and last the "ready"
+ * line.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
+ * everything is released, and the sockets and pid file are removed.
+ */
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/paths.h"
+#include "daemon/gntboxd.h"
+#include "hv/domain.h"
+
+#define EXIT_LOCKED 3
+
+struct opts {
+	const char *dir;
+	const char *log;
+	int ready_fd;
+	unsigned idle_exit;
+	bool verbose;
+	struct hv_limits lim;
+};
+
+static void
+usage(void)
+{
+
+	fprintf(stderr,
+	    "usage: gntboxd [--dir DIR] [--ready-fd FD] [--idle-exit SECONDS] "
+	    "[--log FILE]\n"
+	    "               [--verbose] [--max-grant-frames N] "
+	    "[--max-maptrack N] [--max-ports N]\n");
+	exit(1);
+}
+
+/* A decimal number in [lo, hi], or exit 1 naming the option. */
+static unsigned long
+number(const char *opt, const char *s, unsigned long lo, unsigned long hi)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < lo ||
+	    v > hi) {
+		fprintf(stderr,
+		    "gntboxd: --%s: expected a number from %lu to "
+		    "%lu, got \"%s\"\n",
+		    opt, lo, hi, s);
+		exit(1);
+	}
+	return (v);
+}
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "max-grant-frames", required_argument, NULL, 'g' },
+		{ "max-maptrack", required_argument, NULL, 'm' },
+		{ "max-ports", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->ready_fd = -1;
+	hv_limits_default(&o->lim);
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o->dir = optarg;
+			break;
+		case 'r':
+			o->ready_fd =
+			    (int)number("ready-fd", optarg, 0, INT_MAX);
+			break;
+		case 'i':
+			o->idle_exit =
+			    (unsigned)number("idle-exit", optarg, 0, INT_MAX);
+			break;
+		case 'l':
+			o->log = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'g':
+			o->lim.max_grant_frames =
+			    (uint32_t)number("max-grant-frames", optarg, 1,
+				HV_MAX_GRANT_FRAMES);
+			break;
+		case 'm':
+			o->lim.max_maptrack = (uint32_t)number("max-maptrack",
+			    optarg, 1, HV_MAX_MAPTRACK);
+			break;
+		case 'p':
+			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
+			    1, HV_DEF_PORTS);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* mkdir -p with mode 0700 for what we create. */
+static int
+mkdirs(const char *path)
+{
+	char buf[GBX_PATH_MAX];
+	size_t i, n;
+
+	n = strlen(path);
+	if (n == 0 || n >= sizeof(buf))
+		return (ENAMETOOLONG);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
+			return (errno);
+		buf[i] = path[i];
+	}
+	return (0);
+}
+
+/* Take gntboxd.lock; exit 3 when another daemon holds it. */
+static int
+take_lock(void)
+{
+	char path[GBX_PATH_MAX];
+	int fd;
+
+	if (gbx_path_file(path, sizeof(path), "gntboxd.lock") != 0)
+		return (-1);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		gbx_err("%s: %s", path, strerror(errno));
+		exit(1);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			gbx_err("another gntboxd runs on this directory");
+			exit(EXIT_LOCKED);
+		}
+		gbx_err("%s: %s", path, strerror(errno));
+		exit(1);
+	}
+	return (fd);
+}
+
+/* Write the pid file atomically (a reader never sees it half written). */
+static int
+write_pidfile(void)
+{
+	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8];
+	FILE *f;
+
+	if (gbx_path_file(path, sizeof(path), "gntboxd.pid") != 0)
+		return (ENAMETOOLONG);
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((f = fopen(tmp, "we")) == NULL)
+		return (errno);
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		(void)unlink(tmp);
+		return (errno);
+	}
+	return (0);
+}
+
+static void
+remove_pidfile(void)
+{
+	char path[GBX_PATH_MAX];
+
+	if (gbx_path_file(path, sizeof(path), "gntboxd.pid") == 0)
+		(void)unlink(path);
+}
+
+/* Every connection may need several descriptors: take what we may. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+ready(int fd)
+{
+	static const char msg[] = "ready\n";
+
+	if (fd < 0)
+		return;
+	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
+		gbx_warn("--ready-fd %d: %s", fd, strerror(errno));
+	(void)close(fd);
+}
+
+/* Close everything, release everything, remove what we created. */
+static void
+shutdown_all(struct gbxd *g)
+{
+	char path[GBX_PATH_MAX];
+	unsigned i;
+
+	for (i = 0; i <= GBX_DOMID_MAX; i++)
+		if (g->doms[i] != NULL)
+			dsock_close(g, g->doms[i]);
+	if (g->control != NULL)
+		dsock_close(g, g->control);
+	hv_fini(&g->hv);
+	loop_fini(g);
+	free(g->doms);
+	if (gbx_path_file(path, sizeof(path), "dom") == 0)
+		(void)rmdir(path);
+	remove_pidfile();
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gbxd g;
+	struct opts o;
+	int error, lockfd, logfd;
+
+	gbx_log_init("gntboxd", GBX_LOG_INFO);
+	/* Sockets and files are the user's alone. */
+	(void)umask(077);
+	parse(argc, argv, &o);
+	if (o.verbose)
+		gbx_log_init("gntboxd", GBX_LOG_DEBUG);
+	if (o.dir != NULL && setenv("GNTBOX_DIR", o.dir, 1) == -1) {
+		gbx_err("--dir: %s", strerror(errno));
+		return (1);
+	}
+	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0 ||
+	    (error = mkdirs(g.dir)) != 0) {
+		gbx_err("runtime directory %s: %s", g.dir, strerror(error));
+		return (1);
+	}
+	/* GNTBOX_DIR is what every path below is built from. */
+	if (setenv("GNTBOX_DIR", g.dir, 1) == -1 ||
+	    (lockfd = take_lock()) == -1) {
+		gbx_err("%s: cannot take the lock", g.dir);
+		return (1);
+	}
+	if (o.log != NULL) {
+		if ((logfd = open(o.log,
+			 O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) ==
+			-1 ||
+		    dup2(logfd, STDERR_FILENO) == -1) {
+			gbx_err("--log %s: %s", o.log, strerror(errno));
+			return (1);
+		}
+		(void)close(logfd);
+	}
+	(void)signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	g.idle_exit = o.idle_exit;
+	g.epfd = -1;
+	if ((error = write_pidfile()) != 0) {
+		gbx_err("pid file: %s", strerror(error));
+		return (1);
+	}
+	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
+	    (error = hv_init(&g.hv, &o.lim)) != 0 ||
+	    (error = loop_init(&g)) != 0) {
+		gbx_err("start-up: %s", strerror(error != 0 ? error : ENOMEM));
+		remove_pidfile();
+		return (1);
+	}
+	dsock_clean_stale(&g);
+	if (dsock_open(&g, true, 0) != 0 || dsock_open(&g, false, 0) != 0) {
+		shutdown_all(&g);
+		return (1);
+	}
+	gbx_info("pid %d serving %s", (int)getpid(), g.dir);
+	ready(o.ready_fd);
+	error = loop_run(&g);
+	shutdown_all(&g);
+	gbx_info("exiting");
+	(void)close(lockfd);
+	return (error == 0 ? 0 : 1);
+}

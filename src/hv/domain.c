@@ -1,0 +1,156 @@
+/*
+ * domain.c: creating, finding and freeing domains.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/rbgen.h"
+#include "hv/domain.h"
+
+static int
+domain_cmp(const struct hv_domain *a, const struct hv_domain *b)
+{
+
+	return ((int)a->domid - (int)b->domid);
+}
+
+RB_GENERATE_STATIC_UNUSED(hv_domtree, hv_domain, link, domain_cmp)
+
+bool
+hv_domain_name_ok(const char *name)
+{
+	size_t i;
+	char ch;
+
+	for (i = 0; (ch = name[i]) != '\0'; i++) {
+		if (i >= GBX_NAME_MAX - 1)
+			return (false);
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			(ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+			ch == '-'))
+			return (false);
+	}
+	return (i > 0);
+}
+
+struct hv_domain *
+hv_domain_find(struct hv *hv, unsigned domid)
+{
+	struct hv_domain key;
+
+	if (domid > GBX_DOMID_MAX)
+		return (NULL);
+	key.domid = (uint16_t)domid;
+	return (RB_FIND(hv_domtree, &hv->domains, &key));
+}
+
+struct hv_domain *
+hv_domain_live(struct hv *hv, unsigned domid)
+{
+	struct hv_domain *d;
+
+	if ((d = hv_domain_find(hv, domid)) == NULL || hv_domain_dying(d))
+		return (NULL);
+	return (d);
+}
+
+struct hv_domain *
+hv_domain_first(struct hv *hv)
+{
+
+	return (RB_MIN(hv_domtree, &hv->domains));
+}
+
+struct hv_domain *
+hv_domain_next(struct hv_domain *d)
+{
+
+	return (RB_NEXT(hv_domtree, &d->hv->domains, d));
+}
+
+int
+hv_domain_create(struct hv *hv, unsigned domid, const char *name,
+    struct hv_domain **dp)
+{
+	struct hv_domain *d;
+	int error;
+
+	if (domid > GBX_DOMID_MAX ||
+	    (name != NULL && *name != '\0' && !hv_domain_name_ok(name)))
+		return (EINVAL);
+	if ((d = hv_domain_find(hv, domid)) != NULL)
+		return (hv_domain_dying(d) ? EBUSY : EEXIST);
+	if (hv->ndomains >= hv->lim.max_domains)
+		return (ENOSPC);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (ENOMEM);
+	d->hv = hv;
+	d->domid = (uint16_t)domid;
+	d->flags = domid == 0 ? GBX_DOM_PRIVILEGED : 0;
+	if (name != NULL && *name != '\0')
+		(void)snprintf(d->name, sizeof(d->name), "%s", name);
+	else if (domid == 0)
+		(void)snprintf(d->name, sizeof(d->name), "Domain-0");
+	else
+		(void)snprintf(d->name, sizeof(d->name), "domain-%u", domid);
+	RB_INIT(&d->arenas);
+	if ((error = gnttab_init(&d->gt, d, hv->lim.max_grant_frames)) != 0)
+		goto fail;
+	if ((error = maptrack_init(&d->mt, hv->lim.max_maptrack)) != 0)
+		goto fail_gt;
+	if ((error = ra_init(&d->slots, 0, HV_ARENA_SLOTS - 1)) != 0)
+		goto fail_mt;
+	RB_INSERT(hv_domtree, &hv->domains, d);
+	hv->ndomains++;
+	hv->st.domains++;
+	*dp = d;
+	return (0);
+fail_mt:
+	maptrack_fini(&d->mt);
+fail_gt:
+	gnttab_fini(&d->gt);
+fail:
+	free(d);
+	return (ENOMEM);
+}
+
+int
+hv_domain_destroy(struct hv_domain *d)
+{
+
+	if (d->domid == 0)
+		return (EPERM);
+	if (hv_domain_dying(d))
+		return (EALREADY);
+	d->flags |= GBX_DOM_DYING;
+	(void)hv_domain_gc(d);
+	return (0);
+}
+
+/* Free a domain's memory; nothing may refer to it any more. */
+static void
+domain_free(struct hv_domain *d)
+{
+	struct hv *hv = d->hv;
+
+	RB_REMOVE(hv_domtree, &hv->domains, d);
+	hv->ndomains--;
+	hv->st.domains--;
+	ra_destroy(&d->slots);
+	maptrack_fini(&d->mt);
+	gnttab_fini(&d->gt);
+	free(d);
+}
+
+bool
+hv_domain_gc(struct hv_domain *d)
+{
+
+	if (!hv_domain_dying(d) || d->nclients != 0 || d->gt.nused != 0 ||
+	    d->mt.nused != 0)
+		return (false);
+	domain_free(d);
+	return (true);
+}

@@ -1,0 +1,79 @@
+/*
+ * hv.c: the hypervisor instance: limits, start-up and the final teardown.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hv/client.h"
+#include "hv/deferred.h"
+#include "hv/domain.h"
+#include "hv/gntmap.h"
+#include "hv/hv.h"
+
+void
+hv_limits_default(struct hv_limits *lim)
+{
+
+	lim->max_grant_frames = HV_DEF_GRANT_FRAMES;
+	lim->max_maptrack = HV_DEF_MAPTRACK;
+	lim->max_ports = HV_DEF_PORTS;
+	lim->max_domains = HV_MAX_DOMAINS;
+}
+
+int
+hv_init(struct hv *hv, const struct hv_limits *lim)
+{
+	struct hv_domain *d0;
+
+	memset(hv, 0, sizeof(*hv));
+	if (lim->max_grant_frames == 0 ||
+	    lim->max_grant_frames > HV_MAX_GRANT_FRAMES ||
+	    lim->max_maptrack == 0 || lim->max_maptrack > HV_MAX_MAPTRACK ||
+	    lim->max_ports == 0 || lim->max_ports > HV_DEF_PORTS ||
+	    lim->max_domains == 0 || lim->max_domains > GBX_DOMID_MAX + 1)
+		return (EINVAL);
+	hv->lim = *lim;
+	RB_INIT(&hv->domains);
+	RB_INIT(&hv->arenas);
+	STAILQ_INIT(&hv->deferred);
+	TAILQ_INIT(&hv->reapq);
+	hv->st.size = sizeof(hv->st);
+	return (hv_domain_create(hv, 0, NULL, &d0));
+}
+
+/* Unmap every handle of d that no map object owns (unit tests make them). */
+static void
+hv_unmap_all(struct hv_domain *d)
+{
+	struct hv_mt *e;
+	uint32_t h;
+
+	for (h = 0; h < d->mt.limit && d->mt.nused > 0; h++) {
+		if (d->mt.frames[h / MT_PER_FRAME] == NULL) {
+			h += MT_PER_FRAME - 1;
+			continue;
+		}
+		e = maptrack_entry(&d->mt, h);
+		if ((e->flags & HV_MT_USED) != 0)
+			(void)hv_grant_unmap(d, h);
+	}
+}
+
+void
+hv_fini(struct hv *hv)
+{
+	struct hv_domain *d, *next;
+
+	while (hv_reap_pending(hv))
+		(void)hv_reap(hv, UINT32_MAX);
+	for (d = hv_domain_first(hv); d != NULL; d = hv_domain_next(d))
+		hv_unmap_all(d);
+	/* Nothing is mapped any more, so every deferred grant is ready. */
+	while (hv->nready > 0)
+		(void)hv_deferred_pass(hv, UINT32_MAX);
+	for (d = hv_domain_first(hv); d != NULL; d = next) {
+		next = hv_domain_next(d);
+		d->flags |= GBX_DOM_DYING;
+		(void)hv_domain_gc(d);
+	}
+}

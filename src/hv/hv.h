@@ -1,0 +1,87 @@
+/*
+ * hv.h: gntboxd's hypervisor model.
+ *
+ * struct hv is the whole of what Xen would hold for gntbox: the domains,
+ * their grant tables and maptrack tables, the memfd arenas that back the
+ * granted pages, the map objects and shared pages that clients own, the
+ * deferred list of grants that were ended while still mapped, and the
+ * counters that CTL_STATS reports.  It is pure state: nothing here reads
+ * or writes a socket, so the unit tests drive it directly.  The only
+ * system calls it makes are on the arenas (memfd_create, ftruncate,
+ * fallocate, pwrite) and they never block.
+ *
+ * Work that can be large is done in bounded steps the daemon runs from its
+ * event loop: hv_reap() releases what closed connections held, and
+ * hv_deferred_pass() retries ending access on deferred grants.
+ */
+#ifndef GNTBOX_HV_HV_H
+#define GNTBOX_HV_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/tree.h"
+#include "proto/proto.h"
+
+#define HV_DEF_GRANT_FRAMES 64	   /* Xen's default max_grant_frames */
+#define HV_MAX_GRANT_FRAMES 2048   /* 2^20 entries, as many as one arena */
+#define HV_DEF_MAPTRACK	    262144 /* Xen's 1024 frames of 256 handles */
+#define HV_MAX_MAPTRACK	    (1u << 24)
+#define HV_DEF_PORTS	    4096 /* the 2-level event ABI on 64-bit */
+#define HV_MAX_DOMAINS	    1024
+
+struct hv_domain;
+struct hv_grant;
+struct hv_client;
+struct hv_arena;
+
+RB_HEAD(hv_domtree, hv_domain);
+RB_HEAD(hv_arenaids, hv_arena);
+STAILQ_HEAD(hv_deflist, hv_grant);
+TAILQ_HEAD(hv_reapq, hv_client);
+
+struct hv_limits {
+	uint32_t max_grant_frames; /* per domain, frames of 512 entries */
+	uint32_t max_maptrack;	   /* maptrack handles per domain */
+	uint32_t max_ports;	   /* event-channel ports per domain */
+	uint32_t max_domains;	   /* domains alive at once, dying included */
+};
+
+struct hv {
+	struct hv_limits lim;
+	struct hv_domtree domains;
+	uint32_t ndomains;
+	struct hv_arenaids arenas; /* every arena, by id */
+	uint32_t last_arena;	   /* ids are never reused */
+	struct hv_deflist deferred;
+	uint64_t nready;       /* deferred grants with no pins left */
+	struct hv_reapq reapq; /* clients with release work pending */
+	struct gbx_stats st;   /* the counters CTL_STATS reports */
+};
+
+/* Xen's defaults. */
+void hv_limits_default(struct hv_limits *lim);
+
+/*
+ * Set up an empty hypervisor with domain 0 ("Domain-0", privileged).
+ * Returns 0, EINVAL for limits out of range, or ENOMEM.
+ */
+int hv_init(struct hv *hv, const struct hv_limits *lim);
+
+/*
+ * Tear everything down: every client is closed and reaped, every mapping
+ * released, every deferred grant ended and every domain freed.  Used at
+ * exit; no bound on the work.
+ */
+void hv_fini(struct hv *hv);
+
+/*
+ * Release work of closed or hung-up clients, at most budget units (a unit
+ * is one grant or one maptrack handle).  Returns the units done.
+ */
+unsigned hv_reap(struct hv *hv, unsigned budget);
+
+/* True while hv_reap() has work. */
+bool hv_reap_pending(const struct hv *hv);
+
+#endif /* GNTBOX_HV_HV_H */

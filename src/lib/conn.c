@@ -1,0 +1,488 @@
+/*
+ * conn.c: a client connection to gntboxd (conn.h).
+ *
+ * The connection's mutex covers the socket, the sequence counter, the
+ * receive buffer, the bulk memfd and the arena cache.  A request holds it
+ * from its send to its reply, so replies can only come in the order the
+ * requests went, and a one-way message sent between two requests reaches
+ * gntboxd between them.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "base/tree.h"
+#include "lib/conn.h"
+#include "proto/msg.h"
+
+struct gbx_arena {
+	RB_ENTRY(gbx_arena) link;
+	uint32_t id;
+	int fd;	  /* as gntboxd sent it */
+	int rofd; /* opened read-only, or -1 until needed */
+};
+
+RB_HEAD(gbx_arenas, gbx_arena);
+
+struct gbx_conn {
+	pthread_mutex_t lock;
+	int sock;
+	int token; /* our end of the process token, or -1 */
+	int bulk;  /* the bulk memfd, or -1 until needed */
+	uint32_t seq;
+	bool broken;
+	struct gbx_hello_reply hello;
+	int hello_fds[GBX_MAX_FDS];
+	unsigned nhello_fds;
+	struct gbx_arenas arenas;
+	union {
+		struct gbx_hdr h;
+		unsigned char b[GBX_MSG_MAX];
+	} buf;
+};
+
+static int
+gbx_arena_cmp(const struct gbx_arena *a, const struct gbx_arena *b)
+{
+
+	if (a->id < b->id)
+		return (-1);
+	return (a->id > b->id);
+}
+
+RB_GENERATE_STATIC_UNUSED(gbx_arenas, gbx_arena, link, gbx_arena_cmp)
+
+static struct gbx_arena *
+gbx_arena_find(struct gbx_conn *c, uint32_t id)
+{
+	struct gbx_arena key;
+
+	memset(&key, 0, sizeof(key));
+	key.id = id;
+	return (RB_FIND(gbx_arenas, &c->arenas, &key));
+}
+
+/* Cache fd as arena id's descriptor, or close it if we have one already. */
+static void
+gbx_arena_add(struct gbx_conn *c, uint32_t id, int fd)
+{
+	struct gbx_arena *a;
+
+	if (gbx_arena_find(c, id) != NULL ||
+	    (a = calloc(1, sizeof(*a))) == NULL) {
+		/* Without room to keep it, ARENA_GET will bring it again. */
+		(void)close(fd);
+		return;
+	}
+	a->id = id;
+	a->fd = fd;
+	a->rofd = -1;
+	RB_INSERT(gbx_arenas, &c->arenas, a);
+}
+
+/*
+ * Take the descriptors of a reply: arena descriptors named by its fdlist
+ * go to the cache; anything else (a count that disagrees with the list
+ * included) is closed, and ARENA_GET will fetch what is missing.
+ */
+static void
+gbx_take_arenas(struct gbx_conn *c, const struct gbx_call *call, int *fds,
+    unsigned nfds)
+{
+	struct gbx_fdlist l;
+	unsigned i;
+
+	if (nfds == 0)
+		return;
+	if (call->fdlist >= 0 &&
+	    call->rlen >= (size_t)call->fdlist + sizeof(l)) {
+		memcpy(&l, (const char *)call->reply + call->fdlist, sizeof(l));
+		if (l.nfds == nfds) {
+			for (i = 0; i < nfds; i++)
+				gbx_arena_add(c, l.arena[i], fds[i]);
+			return;
+		}
+	}
+	gbx_close_fds(fds, &nfds);
+}
+
+/* The socket connected to path, close-on-exec. */
+static int
+gbx_connect(const char *path, int *sp)
+{
+	struct sockaddr_un sa;
+	int s, error;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return (ENAMETOOLONG);
+	memcpy(sa.sun_path, path, strlen(path));
+	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
+		return (errno);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		error = errno;
+		(void)close(s);
+		/* A missing socket or one nobody listens on: no gntboxd. */
+		if (error == ECONNREFUSED || error == ENOTDIR)
+			error = ENOENT;
+		return (error);
+	}
+	*sp = s;
+	return (0);
+}
+
+/*
+ * Send a request with the descriptors xfds and receive its reply; the
+ * reply's descriptors go to rfds when the caller wants them (HELLO),
+ * otherwise to the arena cache.  Called with the lock held.
+ */
+static int
+gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
+    unsigned nx, int *rfds, unsigned *nrfds)
+{
+	struct gbx_hdr h;
+	int fds[GBX_MAX_FDS];
+	unsigned nfds;
+	size_t body;
+	ssize_t r;
+	bool bulk;
+	int error;
+
+	call->rlen = 0;
+	call->rtail_got = false;
+	if (c->broken)
+		return (EPIPE);
+	bulk = call->bulk || call->tlen > GBX_INLINE_MAX ||
+	    call->rtlen > GBX_INLINE_MAX;
+	if (bulk) {
+		if (c->bulk == -1 && (c->bulk = gbx_bulk_create()) == -1)
+			return (errno);
+		if (call->tlen != 0 &&
+		    (error = gbx_bulk_write(c->bulk, call->tail, call->tlen)) !=
+			0)
+			return (error);
+		xfds = &c->bulk;
+		nx = 1;
+	}
+	memset(&h, 0, sizeof(h));
+	h.type = call->type;
+	h.flags = bulk ? GBX_F_BULK : 0;
+	h.seq = ++c->seq;
+	error = gbx_msg_send(c->sock, &h, call->body, call->blen,
+	    bulk ? NULL : call->tail, bulk ? 0 : call->tlen, xfds, nx);
+	if (error != 0) {
+		if (error != EMSGSIZE && error != EINVAL)
+			c->broken = true;
+		return (error == EMSGSIZE || error == EINVAL ? error : EPIPE);
+	}
+	r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds);
+	if (r <= 0) {
+		c->broken = true;
+		return (r == -EPROTO ? EPROTO : EPIPE);
+	}
+	memcpy(&h, &c->buf, sizeof(h));
+	if (h.type != call->type || h.seq != c->seq || h.error < 0 ||
+	    h.error > 4095) {
+		gbx_close_fds(fds, &nfds);
+		c->broken = true;
+		return (EPROTO);
+	}
+	body = (size_t)r - sizeof(h);
+	call->rlen = body < call->rcap ? body : call->rcap;
+	if (call->rlen != 0)
+		memcpy(call->reply, c->buf.b + sizeof(h), call->rlen);
+	if (call->rtlen != 0 && body >= call->rcap) {
+		if ((h.flags & GBX_F_BULK) != 0) {
+			if (bulk &&
+			    gbx_bulk_read(c->bulk, call->rtail, call->rtlen) ==
+				0)
+				call->rtail_got = true;
+		} else if (body == call->rcap + call->rtlen) {
+			memcpy(call->rtail, c->buf.b + sizeof(h) + call->rcap,
+			    call->rtlen);
+			call->rtail_got = true;
+		}
+	}
+	if (rfds != NULL) {
+		memcpy(rfds, fds, nfds * sizeof(int));
+		*nrfds = nfds;
+	} else
+		gbx_take_arenas(c, call, fds, nfds);
+	return (h.error);
+}
+
+/* Empty the bulk memfd: its memory goes back and no stale data lingers. */
+static void
+gbx_bulk_reset(struct gbx_conn *c)
+{
+
+	if (c->bulk != -1)
+		(void)ftruncate(c->bulk, 0);
+}
+
+/*
+ * HELLO: the first exchange.  A grant device sends the far end of a fresh
+ * socketpair as its process token and keeps the near end; both ends are
+ * close-on-exec, and the far end is closed here once gntboxd has its own
+ * copy.
+ */
+static int
+gbx_hello(struct gbx_conn *c, uint32_t kind, unsigned domid)
+{
+	struct gbx_hello hello;
+	struct gbx_call call;
+	int sp[2], error;
+
+	memset(&hello, 0, sizeof(hello));
+	hello.version = GBX_PROTO_VERSION;
+	hello.kind = kind;
+	gbx_call_init(&call, GBX_HELLO, &hello, sizeof(hello), &c->hello,
+	    sizeof(c->hello));
+	if (kind == GBX_KIND_GNTDEV) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) ==
+		    -1)
+			return (errno);
+		c->token = sp[0];
+		error =
+		    gbx_xfer(c, &call, &sp[1], 1, c->hello_fds, &c->nhello_fds);
+		(void)close(sp[1]);
+	} else
+		error =
+		    gbx_xfer(c, &call, NULL, 0, c->hello_fds, &c->nhello_fds);
+	if (error != 0)
+		return (error);
+	if (call.rlen != sizeof(c->hello) ||
+	    c->hello.version != GBX_PROTO_VERSION ||
+	    (kind != GBX_KIND_CONTROL && c->hello.domid != domid))
+		return (EPROTO);
+	return (0);
+}
+
+int
+gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp)
+{
+	char path[GBX_PATH_MAX];
+	struct gbx_conn *c;
+	int error;
+
+	if (kind == GBX_KIND_CONTROL)
+		error = gbx_path_control(path, sizeof(path));
+	else
+		error = gbx_path_device(path, sizeof(path), domid);
+	if (error != 0)
+		return (error);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (ENOMEM);
+	c->sock = c->token = c->bulk = -1;
+	RB_INIT(&c->arenas);
+	if ((error = pthread_mutex_init(&c->lock, NULL)) != 0) {
+		free(c);
+		return (error);
+	}
+	if ((error = gbx_connect(path, &c->sock)) != 0 ||
+	    (error = gbx_hello(c, kind, domid)) != 0) {
+		gbx_conn_close(c);
+		return (error);
+	}
+	*cp = c;
+	return (0);
+}
+
+void
+gbx_conn_close(struct gbx_conn *c)
+{
+	struct gbx_arena *a;
+
+	while ((a = RB_MIN(gbx_arenas, &c->arenas)) != NULL) {
+		RB_REMOVE(gbx_arenas, &c->arenas, a);
+		if (a->rofd != -1 && a->rofd != a->fd)
+			(void)close(a->rofd);
+		(void)close(a->fd);
+		free(a);
+	}
+	gbx_close_fds(c->hello_fds, &c->nhello_fds);
+	if (c->bulk != -1)
+		(void)close(c->bulk);
+	if (c->sock != -1)
+		(void)close(c->sock);
+	if (c->token != -1)
+		(void)close(c->token);
+	(void)pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+const struct gbx_hello_reply *
+gbx_conn_hello(const struct gbx_conn *c)
+{
+
+	return (&c->hello);
+}
+
+void
+gbx_conn_take_hello_fds(struct gbx_conn *c, int *fds, unsigned *n)
+{
+
+	(void)pthread_mutex_lock(&c->lock);
+	memcpy(fds, c->hello_fds, c->nhello_fds * sizeof(int));
+	*n = c->nhello_fds;
+	c->nhello_fds = 0;
+	(void)pthread_mutex_unlock(&c->lock);
+}
+
+int
+gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
+{
+	int error;
+
+	(void)pthread_mutex_lock(&c->lock);
+	error = gbx_xfer(c, call, NULL, 0, NULL, NULL);
+	gbx_bulk_reset(c);
+	(void)pthread_mutex_unlock(&c->lock);
+	return (error);
+}
+
+/*
+ * A dump: the request always goes bulk, and the records come back in the
+ * bulk memfd.  Their number and size are gntboxd's to say, so both are
+ * bounded before anything is allocated, and a memfd shorter than they
+ * claim is EPROTO (gbx_bulk_read).  Records are copied into an array of
+ * our own record size, cut or zero-padded as the sizes differ.
+ */
+int
+gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
+    size_t rec_size, void **recs, uint32_t *nrecs)
+{
+	struct gbx_dump_reply rep;
+	struct gbx_call call;
+	unsigned char *raw, *out;
+	size_t total;
+	uint32_t i;
+	int error;
+
+	gbx_call_init(&call, type, body, blen, &rep, sizeof(rep));
+	call.bulk = true;
+	raw = out = NULL;
+	(void)pthread_mutex_lock(&c->lock);
+	error = gbx_xfer(c, &call, NULL, 0, NULL, NULL);
+	if (error != 0)
+		goto out;
+	if (call.rlen != sizeof(rep) || rep.count > GBX_DUMP_MAX ||
+	    rep.rec_size == 0 || rep.rec_size > GBX_MSG_MAX) {
+		error = EPROTO;
+		goto out;
+	}
+	total = (size_t)rep.count * rep.rec_size;
+	if ((raw = malloc(total + 1)) == NULL ||
+	    (out = calloc((size_t)rep.count + 1, rec_size)) == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	if (total != 0 && (error = gbx_bulk_read(c->bulk, raw, total)) != 0)
+		goto out;
+	for (i = 0; i < rep.count; i++)
+		memcpy(out + (size_t)i * rec_size,
+		    raw + (size_t)i * rep.rec_size,
+		    rep.rec_size < rec_size ? rep.rec_size : rec_size);
+	*recs = out;
+	*nrecs = rep.count;
+	out = NULL;
+out:
+	gbx_bulk_reset(c);
+	(void)pthread_mutex_unlock(&c->lock);
+	free(raw);
+	free(out);
+	return (error);
+}
+
+int
+gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
+    const void *tail, size_t tlen)
+{
+	struct gbx_hdr h;
+	int error;
+
+	if (tlen > GBX_INLINE_MAX)
+		return (EMSGSIZE);
+	memset(&h, 0, sizeof(h));
+	h.type = type;
+	(void)pthread_mutex_lock(&c->lock);
+	if (c->broken)
+		error = EPIPE;
+	else {
+		h.seq = ++c->seq;
+		error =
+		    gbx_msg_send(c->sock, &h, body, blen, tail, tlen, NULL, 0);
+		if (error != 0 && error != EMSGSIZE)
+			c->broken = true;
+	}
+	(void)pthread_mutex_unlock(&c->lock);
+	return (error);
+}
+
+/*
+ * A read-only descriptor for a: the one gntboxd sent when it is read-only
+ * already (a read-only grant's arena), else a reopening of the same file
+ * through /proc with O_RDONLY.  Mappings made from it cannot be upgraded
+ * with mprotect, which is how a read-only map stays read-only.
+ */
+static int
+gbx_arena_rofd(struct gbx_arena *a)
+{
+	char path[64];
+	int fl;
+
+	if (a->rofd != -1)
+		return (0);
+	if ((fl = fcntl(a->fd, F_GETFL)) == -1)
+		return (errno);
+	if ((fl & O_ACCMODE) == O_RDONLY) {
+		a->rofd = a->fd;
+		return (0);
+	}
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", a->fd);
+	if ((a->rofd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (errno);
+	return (0);
+}
+
+int
+gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
+{
+	struct gbx_arena_get req;
+	struct gbx_arena_reply rep;
+	struct gbx_call call;
+	struct gbx_arena *a;
+	int error;
+
+	(void)pthread_mutex_lock(&c->lock);
+	if ((a = gbx_arena_find(c, arena)) == NULL) {
+		memset(&req, 0, sizeof(req));
+		req.arena = arena;
+		gbx_call_init(&call, GBX_ARENA_GET, &req, sizeof(req), &rep,
+		    sizeof(rep));
+		call.fdlist = offsetof(struct gbx_arena_reply, fds);
+		error = gbx_xfer(c, &call, NULL, 0, NULL, NULL);
+		gbx_bulk_reset(c);
+		if (error == 0 && (a = gbx_arena_find(c, arena)) == NULL)
+			error = EPROTO;
+		if (error != 0)
+			goto out;
+	}
+	error = 0;
+	if (readonly && (error = gbx_arena_rofd(a)) != 0)
+		goto out;
+	*fd = readonly ? a->rofd : a->fd;
+out:
+	(void)pthread_mutex_unlock(&c->lock);
+	return (error);
+}

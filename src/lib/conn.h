@@ -1,0 +1,138 @@
+/*
+ * conn.h: a client connection to gntboxd (proto.h).
+ *
+ * One connection per grant device handle, event channel handle, or
+ * control session.  A connection:
+ *
+ * - says HELLO of its kind; a grant device connection sends the process
+ *   token (one end of a socketpair whose other end stays here,
+ *   close-on-exec, so gntboxd learns when this process exits or execs);
+ * - serialises requests with a mutex held from send to reply, and checks
+ *   that each reply has the request's type and sequence number;
+ * - sends one-way messages in order with the requests;
+ * - moves tails larger than GBX_INLINE_MAX through a bulk memfd it keeps
+ *   and reuses (only for requests with replies: gntboxd has read the tail
+ *   before it answers, so the memfd is free again when the reply comes);
+ * - caches the arena descriptors gntboxd sends, by arena id, and asks for
+ *   a missing one with ARENA_GET.
+ *
+ * Every function returns 0 or an errno value.  A connection whose stream
+ * broke (gntboxd went away, or answered out of protocol) fails every later
+ * call with EPIPE.  Thread-safe.
+ */
+#ifndef GNTBOX_LIB_CONN_H
+#define GNTBOX_LIB_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+struct gbx_conn;
+
+/*
+ * Connect: kind GBX_KIND_GNTDEV or GBX_KIND_EVTCHN to domain domid's
+ * device socket, GBX_KIND_CONTROL to the control socket (domid ignored).
+ * Errors: ENOENT (no gntboxd, or no such domain), EPROTO (the HELLO was
+ * refused or answered wrongly), those of the HELLO reply (EMFILE, ESRCH),
+ * and those of socket(2) and connect(2).
+ */
+int gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp);
+
+/* Close the connection and every descriptor it holds. */
+void gbx_conn_close(struct gbx_conn *c);
+
+/* The HELLO reply. */
+const struct gbx_hello_reply *gbx_conn_hello(const struct gbx_conn *c);
+
+/*
+ * Take the descriptors that came with the HELLO reply (an event channel
+ * handle's eventfd and event page); the caller owns them afterwards.
+ * Stores at most GBX_MAX_FDS and their number in *n.
+ */
+void gbx_conn_take_hello_fds(struct gbx_conn *c, int *fds, unsigned *n);
+
+/*
+ * One request and its reply.  The caller fills the request part and the
+ * sizes of the reply it expects, computed from its own counts: a reply
+ * tail is never sized from what gntboxd says.
+ */
+struct gbx_call {
+	uint16_t type;	  /* GBX_* */
+	bool bulk;	  /* force a bulk memfd (dumps) */
+	const void *body; /* fixed body and its length */
+	size_t blen;
+	const void *tail; /* request tail and its length */
+	size_t tlen;
+	void *reply;  /* where the reply's fixed body goes */
+	size_t rcap;  /* its size */
+	void *rtail;  /* where the reply's tail goes */
+	size_t rtlen; /* its expected length */
+	int fdlist;   /* offset of a struct gbx_fdlist in reply, or -1 */
+	/* Results. */
+	size_t rlen;	/* bytes of fixed body received (<= rcap) */
+	bool rtail_got; /* the tail was there and was read into rtail */
+};
+
+/*
+ * Start a call of type with a fixed body and room for a fixed reply; no
+ * tails and no arena list until the caller adds them.
+ */
+static inline void
+gbx_call_init(struct gbx_call *call, uint16_t type, const void *body,
+    size_t blen, void *reply, size_t rcap)
+{
+
+	memset(call, 0, sizeof(*call));
+	call->type = type;
+	call->body = body;
+	call->blen = blen;
+	call->reply = reply;
+	call->rcap = rcap;
+	call->fdlist = -1;
+}
+
+/*
+ * Send c's request and wait for its reply.  Returns the reply's error (0
+ * or an errno value; the reply body may still be there, as MAP's is on
+ * EINVAL) or a transport error: EPIPE (the stream is broken), EPROTO (a
+ * reply that does not match the request; the stream is then broken too),
+ * EMSGSIZE (a request that cannot be sent), ENOMEM.  Arena descriptors
+ * listed in the reply's fdlist are cached; any other descriptor is closed.
+ */
+int gbx_conn_call(struct gbx_conn *c, struct gbx_call *call);
+
+/*
+ * A control dump (CTL_DOMAIN_LIST, CTL_GRANTS, CTL_PORTS): send type with
+ * body over bulk, and return the records in a new array (*recs, to free;
+ * it always holds at least one zeroed record) of rec_size bytes each,
+ * and their number in *nrecs.  Errors: as gbx_conn_call(), and EPROTO
+ * for a dump larger than GBX_DUMP_MAX records or out of its memfd.
+ */
+#define GBX_DUMP_MAX (1u << 22)
+
+int gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body,
+    size_t blen, size_t rec_size, void **recs, uint32_t *nrecs);
+
+/*
+ * Send a one-way message with an inline tail (tlen <= GBX_INLINE_MAX: a
+ * bulk memfd could be overwritten before gntboxd reads it, so callers
+ * split long lists).  Returns 0, EPIPE, EMSGSIZE.
+ */
+int gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body,
+    size_t blen, const void *tail, size_t tlen);
+
+/*
+ * A descriptor for arena `arena`, from the cache or by ARENA_GET; the
+ * connection keeps ownership.  With readonly, a descriptor opened
+ * read-only, so that a mapping made from it can never be made writable
+ * (mprotect fails with EACCES).  Errors: ENOENT (gntboxd does not know
+ * the arena, or it is not ours to hold), EPIPE, ENOMEM, and those of
+ * open(2) for the read-only reopening.
+ */
+int gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly,
+    int *fd);
+
+#endif /* GNTBOX_LIB_CONN_H */

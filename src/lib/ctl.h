@@ -1,0 +1,54 @@
+/*
+ * ctl.h: the control client, for the gntbox command and the tests.
+ *
+ * A control session is a connection to $GNTBOX_DIR/control (conn.h).
+ * Open one with gbx_ctl_open(), make any number of requests, and close it
+ * with gbx_conn_close().  The public gntbox_get_stats(),
+ * gntbox_domain_create() and gntbox_domain_destroy() each open a session
+ * for one request.  Every function returns 0 or an errno value; ENOENT
+ * from gbx_ctl_open() means no gntboxd answers.
+ */
+#ifndef GNTBOX_LIB_CTL_H
+#define GNTBOX_LIB_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/conn.h"
+#include "proto/proto.h"
+
+int gbx_ctl_open(struct gbx_conn **cp);
+
+/* CTL_PING: the daemon's version and pid. */
+int gbx_ctl_ping(struct gbx_conn *c, struct gbx_hello_reply *r);
+
+/* CTL_SHUTDOWN: gntboxd replies, then closes everything and exits. */
+int gbx_ctl_shutdown(struct gbx_conn *c);
+
+/*
+ * CTL_STATS.  Fields gntboxd did not fill (an older daemon) are zero.
+ */
+int gbx_ctl_stats(struct gbx_conn *c, struct gbx_stats *st);
+
+/*
+ * CTL_DOMAIN_CREATE (name NULL or "": the default name).  Errors: EINVAL,
+ * EEXIST (unless exist_ok), ENOSPC.
+ */
+int gbx_ctl_domain_create(struct gbx_conn *c, unsigned domid, const char *name,
+    bool exist_ok);
+
+/* CTL_DOMAIN_DESTROY.  Errors: ESRCH, EPERM (domain 0). */
+int gbx_ctl_domain_destroy(struct gbx_conn *c, unsigned domid);
+
+/*
+ * Dumps: an array of records (free() it) and their number.  domid
+ * GBX_ALL_DOMAINS dumps every domain.
+ */
+int gbx_ctl_domains(struct gbx_conn *c, struct gbx_domain_rec **recs,
+    uint32_t *n);
+int gbx_ctl_grants(struct gbx_conn *c, unsigned domid,
+    struct gbx_grant_rec **recs, uint32_t *n);
+int gbx_ctl_ports(struct gbx_conn *c, unsigned domid,
+    struct gbx_port_rec **recs, uint32_t *n);
+
+#endif /* GNTBOX_LIB_CTL_H */
