@@ -10,7 +10,10 @@
 #ifndef GNTBOX_CLI_CLI_H
 #define GNTBOX_CLI_CLI_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
+#include <stddef.h>
 
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
@@ -32,6 +35,34 @@ bool cli_wants_help(int argc, char **argv);
  */
 int cli_parse_domid(const char *cmd, const char *s, int *domid);
 
+/*
+ * The path of rel relative to the directory of this program (gntboxd and
+ * the preload library are found next to gntbox: build/bin, build/lib).
+ */
+int cli_sibling_path(const char *rel, char *buf, size_t len);
+
+/* 0 when a gntboxd answers on the control socket (its pid in *pid). */
+int cli_daemon_ping(pid_t *pid);
+
+/*
+ * Start gntboxd detached, with --idle-exit idle_exit and the extra
+ * arguments, and wait until it answers.  0, or a printed failure (1).
+ */
+int cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
+    pid_t *pid);
+
+/* Start gntboxd unless one answers.  0, or a printed failure (1). */
+int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
+
+int cmd_create(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_grants(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_ports(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_up(int argc, char **argv);
 int cmd_xs(int argc, char **argv);
 
 #endif /* GNTBOX_CLI_CLI_H */

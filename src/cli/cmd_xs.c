@@ -314,7 +314,8 @@ cmd_xs(int argc, char **argv)
 			xs_help();
 			return (0);
 		default:
-			return (cli_usage(XS_CMD, "unknown option"));
+			return (cli_usage(XS_CMD, "unknown option \'%s\'",
+			    argv[optind - 1]));
 		}
 	}
 	argc -= optind;

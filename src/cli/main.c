@@ -3,6 +3,7 @@
  *
  * main() only finds the subcommand; each lives in its own file.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,15 @@ static const struct cmd {
 	int (*fn)(int, char **);
 	const char *summary;
 } cmds[] = {
+	{ "run", cmd_run, "run a program as a process of a domain" },
+	{ "up", cmd_up, "start gntboxd" },
+	{ "down", cmd_down, "stop gntboxd" },
+	{ "list", cmd_list, "list the domains" },
+	{ "grants", cmd_grants, "dump grant tables" },
+	{ "ports", cmd_ports, "list event-channel ports" },
+	{ "stats", cmd_stats, "print gntboxd's counters" },
+	{ "create", cmd_create, "create a domain" },
+	{ "destroy", cmd_destroy, "destroy a domain" },
 	{ "xs", cmd_xs, "read, write, list, remove or watch xenstore nodes" },
 };
 
@@ -32,6 +42,8 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* Each subcommand reports a bad option itself, in one line. */
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return (CLI_EXIT_USAGE);
