@@ -1,0 +1,68 @@
+/*
+ * cli.h: what the gntbox command's subcommands share.
+ *
+ * Each subcommand is a function cmd_<name>(argc, argv) in its own file,
+ * listed in main.c.  argv[0] is the subcommand's name.  It prints its usage
+ * for --help and returns the process's exit status: 0 on success, 1 when
+ * the operation failed, 2 for a usage error.  Every failure is one line on
+ * stderr, "gntbox: <subcommand>: <what went wrong>".
+ */
+#ifndef GNTBOX_CLI_CLI_H
+#define GNTBOX_CLI_CLI_H
+
+#include <sys/types.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CLI_EXIT_FAIL  1
+#define CLI_EXIT_USAGE 2
+
+/* Print the one-line failure; returns CLI_EXIT_FAIL. */
+int cli_fail(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print a one-line usage error and a pointer to --help; CLI_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True when argv asks for help (--help or -h as the first argument). */
+bool cli_wants_help(int argc, char **argv);
+
+/*
+ * Parse a domain id (0..32751).  Returns 0, or prints a usage error and
+ * returns CLI_EXIT_USAGE.
+ */
+int cli_parse_domid(const char *cmd, const char *s, int *domid);
+
+/*
+ * The path of rel relative to the directory of this program (gntboxd and
+ * the preload library are found next to gntbox: build/bin, build/lib).
+ */
+int cli_sibling_path(const char *rel, char *buf, size_t len);
+
+/* 0 when a gntboxd answers on the control socket (its pid in *pid). */
+int cli_daemon_ping(pid_t *pid);
+
+/*
+ * Start gntboxd detached, with --idle-exit idle_exit and the extra
+ * arguments, and wait until it answers.  0, or a printed failure (1).
+ */
+int cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
+    pid_t *pid);
+
+/* Start gntboxd unless one answers.  0, or a printed failure (1). */
+int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
+
+int cmd_create(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_grants(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_ports(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_xs(int argc, char **argv);
+
+#endif /* GNTBOX_CLI_CLI_H */

@@ -1,0 +1,196 @@
+/*
+ * daemon.c: finding and starting gntboxd for `gntbox up` and `gntbox run`.
+ *
+ * gntboxd runs in the foreground (docs/architecture.md §9), so the
+ * command detaches it: a first child starts a new session and forks the
+ * daemon, which therefore belongs to no terminal and is not our child; the
+ * command then waits on the --ready-fd pipe.  gntboxd takes its lock
+ * before anything else, so when two commands race to start one, the loser
+ * exits with status 3 and both commands find the winner answering.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/paths.h"
+#include "cli/cli.h"
+#include "lib/ctl.h"
+
+#define READY_TIMEOUT_MS 10000
+
+int
+cli_sibling_path(const char *rel, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		return (errno);
+	exe[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), rel) >= len)
+		return (ENAMETOOLONG);
+	return (0);
+}
+
+int
+cli_daemon_ping(pid_t *pid)
+{
+	struct gbx_hello_reply r;
+	struct gbx_conn *c;
+	int error;
+
+	if ((error = gbx_ctl_open(&c)) != 0)
+		return (error);
+	error = gbx_ctl_ping(c, &r);
+	gbx_conn_close(c);
+	if (error == 0 && pid != NULL)
+		*pid = (pid_t)r.daemon_pid;
+	return (error);
+}
+
+/* The last line of the daemon's log, to explain a failed start. */
+static void
+last_log_line(const char *path, char *buf, size_t len)
+{
+	char line[256];
+	FILE *f;
+
+	buf[0] = '\0';
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (line[0] != '\n' && strlen(line) < len)
+			memcpy(buf, line, strlen(line) + 1);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * In the detached grandchild: stdio to /dev/null and the log, then exec
+ * gntboxd.  Never returns.
+ */
+static void
+exec_daemon(const char *gntboxd, const char *dir, const char *log, int ready,
+    unsigned idle_exit, char *const *extra)
+{
+	char fdbuf[16], idlebuf[16];
+	const char *argv[64];
+	int fd, n, i;
+
+	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	snprintf(fdbuf, sizeof(fdbuf), "%d", ready);
+	snprintf(idlebuf, sizeof(idlebuf), "%u", idle_exit);
+	n = 0;
+	argv[n++] = gntboxd;
+	argv[n++] = "--dir";
+	argv[n++] = dir;
+	argv[n++] = "--ready-fd";
+	argv[n++] = fdbuf;
+	argv[n++] = "--idle-exit";
+	argv[n++] = idlebuf;
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 63; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	execv(gntboxd, (char *const *)argv);
+	fprintf(stderr, "gntbox: cannot run %s: %s\n", gntboxd,
+	    strerror(errno));
+	_exit(127);
+}
+
+/* Wait up to READY_TIMEOUT_MS for "ready" on fd.  True when it came. */
+static bool
+wait_ready(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[16];
+	ssize_t r;
+
+	if (poll(&p, 1, READY_TIMEOUT_MS) != 1)
+		return (false);
+	r = read(fd, buf, sizeof(buf) - 1);
+	return (r > 0 && strncmp(buf, "ready", 5) == 0);
+}
+
+int
+cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
+    pid_t *pid)
+{
+	char gntboxd[GBX_PATH_MAX], dir[GBX_PATH_MAX], log[GBX_PATH_MAX];
+	char last[256];
+	pid_t child;
+	int p[2], error, status;
+	bool ready;
+
+	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0 ||
+	    (error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
+		return (
+		    cli_fail(cmd, "runtime directory: %s", strerror(error)));
+	if ((error = cli_sibling_path("gntboxd", gntboxd, sizeof(gntboxd))) !=
+	    0)
+		return (
+		    cli_fail(cmd, "cannot find gntboxd: %s", strerror(error)));
+	if (access(gntboxd, X_OK) != 0)
+		return (cli_fail(cmd, "%s: %s", gntboxd, strerror(errno)));
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return (cli_fail(cmd, "%s: %s", dir, strerror(errno)));
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return (cli_fail(cmd, "pipe: %s", strerror(errno)));
+	if ((child = fork()) == -1) {
+		error = errno;
+		close(p[0]);
+		close(p[1]);
+		return (cli_fail(cmd, "fork: %s", strerror(error)));
+	}
+	if (child == 0) {
+		/* The daemon gets the write end, without close-on-exec. */
+		close(p[0]);
+		if (fcntl(p[1], F_SETFD, 0) == -1 || setsid() == -1)
+			_exit(1);
+		switch (fork()) {
+		case -1:
+			_exit(1);
+		case 0:
+			exec_daemon(gntboxd, dir, log, p[1], idle_exit, extra);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	while (waitpid(child, &status, 0) == -1 && errno == EINTR)
+		;
+	ready = wait_ready(p[0]);
+	close(p[0]);
+	/* A daemon that lost the race to another one also means "running". */
+	if (cli_daemon_ping(pid) == 0)
+		return (0);
+	last_log_line(log, last, sizeof(last));
+	return (cli_fail(cmd, "gntboxd did not %s%s%s (log: %s)",
+	    ready ? "answer" : "start", last[0] != '\0' ? ": " : "", last,
+	    log));
+}
+
+int
+cli_daemon_ensure(const char *cmd, unsigned idle_exit)
+{
+
+	if (cli_daemon_ping(NULL) == 0)
+		return (0);
+	return (cli_daemon_start(cmd, idle_exit, NULL, NULL));
+}

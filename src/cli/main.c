@@ -1,0 +1,62 @@
+/*
+ * gntbox: the command line of gntbox (DESIGN.md §5, gntbox(1)).
+ *
+ * main() only finds the subcommand; each lives in its own file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} cmds[] = {
+	{ "run", cmd_run, "run a program as a process of a domain" },
+	{ "up", cmd_up, "start gntboxd" },
+	{ "down", cmd_down, "stop gntboxd" },
+	{ "list", cmd_list, "list the domains" },
+	{ "grants", cmd_grants, "dump grant tables" },
+	{ "ports", cmd_ports, "list event-channel ports" },
+	{ "stats", cmd_stats, "print gntboxd's counters" },
+	{ "create", cmd_create, "create a domain" },
+	{ "destroy", cmd_destroy, "destroy a domain" },
+	{ "xs", cmd_xs, "read, write, list, remove or watch xenstore nodes" },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: gntbox COMMAND [ARGS...]\n\nCommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'gntbox COMMAND --help' describes each.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	/* Each subcommand reports a bad option itself, in one line. */
+	opterr = 0;
+	if (argc < 2) {
+		usage(stderr);
+		return (CLI_EXIT_USAGE);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return (0);
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return (cmds[i].fn(argc - 1, argv + 1));
+	fprintf(stderr, "gntbox: '%s' is not a command; try 'gntbox --help'\n",
+	    argv[1]);
+	return (CLI_EXIT_USAGE);
+}

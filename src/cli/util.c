@@ -1,0 +1,67 @@
+/*
+ * util.c: messages and argument parsing shared by the subcommands.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "proto/proto.h"
+
+static void
+cli_vmsg(const char *cmd, const char *fmt, va_list ap)
+{
+
+	fprintf(stderr, "gntbox: %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg(cmd, fmt, ap);
+	va_end(ap);
+	return (CLI_EXIT_FAIL);
+}
+
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg(cmd, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'gntbox %s --help'.\n", cmd);
+	return (CLI_EXIT_USAGE);
+}
+
+bool
+cli_wants_help(int argc, char **argv)
+{
+
+	return (argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0));
+}
+
+int
+cli_parse_domid(const char *cmd, const char *s, int *domid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 ||
+	    v > GBX_DOMID_MAX)
+		return (cli_usage(cmd, "'%s' is not a domain id (0 to %d)", s,
+		    GBX_DOMID_MAX));
+	*domid = (int)v;
+	return (0);
+}
