@@ -415,9 +415,20 @@ conn_handle(struct gbxd *g, struct conn *c, size_t len, const int *fds,
 			(void)close(r.fds[i]);
 }
 
+/* Release what the process of c held by its mappings (token hangup). */
+static void
+conn_release_process(struct conn *c)
+{
+
+	c->token_hup = false;
+	if (c->client != NULL)
+		hv_client_hangup(c->client);
+}
+
 /*
  * Read and handle up to GBXD_MSGS_PER_TURN messages.  End of stream
- * closes; an unparseable datagram drops the connection.
+ * closes; an unparseable datagram drops the connection.  Once the input
+ * is drained, a pending token hangup is carried out.
  */
 static void
 conn_read(struct gbxd *g, struct conn *c)
@@ -429,8 +440,11 @@ conn_read(struct gbxd *g, struct conn *c)
 	for (n = 0; n < GBXD_MSGS_PER_TURN && c->reading; n++) {
 		r = gbx_msg_recv(c->ev.fd, rbuf.buf, sizeof(rbuf.buf), fds,
 		    &nfds);
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			if (c->token_hup)
+				conn_release_process(c);
 			return;
+		}
 		if (r == -EPROTO) {
 			conn_drop(g, c, "truncated or malformed message");
 			return;
@@ -445,6 +459,24 @@ conn_read(struct gbxd *g, struct conn *c)
 			return;
 		}
 	}
+}
+
+/*
+ * The process that opened c exited or exec'd.  The releases it sent just
+ * before (UNMAP, UNMAPPED) may still wait in the socket, and must be
+ * handled first or they would name map objects the hangup already freed;
+ * so the hangup waits until the input is drained.  A connection that is
+ * not being read (its replies pile up) cannot be drained: release now.
+ */
+void
+conn_token_hangup(struct gbxd *g, struct conn *c)
+{
+
+	c->token_hup = true;
+	if (c->reading)
+		conn_read(g, c);
+	else
+		conn_release_process(c);
 }
 
 /*

@@ -98,6 +98,7 @@ struct conn {
 	size_t outbytes;
 	bool reading;	  /* EPOLLIN is wanted */
 	bool closing;	  /* close once the current message is handled */
+	bool token_hup;	  /* the token hung up; release once input is read */
 	uint32_t nerrors; /* protocol errors, for rate-limited logging */
 };
 
@@ -182,6 +183,12 @@ int conn_reply(struct conn *c, struct req *r, int error, const void *body,
     size_t blen, const void *tail, size_t tlen, const int *fds, unsigned nfds);
 void conn_fail(struct gbxd *g, struct conn *c, struct req *r, int error);
 void conn_protocol_error(struct gbxd *g, struct conn *c, const char *what);
+/*
+ * The process token of c hung up: release the process's mapping holds and
+ * map objects once the messages it sent before it went are handled.
+ */
+void conn_token_hangup(struct gbxd *g, struct conn *c);
+
 int conn_bulk_pwrite(int fd, const void *data, size_t len, uint64_t off);
 
 /* hello.c */

@@ -35,8 +35,7 @@ token_event(struct gbxd *g, struct ev *ev, uint32_t events)
 	ev->fd = -1;
 	ev->dead = true;
 	gbx_debug("connection %u: process token hung up", c->id);
-	if (c->client != NULL)
-		hv_client_hangup(c->client);
+	conn_token_hangup(g, c);
 }
 
 void
