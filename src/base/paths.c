@@ -16,17 +16,6 @@
  */
 #define GBX_DIR_MAX (108 - 1 - 19)
 
-static int
-gbx_fmt(char *buf, size_t len, const char *fmt, const char *dir, unsigned n)
-{
-	int r;
-
-	r = snprintf(buf, len, fmt, dir, n);
-	if (r < 0 || (size_t)r >= len)
-		return (ENAMETOOLONG);
-	return (0);
-}
-
 int
 gbx_runtime_dir(char *buf, size_t len)
 {
@@ -44,43 +33,47 @@ gbx_runtime_dir(char *buf, size_t len)
 	return (0);
 }
 
+/* $dir/dom/<domid><suffix>. */
 static int
-gbx_path(char *buf, size_t len, const char *fmt, unsigned n)
+gbx_path_dom(char *buf, size_t len, unsigned domid, const char *suffix)
 {
 	char dir[GBX_PATH_MAX];
-	int error;
+	int error, r;
 
 	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
 		return (error);
-	return (gbx_fmt(buf, len, fmt, dir, n));
+	r = snprintf(buf, len, "%s/dom/%u%s", dir, domid, suffix);
+	if (r < 0 || (size_t)r >= len)
+		return (ENAMETOOLONG);
+	return (0);
 }
 
 int
 gbx_path_control(char *buf, size_t len)
 {
 
-	return (gbx_path(buf, len, "%s/control", 0));
+	return (gbx_path_file(buf, len, "control"));
 }
 
 int
 gbx_path_domain_dir(char *buf, size_t len, unsigned domid)
 {
 
-	return (gbx_path(buf, len, "%s/dom/%u", domid));
+	return (gbx_path_dom(buf, len, domid, ""));
 }
 
 int
 gbx_path_device(char *buf, size_t len, unsigned domid)
 {
 
-	return (gbx_path(buf, len, "%s/dom/%u/device", domid));
+	return (gbx_path_dom(buf, len, domid, "/device"));
 }
 
 int
 gbx_path_xenstore(char *buf, size_t len, unsigned domid)
 {
 
-	return (gbx_path(buf, len, "%s/dom/%u/xenstore", domid));
+	return (gbx_path_dom(buf, len, domid, "/xenstore"));
 }
 
 int

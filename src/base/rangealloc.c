@@ -10,11 +10,14 @@
  * (ra_fixup).  Every node whose subtree changed lies on that path once the
  * tree operation has finished, so the path walk restores the invariant;
  * ra_check() verifies it and the unit test runs it after every operation.
+ * Nodes are zeroed when allocated, so no path, even the impossible one of
+ * inserting a duplicate range, can read an unset link.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "base/rangealloc.h"
+#include "base/rbfloor.h"
 
 static void ra_augment(struct ra_range *);
 
@@ -68,7 +71,15 @@ ra_insert(struct rangealloc *ra, struct ra_range *r)
 {
 
 	r->maxspan = ra_span(r);
-	RB_INSERT(ra_tree, &ra->free, r);
+	/*
+	 * Every caller has checked that r overlaps no free range, so no node
+	 * has r's first element and the insertion finds no duplicate; were
+	 * it to, dropping r would still leave the tree consistent.
+	 */
+	if (RB_INSERT(ra_tree, &ra->free, r) != NULL) {
+		free(r);
+		return;
+	}
 	ra_fixup(r);
 	ra->nranges++;
 }
@@ -96,21 +107,13 @@ ra_remove(struct rangealloc *ra, struct ra_range *r)
 }
 
 /* The free range with the greatest first element <= x, or NULL. */
+GBX_RB_FLOOR(ra_tree_floor, ra_tree, ra_range, link, first, uint64_t)
+
 static struct ra_range *
 ra_floor(const struct rangealloc *ra, uint64_t x)
 {
-	struct ra_range *n, *best;
 
-	best = NULL;
-	n = RB_ROOT(&ra->free);
-	while (n != NULL) {
-		if (n->first <= x) {
-			best = n;
-			n = RB_RIGHT(n, link);
-		} else
-			n = RB_LEFT(n, link);
-	}
-	return (best);
+	return (ra_tree_floor(&ra->free, x));
 }
 
 /* The lowest free range whose span is at least need, or NULL. */
@@ -173,7 +176,7 @@ ra_init(struct rangealloc *ra, uint64_t lo, uint64_t hi)
 	ra->hi = hi;
 	ra->nused = 0;
 	ra->nranges = 0;
-	if ((r = malloc(sizeof(*r))) == NULL)
+	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return (ENOMEM);
 	r->first = lo;
 	r->last = hi;
@@ -228,7 +231,7 @@ ra_alloc_at(struct rangealloc *ra, uint64_t first, uint64_t count)
 		return (EBUSY);
 	if (first > r->first && last < r->last) {
 		/* The hole splits r in two: r keeps the left part. */
-		if ((right = malloc(sizeof(*right))) == NULL)
+		if ((right = calloc(1, sizeof(*right))) == NULL)
 			return (ENOMEM);
 		right->first = last + 1;
 		right->last = r->last;
@@ -279,7 +282,7 @@ ra_free(struct rangealloc *ra, uint64_t first, uint64_t count)
 		succ->first = first;
 		ra_fixup(succ);
 	} else {
-		if ((r = malloc(sizeof(*r))) == NULL)
+		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return (ENOMEM);
 		r->first = first;
 		r->last = last;

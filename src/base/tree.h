@@ -4,7 +4,8 @@
  * libbsd leaves __unused empty (Debian #522773: a Linux header has a member
  * of that name), so RB_GENERATE_STATIC would make -Werror builds fail on
  * every generated function a file does not call.  RB_GENERATE_STATIC_UNUSED
- * marks them unused instead.  Include this rather than <sys/tree.h>.
+ * marks them unused instead.  Include this rather than <sys/tree.h>;
+ * base/rbfloor.h adds the floor search that tree.h lacks.
  */
 #ifndef GNTBOX_BASE_TREE_H
 #define GNTBOX_BASE_TREE_H

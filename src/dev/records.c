@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dev/rbfloor.h"
+#include "base/rbfloor.h"
 #include "dev/records.h"
 
 static int

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dev/rbfloor.h"
+#include "base/rbfloor.h"
 #include "dev/vmindex.h"
 #include "proto/proto.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hv/rbgen.h"
+#include "base/tree.h"
 #include "hv/arena.h"
 #include "hv/client.h"
 #include "hv/domain.h"

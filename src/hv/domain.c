@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/rbgen.h"
+#include "base/tree.h"
 #include "hv/domain.h"
 
 static int

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "hv/rbgen.h"
+#include "base/tree.h"
 #include "hv/arena.h"
 #include "hv/client.h"
 #include "hv/domain.h"

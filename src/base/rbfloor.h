@@ -1,14 +1,15 @@
 /*
  * rbfloor.h: the floor search of an RB tree whose nodes never overlap.
  *
- * dev/ keeps three trees of non-overlapping ranges ordered by their start
- * (map records, shared-page segments, address fragments).  The range
+ * The allocator's free ranges and dev/'s three trees (map records,
+ * shared-page segments, address fragments) hold non-overlapping ranges
+ * ordered by their start.  The range
  * holding a point is the one with the greatest start not above it,
  * provided it reaches that far: one descent, O(log n).  libbsd's tree.h
  * has RB_NFIND (the least key >= k) but no floor, hence this.
  */
-#ifndef GNTBOX_DEV_RBFLOOR_H
-#define GNTBOX_DEV_RBFLOOR_H
+#ifndef GNTBOX_BASE_RBFLOOR_H
+#define GNTBOX_BASE_RBFLOOR_H
 
 #include "base/tree.h"
 
@@ -33,4 +34,4 @@
 		return (best);                                                 \
 	}
 
-#endif /* GNTBOX_DEV_RBFLOOR_H */
+#endif /* GNTBOX_BASE_RBFLOOR_H */
