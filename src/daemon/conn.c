@@ -269,7 +269,7 @@ conn_reply(struct conn *c, struct req *r, int error, const void *body,
 	h.seq = r->h.seq;
 	h.error = error;
 	if (tlen != 0 && r->bulk != -1) {
-		if ((e = gbx_bulk_write(r->bulk, tail, tlen)) != 0)
+		if ((e = gbx_bulk_write(r->bulk, tail, tlen, 0)) != 0)
 			return (e == EPROTO ? EPROTO : e);
 		h.flags = GBX_F_BULK;
 		tail = NULL;
@@ -366,7 +366,7 @@ req_check(struct conn *c, struct req *r)
 		if (bulk) {
 			if ((r->tail_buf = malloc(tlen)) == NULL)
 				return (ENOMEM);
-			if (gbx_bulk_read(r->bulk, r->tail_buf, tlen) != 0)
+			if (gbx_bulk_read(r->bulk, r->tail_buf, tlen, 0) != 0)
 				return (req_bad(r,
 				    "bulk memfd unreadable or "
 				    "short"));
@@ -601,26 +601,4 @@ conn_drop(struct gbxd *g, struct conn *c, const char *why)
 	gbx_info("connection %u (pid %d): dropped", c->id, (int)c->pid);
 	g->hv.st.conns_dropped++;
 	conn_close(g, c);
-}
-
-/*
- * pwrite all of data at off (dumps write their records in chunks).
- */
-int
-conn_bulk_pwrite(int fd, const void *data, size_t len, uint64_t off)
-{
-	const char *p = data;
-	size_t done;
-	ssize_t w;
-
-	for (done = 0; done < len; done += (size_t)w) {
-		w = pwrite(fd, p + done, len - done, (off_t)(off + done));
-		if (w == -1 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			return (w == 0 ? EIO : errno);
-	}
-	return (0);
 }

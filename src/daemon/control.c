@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
+#include "proto/msg.h"
 #include "hv/client.h"
 #include "hv/domain.h"
 #include "hv/mapobj.h"
@@ -124,7 +125,7 @@ dump_flush(struct dump *dp)
 	if (dp->nbuf == 0 || dp->error != 0)
 		return;
 	off = (uint64_t)(dp->count - dp->nbuf) * dp->rec;
-	dp->error = conn_bulk_pwrite(dp->fd, &dp->buf, dp->nbuf * dp->rec, off);
+	dp->error = gbx_bulk_write(dp->fd, &dp->buf, dp->nbuf * dp->rec, off);
 	dp->nbuf = 0;
 }
 

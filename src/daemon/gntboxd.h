@@ -189,8 +189,6 @@ void conn_protocol_error(struct gbxd *g, struct conn *c, const char *what);
  */
 void conn_token_hangup(struct gbxd *g, struct conn *c);
 
-int conn_bulk_pwrite(int fd, const void *data, size_t len, uint64_t off);
-
 /* hello.c */
 msg_fn h_hello;
 

@@ -173,8 +173,8 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 		if (c->bulk == -1 && (c->bulk = gbx_bulk_create()) == -1)
 			return (errno);
 		if (call->tlen != 0 &&
-		    (error = gbx_bulk_write(c->bulk, call->tail, call->tlen)) !=
-			0)
+		    (error = gbx_bulk_write(c->bulk, call->tail, call->tlen,
+			 0)) != 0)
 			return (error);
 		xfds = &c->bulk;
 		nx = 1;
@@ -209,8 +209,8 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	if (call->rtlen != 0 && body >= call->rcap) {
 		if ((h.flags & GBX_F_BULK) != 0) {
 			if (bulk &&
-			    gbx_bulk_read(c->bulk, call->rtail, call->rtlen) ==
-				0)
+			    gbx_bulk_read(c->bulk, call->rtail, call->rtlen,
+				0) == 0)
 				call->rtail_got = true;
 		} else if (body == call->rcap + call->rtlen) {
 			memcpy(call->rtail, c->buf.b + sizeof(h) + call->rcap,
@@ -407,7 +407,7 @@ gbx_conn_dump(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 		error = ENOMEM;
 		goto out;
 	}
-	if (total != 0 && (error = gbx_bulk_read(c->bulk, raw, total)) != 0)
+	if (total != 0 && (error = gbx_bulk_read(c->bulk, raw, total, 0)) != 0)
 		goto out;
 	for (i = 0; i < rep.count; i++)
 		memcpy(out + (size_t)i * rec_size,

@@ -139,7 +139,7 @@ gbx_bulk_create(void)
 }
 
 int
-gbx_bulk_write(int fd, const void *data, size_t len)
+gbx_bulk_write(int fd, const void *data, size_t len, uint64_t off)
 {
 	const char *p;
 	size_t done;
@@ -147,7 +147,7 @@ gbx_bulk_write(int fd, const void *data, size_t len)
 
 	p = data;
 	for (done = 0; done < len; done += (size_t)r) {
-		r = pwrite(fd, p + done, len - done, (off_t)done);
+		r = pwrite(fd, p + done, len - done, (off_t)(off + done));
 		if (r == -1 && errno == EINTR) {
 			r = 0;
 			continue;
@@ -159,7 +159,7 @@ gbx_bulk_write(int fd, const void *data, size_t len)
 }
 
 int
-gbx_bulk_read(int fd, void *data, size_t len)
+gbx_bulk_read(int fd, void *data, size_t len, uint64_t off)
 {
 	char *p;
 	size_t done;
@@ -167,7 +167,7 @@ gbx_bulk_read(int fd, void *data, size_t len)
 
 	p = data;
 	for (done = 0; done < len; done += (size_t)r) {
-		r = pread(fd, p + done, len - done, (off_t)done);
+		r = pread(fd, p + done, len - done, (off_t)(off + done));
 		if (r == -1 && errno == EINTR) {
 			r = 0;
 			continue;

@@ -7,6 +7,7 @@
 #define GNTBOX_PROTO_MSG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "proto/proto.h"
@@ -40,12 +41,12 @@ void gbx_close_fds(int *fds, unsigned *n);
 int gbx_bulk_create(void);
 
 /*
- * Write len bytes at offset 0 of a bulk memfd / read exactly len bytes
- * from offset 0.  Return 0 or an errno value (EPROTO when the memfd holds
- * fewer than len bytes: a client that shrank its own bulk buffer gets a
+ * Write len bytes at offset off of a bulk memfd / read exactly len bytes
+ * from offset off.  Return 0 or an errno value (EPROTO when the memfd
+ * holds fewer bytes: a client that shrank its own bulk buffer gets a
  * protocol error, never a fault).
  */
-int gbx_bulk_write(int fd, const void *data, size_t len);
-int gbx_bulk_read(int fd, void *data, size_t len);
+int gbx_bulk_write(int fd, const void *data, size_t len, uint64_t off);
+int gbx_bulk_read(int fd, void *data, size_t len, uint64_t off);
 
 #endif /* GNTBOX_PROTO_MSG_H */

@@ -91,7 +91,7 @@ tdx_call(int fd, uint16_t type, const void *body, size_t blen, const void *tail,
 	int e;
 
 	if (bulk != -1) {
-		if (tlen != 0 && gbx_bulk_write(bulk, tail, tlen) != 0)
+		if (tlen != 0 && gbx_bulk_write(bulk, tail, tlen, 0) != 0)
 			return (-1);
 		e = tdx_send(fd, type, GBX_F_BULK, seq, body, blen, NULL, 0,
 		    &bulk, 1);
@@ -114,7 +114,7 @@ tdx_oneway(int fd, uint16_t type, const void *body, size_t blen,
 {
 
 	if (bulk != -1) {
-		if (gbx_bulk_write(bulk, tail, tlen) != 0)
+		if (gbx_bulk_write(bulk, tail, tlen, 0) != 0)
 			return (-1);
 		return (tdx_send(fd, type, GBX_F_BULK, ++tdx_seq, body, blen,
 		    NULL, 0, &bulk, 1));
@@ -266,7 +266,8 @@ tdx_alloc(int fd, uint16_t grantee, uint16_t flags, uint32_t count,
 	if (refs == NULL)
 		return (0);
 	if (bulk != -1)
-		REQUIRE(gbx_bulk_read(bulk, refs, count * sizeof(*refs)) == 0);
+		REQUIRE(
+		    gbx_bulk_read(bulk, refs, count * sizeof(*refs), 0) == 0);
 	else
 		memcpy(refs, (char *)tdx_body(m) + sizeof(*ar),
 		    count * sizeof(*refs));

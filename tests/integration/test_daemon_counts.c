@@ -143,7 +143,7 @@ test_edges(int s, int mfd, int bulk)
 	CHECK_EQ(rep.fds.nfds, 1);
 	CHECK_EQ(rep.fds.arena[0], ar.arena);
 	tdx_close(m);
-	REQUIRE(gbx_bulk_read(bulk, res, sizeof(res)) == 0);
+	REQUIRE(gbx_bulk_read(bulk, res, sizeof(res), 0) == 0);
 	bad = 0;
 	for (i = 0; i < N; i++)
 		if (res[i].status != GNTST_okay || res[i].arena != ar.arena ||
@@ -164,7 +164,7 @@ test_edges(int s, int mfd, int bulk)
 	CHECK_EQ(rep.failed, 1);
 	CHECK_EQ(rep.map_id, 0);
 	CHECK_EQ(m->nfds, 0);
-	REQUIRE(gbx_bulk_read(bulk, res, sizeof(res)) == 0);
+	REQUIRE(gbx_bulk_read(bulk, res, sizeof(res), 0) == 0);
 	CHECK_EQ(res[40000].status, GNTST_general_error);
 	CHECK_EQ(res[39999].status, GNTST_okay);
 	CHECK_EQ(res[39999].arena, 0);

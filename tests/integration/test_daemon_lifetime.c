@@ -143,7 +143,7 @@ dump(uint16_t type, uint16_t domid, void *buf, size_t cap, size_t rec)
 	CHECK_EQ(rep.rec_size, rec);
 	REQUIRE(rep.count * rec <= cap);
 	if (rep.count != 0)
-		REQUIRE(gbx_bulk_read(bulk, buf, rep.count * rec) == 0);
+		REQUIRE(gbx_bulk_read(bulk, buf, rep.count * rec, 0) == 0);
 	close(bulk);
 	return (rep.count);
 }

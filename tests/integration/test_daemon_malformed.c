@@ -330,7 +330,7 @@ test_fuzz(void)
 	memset(zeros, 0, sizeof(zeros));
 	srandom(4242);
 	REQUIRE((memfd = gbx_bulk_create()) != -1);
-	REQUIRE(gbx_bulk_write(memfd, zeros, sizeof(zeros)) == 0);
+	REQUIRE(gbx_bulk_write(memfd, zeros, sizeof(zeros), 0) == 0);
 	REQUIRE(pipe(p) == 0);
 	CHECK_EQ(tdx_domain_create(ctl, 1, NULL), 0);
 	for (j = 0; j < 6; j++)

@@ -134,12 +134,12 @@ test_bulk(void)
 
 	REQUIRE((fd = gbx_bulk_create()) != -1);
 	memset(out, 'q', sizeof(out));
-	CHECK_ERR(gbx_bulk_write(fd, out, sizeof(out)), 0);
-	CHECK_ERR(gbx_bulk_read(fd, in, sizeof(in)), 0);
+	CHECK_ERR(gbx_bulk_write(fd, out, sizeof(out), 0), 0);
+	CHECK_ERR(gbx_bulk_read(fd, in, sizeof(in), 0), 0);
 	CHECK(memcmp(in, out, sizeof(in)) == 0);
 	/* A client that shrinks its bulk buffer gets EPROTO, not a fault. */
 	REQUIRE(ftruncate(fd, 10) == 0);
-	CHECK_ERR(gbx_bulk_read(fd, in, sizeof(in)), EPROTO);
+	CHECK_ERR(gbx_bulk_read(fd, in, sizeof(in), 0), EPROTO);
 	close(fd);
 }
 
