@@ -300,14 +300,15 @@ int
 xs_do_introduce(struct xs_req *rq)
 {
 	const char *vec[3];
-	uint32_t domid;
+	uint32_t domid, port;
 	int err;
 
 	if (xs_get_strings(rq->data, rq->len, vec, 3) < 3)
 		return (EINVAL);
 	if ((err = xs_parse_domid(vec[0], &domid)) != 0)
 		return (err);
-	if (atoi(vec[2]) <= 0 || !xs_domain_exists(rq->s, domid))
+	if (xs_parse_uint(vec[2], UINT32_MAX, &port) != 0 || port == 0 ||
+	    !xs_domain_exists(rq->s, domid))
 		return (EINVAL);
 	xs_reply_ok(rq);
 	return (0);
@@ -461,7 +462,8 @@ xs_do_set_feature(struct xs_req *rq)
 		return (EINVAL);
 	if ((err = xs_parse_domid(vec[0], &domid)) != 0)
 		return (err);
-	f = (uint32_t)atoi(vec[1]);
+	if (xs_parse_uint(vec[1], UINT32_MAX, &f) != 0)
+		return (EINVAL);
 	if ((d = xs_domain_find(rq->s, domid)) == NULL)
 		return (ENOENT);
 	if (d->introduced)

@@ -242,6 +242,7 @@ bool xs_path_is_special(const char *path);
 unsigned xs_get_strings(const char *data, uint32_t len, const char **vec,
     unsigned max);
 const char *xs_onearg(const struct xs_req *rq);
+int xs_parse_uint(const char *s, uint32_t max, uint32_t *out);
 int xs_parse_domid(const char *s, uint32_t *domid);
 int xs_name_cmp(const char *a, size_t alen, const char *b, size_t blen);
 

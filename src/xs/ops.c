@@ -207,7 +207,7 @@ xs_do_directory_part(struct xs_req *rq)
 	struct xs_ref r;
 	char *list;
 	size_t len;
-	uint64_t off;
+	uint32_t off;
 	int err;
 
 	if (xs_get_strings(rq->data, rq->len, vec, 2) != 2)
@@ -215,7 +215,8 @@ xs_do_directory_part(struct xs_req *rq)
 	if ((err = xs_canonical(rq, vec[0], false, path, NULL)) != 0 ||
 	    (err = xs_view_get_node(rq, path, XSP_READ, &r)) != 0)
 		return (err);
-	off = (unsigned)atoi(vec[1]);
+	if (xs_parse_uint(vec[1], UINT32_MAX, &off) != 0)
+		return (EINVAL);
 	if (r.tn == NULL) {
 		part_live(rq, r.node, off);
 		return (0);

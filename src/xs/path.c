@@ -182,17 +182,35 @@ xs_onearg(const struct xs_req *rq)
 }
 
 /* A decimal domid 0..65535, as C xenstored parses it; 0 or EINVAL. */
+/*
+ * A number in a request: plain decimal digits, at most max.  C xenstored
+ * reads numbers with atoi(), which takes "12abc" as 12 and "" as 0, and
+ * whose result is undefined when the number overflows; a client's bytes
+ * must never reach undefined behaviour, so anything but digits is EINVAL.
+ */
+int
+xs_parse_uint(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+
+	if (*s == '\0')
+		return (EINVAL);
+	for (v = 0; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return (EINVAL);
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return (EINVAL);
+	}
+	*out = (uint32_t)v;
+	return (0);
+}
+
 int
 xs_parse_domid(const char *s, uint32_t *domid)
 {
-	unsigned long v;
-	char *end;
 
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v > 65535)
-		return (EINVAL);
-	*domid = (uint32_t)v;
-	return (0);
+	return (xs_parse_uint(s, 65535, domid));
 }
 
 /*

@@ -56,6 +56,12 @@ cwatch_cmp(const struct xs_watch *a, const struct xs_watch *b)
 }
 
 RB_GENERATE_STATIC_UNUSED(xs_windex, xs_wbucket, link, bucket_cmp)
+/*
+ * The "free all" loops take RB_MIN and free the node after unlinking it;
+ * clang's analyzer does not follow RB_REMOVE into the root and reports a
+ * use after free inside the generated RB_MIN.
+ */
+/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
 RB_GENERATE_STATIC_UNUSED(xs_cwatches, xs_watch, clink, cwatch_cmp)
 
 static struct xs_wbucket *
@@ -286,15 +292,16 @@ xs_do_watch(struct xs_req *rq)
 	struct xs_wbucket *b;
 	struct xs_watch *w;
 	bool relative;
+	uint32_t udepth;
 	unsigned n;
 	int depth, err;
 
 	depth = -1;
 	n = xs_get_strings(rq->data, rq->len, vec, 3);
 	if (n == 3 && (c->dom->features & XSF_WATCHDEPTH) != 0) {
-		depth = atoi(vec[2]);
-		if (depth < 0)
+		if (xs_parse_uint(vec[2], INT32_MAX, &udepth) != 0)
 			return (EINVAL);
+		depth = (int)udepth;
 	} else if (n != 2)
 		return (EINVAL);
 	if ((err = xs_canonical(rq, vec[0], true, path, &relative)) != 0)

@@ -267,10 +267,49 @@ test_quotas(void)
 	xs_store_free(s);
 }
 
+/*
+ * Numbers in requests are plain decimals.  C xenstored's atoi() would take
+ * "12abc" as 12, "" as 0 and an overflowing number as anything at all.
+ */
+static void
+test_numbers(void)
+{
+	struct xs_store *s;
+	struct xt_msg m;
+	struct xt *t;
+	char buf[256];
+	size_t n;
+
+	s = new_store(NULL);
+	t = xt_open(s, 0);
+	CHECK_EQ(xt_write(t, 0, "/n", "v"), 0);
+	n = xt_pack(buf, 2, "/", "12abc");
+	CHECK_EQ(xt_call(t, XS_DIRECTORY_PART, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 2, "/", "");
+	CHECK_EQ(xt_call(t, XS_DIRECTORY_PART, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 2, "/", "99999999999999999999");
+	CHECK_EQ(xt_call(t, XS_DIRECTORY_PART, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 2, "/", "0");
+	CHECK_EQ(xt_call(t, XS_DIRECTORY_PART, 0, buf, n, &m), 0);
+	n = xt_pack(buf, 3, "/n", "tok", "-1");
+	CHECK_EQ(xt_call(t, XS_WATCH, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 3, "/n", "tok", "2x");
+	CHECK_EQ(xt_call(t, XS_WATCH, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 1, "");
+	CHECK_EQ(xt_call(t, XS_GET_DOMAIN_PATH, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 1, " 1");
+	CHECK_EQ(xt_call(t, XS_GET_DOMAIN_PATH, 0, buf, n, &m), EINVAL);
+	n = xt_pack(buf, 1, "1");
+	CHECK_EQ(xt_call(t, XS_GET_DOMAIN_PATH, 0, buf, n, &m), 0);
+	xt_close(t);
+	xs_store_free(s);
+}
+
 int
 main(void)
 {
 
+	test_numbers();
 	test_framing();
 	test_privileged();
 	test_bad_input_and_bound();
