@@ -10,23 +10,16 @@
 #include "cli/cli.h"
 #include "proto/proto.h"
 
-static void
-cli_vmsg(const char *cmd, const char *fmt, va_list ap)
-{
-
-	fprintf(stderr, "gntbox: %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
 int
 cli_fail(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	fprintf(stderr, "gntbox: %s: ", cmd);
 	va_start(ap, fmt);
-	cli_vmsg(cmd, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	fputc('\n', stderr);
 	return (CLI_EXIT_FAIL);
 }
 
@@ -35,10 +28,11 @@ cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	fprintf(stderr, "gntbox: %s: ", cmd);
 	va_start(ap, fmt);
-	cli_vmsg(cmd, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try 'gntbox %s --help'.\n", cmd);
+	fprintf(stderr, "\nTry 'gntbox %s --help'.\n", cmd);
 	return (CLI_EXIT_USAGE);
 }
 
