@@ -238,6 +238,10 @@ struct gbx_alloc_reply {
  * cleared, access is ended (or deferred while the grantee maps it), and its
  * notify event is sent.  A ref this connection does not hold in the way
  * named is counted as a protocol error and skipped; the others proceed.
+ *
+ * These messages never use bulk: the client would reuse its bulk memfd
+ * for the next request before gntboxd has read the one-way message's tail.
+ * A longer list is sent as several messages, each with an inline tail.
  */
 struct gbx_refs {
 	uint32_t count;
@@ -287,7 +291,8 @@ struct gbx_map {
 };
 
 struct gbx_map_reply {
-	uint32_t map_id; /* names the map object in UNMAP and NOTIFY_MAP */
+	uint32_t map_id; /* names the map object in UNMAP and NOTIFY_MAP;
+			    reused once the map object is gone */
 	uint32_t count;
 	uint32_t failed;
 	uint32_t pad;
@@ -358,7 +363,8 @@ struct gbx_notify_map {
  * Errors follow Xen's event_channel.c: ESRCH (remote domain does not
  * exist), EINVAL (remote port invalid or not waiting for us; virq
  * unknown), ENOSPC (no free port), EACCES (the handle is restricted to
- * another domain), EEXIST (virq already bound in this domain).
+ * another domain), EEXIST (virq already bound in this domain), EBUSY (a
+ * global virq bound by a domain other than 0).
  */
 struct gbx_evt_bind {
 	uint32_t remote_dom;  /* BIND_UNBOUND, BIND_INTERDOMAIN */
@@ -374,7 +380,9 @@ struct gbx_evt_bind_reply {
 
 /*
  * EVT_UNBIND: close a port of this handle.  The client has already retired
- * the slot (set it to 0 and accounted for a pending delivery, evtpage.h).
+ * the slot (evtpage_retire: set it to 0, and recorded in the page's debt a
+ * count that a pending delivery leaves behind); gntboxd retires it again
+ * in case it did not.
  * The remote end, if any, becomes unbound and waits for this domain again,
  * as in Xen.  A port named by an unmap notify that has not fired yet stays
  * allocated until it has.  Reply: header only.  Errors: ENOTCONN (not a
@@ -394,7 +402,8 @@ struct gbx_evt_port {
  * eventfd and event page come with it, in that order.  gntboxd attaches a
  * peer handle's descriptors the first time it names that handle to this
  * connection, and whenever the request sets GBX_EVT_WANT_FDS.
- * Errors: ENOTCONN (not a port of this handle), EINVAL (out of range).
+ * Errors: ENOTCONN (not a port of this handle, out of range included, as
+ * Linux answers IOCTL_EVTCHN_NOTIFY).
  */
 #define GBX_EVT_WANT_FDS 0x1
 
