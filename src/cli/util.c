@@ -1,5 +1,9 @@
 /*
  * util.c: messages and argument parsing shared by the subcommands.
+ *
+ * The NOLINTs below: clang-tidy 14 says vfprintf gets an uninitialised
+ * va_list here, but only when it has analysed another file of src/cli/
+ * first in the same run; analysed alone the file is clean.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,6 +21,7 @@ cli_fail(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "gntbox: %s: ", cmd);
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
@@ -30,6 +35,7 @@ cli_usage(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "gntbox: %s: ", cmd);
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'gntbox %s --help'.\n", cmd);
