@@ -236,7 +236,7 @@ struct mt {
 	uint32_t port[NTHREADS];
 	_Atomic uint32_t seen[NTHREADS];
 	_Atomic int stop;
-	int idx;
+	_Atomic int idx;
 	_Atomic int ok;
 };
 
