@@ -297,82 +297,57 @@ req_handle(struct gbxd *g, struct conn *c, struct req *r)
 	return (c->evt);
 }
 
-/* Answer a bind: the port and its generation, or the error. */
+/* A header-only answer: 0 or the error. */
 static void
-bind_reply(struct gbxd *g, struct conn *c, struct req *r, int error,
-    uint32_t port, uint32_t gen)
+answer(struct gbxd *g, struct conn *c, struct req *r, int error)
 {
-	struct gbx_evt_bind_reply rep;
 
-	if (error != 0) {
+	if (error != 0)
 		conn_fail(g, c, r, error);
-		return;
-	}
-	memset(&rep, 0, sizeof(rep));
-	rep.port = port;
-	rep.gen = gen;
-	(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
+	else
+		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
 /*
- * EVT_BIND_UNBOUND: a port waiting for remote_dom (which, as in Xen, need
- * not exist yet).
+ * EVT_BIND_UNBOUND (a port waiting for remote_dom, which, as in Xen, need
+ * not exist yet), EVT_BIND_INTERDOMAIN (the remote domain must be alive:
+ * a dying one has closed its ports, so ESRCH, as Xen finds no domain) and
+ * EVT_BIND_VIRQ (VIRQ_DOM_EXC in domain 0 only, hv/evtchn.h).  The reply
+ * has the new port and its generation.
  */
 void
-h_evt_bind_unbound(struct gbxd *g, struct conn *c, struct req *r)
+h_evt_bind(struct gbxd *g, struct conn *c, struct req *r)
 {
 	struct gbx_evt_bind b;
-	struct evtd_handle *eh;
-	uint32_t port, gen;
-	int error;
-
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
-	memcpy(&b, r->body, sizeof(b));
-	port = gen = 0;
-	error = evt_bind_unbound(&eh->h, b.remote_dom, &port, &gen);
-	bind_reply(g, c, r, error, port, gen);
-}
-
-/*
- * EVT_BIND_INTERDOMAIN: the remote domain must be alive (a dying one has
- * closed its ports: ESRCH, as Xen finds no domain to bind to).
- */
-void
-h_evt_bind_interdomain(struct gbxd *g, struct conn *c, struct req *r)
-{
-	struct gbx_evt_bind b;
+	struct gbx_evt_bind_reply rep;
 	struct evtd_handle *eh;
 	struct hv_domain *rd;
-	uint32_t port, gen;
 	int error;
 
 	if ((eh = req_handle(g, c, r)) == NULL)
 		return;
 	memcpy(&b, r->body, sizeof(b));
-	rd = hv_domain_live(&g->hv,
-	    evt_domid_resolve(&eh->dom->evt, b.remote_dom));
-	port = gen = 0;
-	error = evt_bind_interdomain(&eh->h, b.remote_dom,
-	    rd != NULL ? &rd->evt : NULL, b.remote_port, &port, &gen);
-	bind_reply(g, c, r, error, port, gen);
-}
-
-/* EVT_BIND_VIRQ: VIRQ_DOM_EXC in domain 0 only (hv/evtchn.h). */
-void
-h_evt_bind_virq(struct gbxd *g, struct conn *c, struct req *r)
-{
-	struct gbx_evt_bind b;
-	struct evtd_handle *eh;
-	uint32_t port, gen;
-	int error;
-
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
-	memcpy(&b, r->body, sizeof(b));
-	port = gen = 0;
-	error = evt_bind_virq(&eh->h, b.virq, &port, &gen);
-	bind_reply(g, c, r, error, port, gen);
+	memset(&rep, 0, sizeof(rep));
+	switch (r->h.type) {
+	case GBX_EVT_BIND_UNBOUND:
+		error =
+		    evt_bind_unbound(&eh->h, b.remote_dom, &rep.port, &rep.gen);
+		break;
+	case GBX_EVT_BIND_INTERDOMAIN:
+		rd = hv_domain_live(&g->hv,
+		    evt_domid_resolve(&eh->dom->evt, b.remote_dom));
+		error = evt_bind_interdomain(&eh->h, b.remote_dom,
+		    rd != NULL ? &rd->evt : NULL, b.remote_port, &rep.port,
+		    &rep.gen);
+		break;
+	default:
+		error = evt_bind_virq(&eh->h, b.virq, &rep.port, &rep.gen);
+		break;
+	}
+	if (error != 0)
+		conn_fail(g, c, r, error);
+	else
+		(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
 }
 
 /*
@@ -384,15 +359,11 @@ h_evt_unbind(struct gbxd *g, struct conn *c, struct req *r)
 {
 	struct gbx_evt_port p;
 	struct evtd_handle *eh;
-	int error;
 
 	if ((eh = req_handle(g, c, r)) == NULL)
 		return;
 	memcpy(&p, r->body, sizeof(p));
-	if ((error = evt_unbind(&eh->h, p.port)) != 0)
-		conn_fail(g, c, r, error);
-	else
-		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	answer(g, c, r, evt_unbind(&eh->h, p.port));
 }
 
 /*
@@ -448,15 +419,11 @@ h_evt_restrict(struct gbxd *g, struct conn *c, struct req *r)
 {
 	struct gbx_evt_restrict rs;
 	struct evtd_handle *eh;
-	int error;
 
 	if ((eh = req_handle(g, c, r)) == NULL)
 		return;
 	memcpy(&rs, r->body, sizeof(rs));
-	if ((error = evt_restrict(&eh->h, rs.domid)) != 0)
-		conn_fail(g, c, r, error);
-	else
-		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	answer(g, c, r, evt_restrict(&eh->h, rs.domid));
 }
 
 /*

@@ -209,8 +209,7 @@ unsigned evtd_reap(unsigned budget);
 bool evtd_reap_pending(void);
 bool evtd_port_rec(const struct hv_domain *d, uint32_t port,
     struct gbx_port_rec *rec);
-msg_fn h_evt_bind_unbound, h_evt_bind_interdomain, h_evt_bind_virq;
-msg_fn h_evt_unbind, h_evt_notify, h_evt_restrict;
+msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
 
 /* control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;

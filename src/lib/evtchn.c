@@ -181,6 +181,17 @@ port_cache(struct gntbox_evtchn *e, struct gbx_lport *lp, struct gbx_peer *pe,
 	lp->peer_gen = gen;
 }
 
+/* A request with a header-only reply, in the API's convention. */
+static int
+evt_simple_call(struct gntbox_evtchn *e, uint16_t type, const void *body,
+    size_t blen)
+{
+	struct gbx_call call;
+
+	gbx_call_init(&call, type, body, blen, NULL, 0);
+	return (gbx_ret(gbx_conn_call(e->conn, &call)));
+}
+
 /*
  * Open a handle: HELLO of kind EVTCHN, whose reply brings the eventfd and
  * the page.  Only GNTBOX_EVTCHN_NONBLOCK is a valid flag.
@@ -358,7 +369,6 @@ GNTBOX_API int
 gntbox_evtchn_unbind(gntbox_evtchn_t *e, uint32_t port)
 {
 	struct gbx_evt_port req;
-	struct gbx_call call;
 
 	if (e == NULL)
 		return (gbx_ret(EINVAL));
@@ -375,8 +385,7 @@ gntbox_evtchn_unbind(gntbox_evtchn_t *e, uint32_t port)
 	(void)pthread_rwlock_unlock(&e->lock);
 	memset(&req, 0, sizeof(req));
 	req.port = port;
-	gbx_call_init(&call, GBX_EVT_UNBIND, &req, sizeof(req), NULL, 0);
-	return (gbx_ret(gbx_conn_call(e->conn, &call)));
+	return (evt_simple_call(e, GBX_EVT_UNBIND, &req, sizeof(req)));
 }
 
 /*
@@ -500,12 +509,10 @@ GNTBOX_API int
 gntbox_evtchn_restrict(gntbox_evtchn_t *e, uint32_t domid)
 {
 	struct gbx_evt_restrict req;
-	struct gbx_call call;
 
 	if (e == NULL)
 		return (gbx_ret(EINVAL));
 	memset(&req, 0, sizeof(req));
 	req.domid = domid;
-	gbx_call_init(&call, GBX_EVT_RESTRICT, &req, sizeof(req), NULL, 0);
-	return (gbx_ret(gbx_conn_call(e->conn, &call)));
+	return (evt_simple_call(e, GBX_EVT_RESTRICT, &req, sizeof(req)));
 }

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "harness.h"
+#include "lib/ctl.h"
 
 #define TE __attribute__((unused)) static
 
@@ -125,6 +126,46 @@ te_sleep_ms(unsigned ms)
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	(void)nanosleep(&ts, NULL);
+}
+
+/* The record of port of domain domid as gntboxd reports it (zero: free). */
+TE struct gbx_port_rec
+te_port(unsigned domid, uint32_t port)
+{
+	struct gbx_port_rec *recs, r;
+	struct gbx_conn *c;
+	uint32_t i, n;
+
+	memset(&r, 0, sizeof(r));
+	REQUIRE(gbx_ctl_open(&c) == 0);
+	REQUIRE(gbx_ctl_ports(c, domid, &recs, &n) == 0);
+	for (i = 0; i < n; i++)
+		if (recs[i].port == port)
+			r = recs[i];
+	free(recs);
+	gbx_conn_close(c);
+	return (r);
+}
+
+/*
+ * Wait up to 5 s for port of domid to reach state (GBX_PORT_*) with the
+ * remote domain remote_dom: releases are one-way, so gntboxd may take a
+ * moment.
+ */
+TE bool
+te_port_becomes(unsigned domid, uint32_t port, uint16_t state,
+    uint16_t remote_dom)
+{
+	struct gbx_port_rec r;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		r = te_port(domid, port);
+		if (r.state == state && r.remote_dom == remote_dom)
+			return (true);
+		te_sleep_ms(10);
+	}
+	return (false);
 }
 
 #endif /* GNTBOX_TESTS_TEST_EVTCHN_H */

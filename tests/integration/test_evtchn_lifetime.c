@@ -25,41 +25,6 @@
 
 #include <xen/xen.h>
 
-/* The state of port of domain domid as gntboxd reports it. */
-static struct gbx_port_rec
-port_state(unsigned domid, uint32_t port)
-{
-	struct gbx_port_rec *recs, r;
-	struct gbx_conn *c;
-	uint32_t i, n;
-
-	memset(&r, 0, sizeof(r));
-	REQUIRE(gbx_ctl_open(&c) == 0);
-	REQUIRE(gbx_ctl_ports(c, domid, &recs, &n) == 0);
-	for (i = 0; i < n; i++)
-		if (recs[i].port == port)
-			r = recs[i];
-	free(recs);
-	gbx_conn_close(c);
-	return (r);
-}
-
-/* Wait up to 5 s for port of domid to reach state (remote_dom). */
-static bool
-becomes(unsigned domid, uint32_t port, uint16_t state, uint16_t remote_dom)
-{
-	struct gbx_port_rec r;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		r = port_state(domid, port);
-		if (r.state == state && r.remote_dom == remote_dom)
-			return (true);
-		te_sleep_ms(10);
-	}
-	return (false);
-}
-
 struct nt {
 	struct th_chan ch;
 	uint32_t port; /* domain 1's port */
@@ -119,7 +84,7 @@ test_unbind_while_notified(void)
 	}
 	CHECK_ERR(gntbox_evtchn_unbind(a, (uint32_t)pa), 0);
 	/* The remote end waits for us again; nothing reaches us. */
-	CHECK(becomes(2, pb, GBX_PORT_UNBOUND, 1));
+	CHECK(te_port_becomes(2, pb, GBX_PORT_UNBOUND, 1));
 	CHECK_EQ(te_wait(a, 200), -1);
 	CHECK(!te_readable(a, 0));
 	/* Bound again: the notifier, still going, reaches the new port. */
@@ -249,15 +214,15 @@ test_owner_gone(bool kill)
 	CHECK_ERR(gntbox_evtchn_unmask(a, (uint32_t)pa), 0);
 	/* Teach a where the remote end is. */
 	CHECK_ERR(gntbox_evtchn_notify(a, (uint32_t)pa), 0);
-	CHECK(port_state(1, (uint32_t)pa).state == GBX_PORT_INTERDOMAIN);
+	CHECK(te_port(1, (uint32_t)pa).state == GBX_PORT_INTERDOMAIN);
 	if (kill) {
 		CHECK_EQ(th_kill(pid, SIGKILL), -SIGKILL);
 	} else {
 		th_send_u64(&ow.ch, 0, 1);
 		CHECK_EQ(th_wait(pid), 0);
 	}
-	CHECK(becomes(1, (uint32_t)pa, GBX_PORT_UNBOUND, 2));
-	CHECK_EQ(port_state(2, pb).state, GBX_PORT_FREE);
+	CHECK(te_port_becomes(1, (uint32_t)pa, GBX_PORT_UNBOUND, 2));
+	CHECK_EQ(te_port(2, pb).state, GBX_PORT_FREE);
 	/* Notifying into the void is no error. */
 	CHECK_ERR(gntbox_evtchn_notify(a, (uint32_t)pa), 0);
 	/* Bound again by another process of domain 2: both ways work. */
@@ -310,7 +275,7 @@ test_dom_exc(void)
 	CHECK_EQ(te_wait(d0, 2000), virq);
 	/* Once. */
 	CHECK_EQ(te_wait(d0, 50), -1);
-	CHECK(becomes(1, (uint32_t)pa, GBX_PORT_UNBOUND, 5));
+	CHECK(te_port_becomes(1, (uint32_t)pa, GBX_PORT_UNBOUND, 5));
 	CHECK_ERR(gntbox_evtchn_notify(a, (uint32_t)pa), 0);
 	/* The dead domain's handle is cut off. */
 	CHECK(gntbox_evtchn_notify(e5, p5) == -1);

@@ -37,39 +37,6 @@ struct kc {
 	uint32_t ref;
 };
 
-/* The state of port of domain domid as gntboxd reports it. */
-static struct gbx_port_rec
-port_state(unsigned domid, uint32_t port)
-{
-	struct gbx_port_rec *recs, r;
-	struct gbx_conn *c;
-	uint32_t i, n;
-
-	memset(&r, 0, sizeof(r));
-	REQUIRE(gbx_ctl_open(&c) == 0);
-	REQUIRE(gbx_ctl_ports(c, domid, &recs, &n) == 0);
-	for (i = 0; i < n; i++)
-		if (recs[i].port == port)
-			r = recs[i];
-	free(recs);
-	gbx_conn_close(c);
-	return (r);
-}
-
-/* Wait up to 5 s for port of domid to reach state. */
-static bool
-becomes(unsigned domid, uint32_t port, uint16_t state)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (port_state(domid, port).state == state)
-			return (true);
-		te_sleep_ms(10);
-	}
-	return (false);
-}
-
 /*
  * Domain 2, the victim that maps: bind to the survivor's port, map its
  * page with the notify on BYTE, then wait to be killed.
@@ -134,7 +101,7 @@ test_mapper_killed(void)
 	CHECK_ERR(gntbox_evtchn_unmask(e, (uint32_t)port), 0);
 	/* Once; and the mapper's port closed after it fired. */
 	CHECK_EQ(te_wait(e, 100), -1);
-	CHECK(becomes(1, (uint32_t)port, GBX_PORT_UNBOUND));
+	CHECK(te_port_becomes(1, (uint32_t)port, GBX_PORT_UNBOUND, 2));
 	CHECK_ERR(gntbox_munmap(h, (void *)p, 1), 0);
 	CHECK_ERR(gntbox_close(h), 0);
 	CHECK_ERR(gntbox_evtchn_close(e), 0);
@@ -232,17 +199,17 @@ test_port_outlives_handle(void)
 	off = th_share(h, 2, 1, GNTBOX_SHARE_WRITABLE, &ref);
 	REQUIRE((p = gntbox_mmap(h, off, 1, RW, NULL)) != NULL);
 	CHECK_ERR(gntbox_set_unmap_notify(h, off, SEND, pa), 0);
-	r = port_state(1, pa);
+	r = te_port(1, pa);
 	CHECK_EQ(r.notify_refs, 1);
 	CHECK_EQ(r.owner_pid, getpid());
 	/* The handle goes; the port stays, connected, with no owner. */
 	CHECK_ERR(gntbox_evtchn_close(a), 0);
 	te_sleep_ms(50);
-	r = port_state(1, pa);
+	r = te_port(1, pa);
 	CHECK_EQ(r.state, GBX_PORT_INTERDOMAIN);
 	CHECK_EQ(r.remote_port, pb);
 	CHECK_EQ(r.owner_pid, 0);
-	CHECK_EQ(port_state(2, pb).state, GBX_PORT_INTERDOMAIN);
+	CHECK_EQ(te_port(2, pb).state, GBX_PORT_INTERDOMAIN);
 	a2 = te_open(1);
 	other = gntbox_evtchn_bind_unbound(a2, 2);
 	CHECK(other > 0 && other != (int)pa);
@@ -255,8 +222,8 @@ test_port_outlives_handle(void)
 	CHECK_ERR(gntbox_evtchn_unmask(b, pb), 0);
 	CHECK_EQ(te_wait(b, 100), -1);
 	/* The last hold closed the port: the remote end waits again. */
-	CHECK(becomes(1, pa, GBX_PORT_FREE));
-	CHECK_EQ(port_state(2, pb).state, GBX_PORT_UNBOUND);
+	CHECK(te_port_becomes(1, pa, GBX_PORT_FREE, 0));
+	CHECK_EQ(te_port(2, pb).state, GBX_PORT_UNBOUND);
 	CHECK_ERR(gntbox_close(h), 0);
 	CHECK_ERR(gntbox_evtchn_close(a2), 0);
 	CHECK_ERR(gntbox_evtchn_close(b), 0);
@@ -293,10 +260,10 @@ test_rules(void)
 	CHECK_ERR(gntbox_set_unmap_notify(h, off, SEND, pa2), 0);
 	/* Replaced by a notify on pa, then cancelled: nothing fires. */
 	CHECK_ERR(gntbox_set_unmap_notify(h, off, SEND, pa), 0);
-	CHECK_EQ(port_state(1, pa2).notify_refs, 0);
-	CHECK_EQ(port_state(1, pa).notify_refs, 1);
+	CHECK_EQ(te_port(1, pa2).notify_refs, 0);
+	CHECK_EQ(te_port(1, pa).notify_refs, 1);
 	CHECK_ERR(gntbox_set_unmap_notify(h, off, 0, 0), 0);
-	CHECK_EQ(port_state(1, pa).notify_refs, 0);
+	CHECK_EQ(te_port(1, pa).notify_refs, 0);
 	/* A map of our own page, notify on pa2: fires at munmap. */
 	th_refs(&g, 1, &ref[1], 1);
 	CHECK_ERR(gntbox_map(h, 1, &g, 0, &moff), 0);
