@@ -70,6 +70,7 @@ RB_HEAD(gbx_peers, gbx_peer);
 
 struct gbx_lport {
 	bool bound;	       /* this handle owns the port */
+	uint32_t gen;	       /* our binding's generation */
 	struct gbx_peer *peer; /* cached remote end, or NULL */
 	uint32_t peer_port;
 	uint32_t peer_gen;
@@ -316,6 +317,7 @@ evt_bind(struct gntbox_evtchn *e, uint16_t type, const struct gbx_evt_bind *b)
 	(void)pthread_rwlock_wrlock(&e->lock);
 	port_uncache(e, &e->ports[rep.port]);
 	e->ports[rep.port].bound = true;
+	e->ports[rep.port].gen = rep.gen;
 	(void)pthread_rwlock_unlock(&e->lock);
 	return ((int)rep.port);
 }
@@ -390,10 +392,13 @@ gntbox_evtchn_unbind(gntbox_evtchn_t *e, uint32_t port)
 
 /*
  * The slow path of a notify: gntboxd delivers, then the port's cache is
- * brought up to date with its answer.
+ * brought up to date with its answer, unless another thread unbound the
+ * port meanwhile (gen, our binding's generation, tells a rebinding of the
+ * same number apart): the answer then describes a binding that is not
+ * the one the cache is for.
  */
 static int
-notify_slow(struct gntbox_evtchn *e, uint32_t port, bool want_fds)
+notify_slow(struct gntbox_evtchn *e, uint32_t port, uint32_t gen, bool want_fds)
 {
 	struct gbx_evt_notify req;
 	struct gbx_evt_notify_reply rep;
@@ -420,8 +425,13 @@ notify_slow(struct gntbox_evtchn *e, uint32_t port, bool want_fds)
 	}
 	(void)pthread_rwlock_wrlock(&e->lock);
 	lp = &e->ports[port];
+	if (!lp->bound || lp->gen != gen) {
+		gbx_close_fds(fds, &nfds);
+		(void)pthread_rwlock_unlock(&e->lock);
+		return (0);
+	}
 	pe = NULL;
-	if (lp->bound && rep.state == GBX_EVT_PEER_HANDLE) {
+	if (rep.state == GBX_EVT_PEER_HANDLE) {
 		if ((pe = peer_find(e, rep.peer_handle)) != NULL)
 			gbx_close_fds(fds, &nfds);
 		else if (nfds == 2)
@@ -444,6 +454,7 @@ GNTBOX_API int
 gntbox_evtchn_notify(gntbox_evtchn_t *e, uint32_t port)
 {
 	struct gbx_lport *lp;
+	uint32_t gen;
 	bool cached;
 
 	if (e == NULL)
@@ -463,9 +474,10 @@ gntbox_evtchn_notify(gntbox_evtchn_t *e, uint32_t port)
 		(void)pthread_rwlock_unlock(&e->lock);
 		return (0);
 	}
+	gen = lp->gen;
 	(void)pthread_rwlock_unlock(&e->lock);
 	/* A port without a cache has no peer yet: ask for its descriptors. */
-	return (gbx_ret(notify_slow(e, port, !cached)));
+	return (gbx_ret(notify_slow(e, port, gen, !cached)));
 }
 
 /*
