@@ -102,6 +102,13 @@ void xs_conn_consume(struct xs_conn *c, size_t n);
 /* True when the store gave up on the connection: the daemon drops it. */
 bool xs_conn_failed(const struct xs_conn *c);
 
+/*
+ * Why the store gave up on it (what xs_conn_input() would return:
+ * ECONNRESET when its domain was released, ENOBUFS past the output bound,
+ * ...), or 0 while it has not.  For the daemon's log and counters.
+ */
+int xs_conn_error(const struct xs_conn *c);
+
 /* Levels for gntbox stats. */
 struct xs_stats {
 	uint64_t nodes;
