@@ -58,6 +58,13 @@ int xs_domain_introduce(struct xs_store *s, unsigned domid, const char *name);
  */
 int xs_domain_release(struct xs_store *s, unsigned domid);
 
+/*
+ * Whether domid is introduced (domain 0 always is).  A domain released
+ * over the wire (RELEASE) is not, until the daemon introduces it again
+ * after destroying it: the daemon accepts no connection for it meanwhile.
+ */
+bool xs_domain_introduced(const struct xs_store *s, unsigned domid);
+
 struct xs_conn_ops {
 	/*
 	 * Output went from empty to non-empty: the daemon should drain it.

@@ -152,7 +152,12 @@ test_wire_requests(void)
 	CHECK_ERR(xt_call(d1, XS_RELEASE, 0, "2", 2, NULL), EACCES);
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "0", 2, NULL), EINVAL);
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "9", 2, NULL), ENOENT);
+	CHECK(xs_domain_introduced(s, 1));
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "1", 2, NULL), 0);
+	CHECK(!xs_domain_introduced(s, 1));
+	CHECK(xs_domain_introduced(s, 0));
+	CHECK(xs_domain_introduced(s, 2));
+	CHECK(!xs_domain_introduced(s, 9));
 	CHECK(xt_event(d0, buf) && strcmp(buf, "@releaseDomain r") == 0);
 	CHECK(xs_conn_failed(d1->c));
 	CHECK_EQ(xs_conn_error(d1->c), ECONNRESET);
