@@ -339,9 +339,10 @@ xsd_conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 }
 
 /*
- * A client connected to ls: it becomes a connection of ls's domain.
- * Past GBXD_CONNS_PER_DOMAIN connections on one socket it is closed at
- * once.
+ * A client connected to ls: it becomes a connection of ls's domain.  It
+ * is closed at once when domain 0 has released the domain over the wire
+ * (the store serves it no more until it is destroyed and created again),
+ * and past GBXD_CONNS_PER_DOMAIN connections on one socket.
  */
 static void
 xsd_conn_new(struct gbxd *g, struct xsd_sock *ls, int fd)
@@ -350,6 +351,12 @@ xsd_conn_new(struct gbxd *g, struct xsd_sock *ls, int fd)
 	socklen_t clen;
 	struct xsd_conn *c;
 
+	if (!xs_domain_introduced(g->xs->store, ls->domid)) {
+		gbx_info("%s: domain %u was released: closing a connection",
+		    ls->path, ls->domid);
+		(void)close(fd);
+		return;
+	}
 	if (ls->nconns >= GBXD_CONNS_PER_DOMAIN) {
 		gbx_warn("%s: too many connections", ls->path);
 		g->hv.st.conns_dropped++;

@@ -783,7 +783,8 @@ test_connections(void)
  * destroyed domain's connections are closed and its nodes go, those it
  * made outside its home too, and so do permission entries naming it; the
  * same id created again starts afresh.  RELEASE over the wire does the
- * store's part at once; the later destroy still works.
+ * store's part at once, and the domain's socket takes no connection
+ * until the later destroy, which still works.
  */
 static void
 test_domains(void)
@@ -835,6 +836,10 @@ test_domains(void)
 	close(fd);
 	expect_value(h0, XBT_NULL, "/local/domain/3", NULL, ENOENT);
 	CHECK(!xs_is_domain_introduced(h0, 3));
+	/* Until it is destroyed, nobody connects as that domain. */
+	REQUIRE((fd = xw_connect(3)) != -1);
+	CHECK(closed_by_peer(fd));
+	close(fd);
 	CHECK_EQ(gntbox_domain_destroy(3), 0);
 	expect_quiet(h0);
 	CHECK(xs_rm(h0, XBT_NULL, "/shared"));
