@@ -195,6 +195,7 @@ msg_fn h_hello;
 /* gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
 msg_fn h_notify_grant, h_notify_map, h_arena_get, h_nosys;
+msg_fn h_copy_acquire, h_copy_release, h_adopt;
 
 /* control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
