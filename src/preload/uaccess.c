@@ -1,0 +1,89 @@
+/*
+ * uaccess.c: reading and writing the program's memory as a kernel does.
+ *
+ * An ioctl argument is a pointer the program chose; Linux copies it with
+ * copy_from_user and answers EFAULT when it cannot, and programs (and our
+ * tests) rely on that.  process_vm_readv and process_vm_writev on our own
+ * process do the same for us: the kernel copies, and a bad address is
+ * EFAULT instead of a SIGSEGV in the middle of the library.  Where those
+ * calls are not allowed (a seccomp filter, an old kernel), plain memcpy
+ * is the fallback, with a NULL pointer still answered EFAULT.
+ */
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "preload/preload.h"
+
+/* Our pid, for process_vm_*; fork.c refreshes it in a child. */
+static atomic_int pl_pid;
+/* process_vm_* failed with ENOSYS or EPERM: use memcpy. */
+static atomic_bool pl_novm;
+
+void
+pl_uaccess_fork_child(void)
+{
+
+	atomic_store(&pl_pid, (int)getpid());
+}
+
+static pid_t
+pl_self(void)
+{
+	int pid;
+
+	if ((pid = atomic_load_explicit(&pl_pid, memory_order_relaxed)) == 0) {
+		pid = (int)getpid();
+		atomic_store(&pl_pid, pid);
+	}
+	return ((pid_t)pid);
+}
+
+/* One copy in either direction; see the comment at the top. */
+static int
+pl_uaccess(bool in, void *local, void *uaddr, size_t len)
+{
+	struct iovec l, r;
+	ssize_t n;
+
+	if (len == 0)
+		return (0);
+	if (uaddr == NULL)
+		return (EFAULT);
+	if (!atomic_load_explicit(&pl_novm, memory_order_relaxed)) {
+		l.iov_base = local;
+		l.iov_len = len;
+		r.iov_base = uaddr;
+		r.iov_len = len;
+		n = in ? process_vm_readv(pl_self(), &l, 1, &r, 1, 0) :
+			 process_vm_writev(pl_self(), &l, 1, &r, 1, 0);
+		if (n == (ssize_t)len)
+			return (0);
+		/* A short copy stopped at an address it could not reach. */
+		if (n >= 0 || (errno != ENOSYS && errno != EPERM))
+			return (EFAULT);
+		atomic_store(&pl_novm, true);
+	}
+	if (in)
+		memcpy(local, uaddr, len);
+	else
+		memcpy(uaddr, local, len);
+	return (0);
+}
+
+int
+pl_copyin(void *dst, const void *uaddr, size_t len)
+{
+
+	return (pl_uaccess(true, dst, (void *)(uintptr_t)uaddr, len));
+}
+
+int
+pl_copyout(void *uaddr, const void *src, size_t len)
+{
+
+	return (pl_uaccess(false, (void *)(uintptr_t)src, uaddr, len));
+}
