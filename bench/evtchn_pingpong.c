@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "proto/evtpage.h"
 
 #define PORT_A 1 /* A's port in A's page: where B's events arrive */
@@ -124,15 +125,6 @@ plain_send(struct side *peer)
 		die("write");
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
-}
-
 /*
  * A (the parent) starts each round and times n of them; B echoes.
  * Returns the mean nanoseconds per round (A only).
@@ -145,7 +137,7 @@ rounds(int page, bool initiator, struct side *a, struct side *b, long n)
 
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
-			t0 = now_ns();
+			t0 = bench_now_ns();
 		if (initiator) {
 			if (page) {
 				page_send(b, GEN_B);
@@ -164,60 +156,18 @@ rounds(int page, bool initiator, struct side *a, struct side *b, long n)
 			}
 		}
 	}
-	return ((double)(now_ns() - t0) / (double)n);
-}
-
-static int
-cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return ((a > b) - (a < b));
-}
-
-/* The value at fraction q of the sorted samples (linear interpolation). */
-static double
-quantile(const double *sorted, int n, double q)
-{
-	double pos = q * (n - 1);
-	int lo = (int)pos;
-
-	if (lo + 1 >= n)
-		return (sorted[n - 1]);
-	return (sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]));
-}
-
-static void
-report(const char *name, double *v, int n, const char *path, double *median)
-{
-	FILE *f;
-	int i;
-
-	f = fopen(path, "w");
-	if (f == NULL)
-		die(path);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%.1f\n", v[i]);
-	fclose(f);
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	*median = quantile(v, n, 0.5);
-	printf("%-8s median %8.0f ns/round  IQR %6.0f ns  min %8.0f  max %8.0f"
-	       "  (%s)\n",
-	    name, *median, quantile(v, n, 0.75) - quantile(v, n, 0.25), v[0],
-	    v[n - 1], path);
+	return ((double)(bench_now_ns() - t0) / (double)n);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *prefix = "evtchn_pingpong";
-	char path_page[512], path_plain[512];
 	struct side a, b;
 	double *s_page, *s_plain, m_page, m_plain;
 	long n = 20000;
 	int r = 30, c, k, status;
 	pid_t pid;
-	FILE *f;
 
 	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
 		if (c == 'n')
@@ -274,21 +224,15 @@ main(int argc, char **argv)
 		return (1);
 	}
 
-	snprintf(path_page, sizeof(path_page), "%s.evtpage", prefix);
-	snprintf(path_plain, sizeof(path_plain), "%s.eventfd", prefix);
 	printf("evtchn_pingpong: %d repetitions of %ld rounds, mean ns per "
 	       "round trip each\n",
 	    r, n);
-	report("eventfd", s_plain, r, path_plain, &m_plain);
-	report("evtpage", s_page, r, path_page, &m_page);
-	printf("ratio evtpage/eventfd (medians): %.3f\n", m_page / m_plain);
-	snprintf(path_page, sizeof(path_page), "%s.pairs", prefix);
-	if ((f = fopen(path_page, "w")) == NULL) {
-		perror(path_page);
+	m_plain = bench_report(prefix, "eventfd", s_plain, r, "ns");
+	m_page = bench_report(prefix, "evtpage", s_page, r, "ns");
+	if (m_plain <= 0 || m_page <= 0 ||
+	    bench_pairs(prefix, "eventfd", "evtpage") != 0)
 		return (1);
-	}
-	fprintf(f, "eventfd evtpage\n");
-	fclose(f);
+	printf("ratio evtpage/eventfd (medians): %.3f\n", m_page / m_plain);
 	free(s_page);
 	free(s_plain);
 	return (0);

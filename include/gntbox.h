@@ -225,9 +225,9 @@ GNTBOX_API int gntbox_evtchn_close(gntbox_evtchn_t *e);
 GNTBOX_API int gntbox_evtchn_fd(const gntbox_evtchn_t *e);
 
 /*
- * Allocate a port that domain remote may bind to; returns the port.
- * Errors: ESRCH (no such domain), ENOSPC (no free port), EACCES
- * (restricted to another domain).
+ * Allocate a port that domain remote may bind to; returns the port.  As in
+ * Xen, remote need not exist yet.  Errors: ENOSPC (no free port), EACCES
+ * (the handle is restricted).
  */
 GNTBOX_API int gntbox_evtchn_bind_unbound(gntbox_evtchn_t *e, uint32_t remote);
 

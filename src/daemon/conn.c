@@ -78,21 +78,22 @@ static const struct msgtype msgtypes[] = {
 	{ GBX_ADOPT, GBX_KIND_GNTDEV, REPLY, MT_BULK_OK, 0,
 	    sizeof(struct gbx_refs), offsetof(struct gbx_refs, count),
 	    sizeof(uint32_t), 0, h_adopt, "ADOPT" },
-	/* Event channels: no connection has this kind yet. */
 	{ GBX_EVT_BIND_UNBOUND, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_nosys,
+	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_evt_bind,
 	    "EVT_BIND_UNBOUND" },
 	{ GBX_EVT_BIND_INTERDOMAIN, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_nosys,
+	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_evt_bind,
 	    "EVT_BIND_INTERDOMAIN" },
 	{ GBX_EVT_BIND_VIRQ, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_nosys, "EVT_BIND_VIRQ" },
+	    sizeof(struct gbx_evt_bind), -1, 0, 0, h_evt_bind,
+	    "EVT_BIND_VIRQ" },
 	{ GBX_EVT_UNBIND, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_port), -1, 0, 0, h_nosys, "EVT_UNBIND" },
+	    sizeof(struct gbx_evt_port), -1, 0, 0, h_evt_unbind, "EVT_UNBIND" },
 	{ GBX_EVT_NOTIFY, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_notify), -1, 0, 0, h_nosys, "EVT_NOTIFY" },
+	    sizeof(struct gbx_evt_notify), -1, 0, 0, h_evt_notify,
+	    "EVT_NOTIFY" },
 	{ GBX_EVT_RESTRICT, GBX_KIND_EVTCHN, REPLY, MT_BULK_NO, 0,
-	    sizeof(struct gbx_evt_restrict), -1, 0, 0, h_nosys,
+	    sizeof(struct gbx_evt_restrict), -1, 0, 0, h_evt_restrict,
 	    "EVT_RESTRICT" },
 	{ GBX_CTL_PING, GBX_KIND_CONTROL, REPLY, MT_BULK_NO, 0, 0, -1, 0, 0,
 	    h_ping, "CTL_PING" },
@@ -581,6 +582,8 @@ conn_close(struct gbxd *g, struct conn *c)
 		hv_client_close(c->client);
 		c->client = NULL;
 	}
+	if (c->evt != NULL)
+		evtd_close(c);
 	TAILQ_REMOVE(&c->ds->conns, c, link);
 	c->ds->nopen--;
 	if (c->kind != 0)

@@ -114,6 +114,7 @@ struct dump {
 	union {
 		struct gbx_domain_rec d[DUMP_CHUNK];
 		struct gbx_grant_rec g[DUMP_CHUNK];
+		struct gbx_port_rec p[DUMP_CHUNK];
 	} buf;
 };
 
@@ -204,7 +205,7 @@ h_domain_list(struct gbxd *g, struct conn *c, struct req *r)
 		rec->conns = ds != NULL ? ds->nopen : 0;
 		rec->grants = d->gt.nused;
 		rec->handles = d->mt.nused;
-		rec->ports = 0;
+		rec->ports = d->evt.nallocated;
 		memcpy(rec->name, d->name, sizeof(rec->name));
 	}
 	dump_reply(g, c, r, dp);
@@ -265,19 +266,29 @@ h_grants(struct gbxd *g, struct conn *c, struct req *r)
 }
 
 /*
- * CTL_PORTS: no event channel exists yet, so no record.
+ * CTL_PORTS: one record per port in use, in domain then port order.
  */
 void
 h_ports(struct gbxd *g, struct conn *c, struct req *r)
 {
+	struct gbx_port_rec rec;
 	struct gbx_dump q;
+	struct hv_domain *d;
 	struct dump *dp;
+	uint32_t port;
 
 	memcpy(&q, r->body, sizeof(q));
 	if (!dump_domain_ok(g, c, r, q.domid))
 		return;
-	/* No event channel exists yet: no port is in use. */
 	dp = dump_new(r, sizeof(struct gbx_port_rec));
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
+		if (q.domid != GBX_ALL_DOMAINS && d->domid != q.domid)
+			continue;
+		for (port = 1;
+		     port < d->evt.max_ports && d->evt.nallocated != 0; port++)
+			if (evtd_port_rec(d, port, &rec))
+				memcpy(dump_next(dp), &rec, sizeof(rec));
+	}
 	dump_reply(g, c, r, dp);
 }
 
@@ -288,8 +299,13 @@ void
 h_stats(struct gbxd *g, struct conn *c, struct req *r)
 {
 	struct gbx_stats st;
+	struct hv_domain *d;
 
 	st = g->hv.st;
+	/* Ports are counted by their tables; a sum over the domains. */
+	st.ports = 0;
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d))
+		st.ports += d->evt.nallocated;
 	st.size = sizeof(st);
 	st.pad = 0;
 	(void)conn_reply(c, r, 0, &st, sizeof(st), NULL, 0, NULL, 0);

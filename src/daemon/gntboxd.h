@@ -6,8 +6,8 @@
  * sockets (dsock.c: the control socket and one device socket per domain)
  * and the connections (conn.c), each with its process token.  A
  * connection's messages are parsed and checked in conn.c, then handled by
- * gntdev.c (grant-device kind) or control.c (control kind), which call
- * into the hypervisor model (src/hv/).
+ * gntdev.c (grant-device kind), evtchn.c (event-channel kind) or control.c
+ * (control kind), which call into the hypervisor model (src/hv/).
  *
  * Objects that can still have events pending in the current epoll batch
  * are never freed at once: closing marks their ev dead and puts them on
@@ -81,6 +81,8 @@ struct outmsg {
 };
 
 struct hv_client;
+struct hv_domain;
+struct evtd_handle;
 
 struct conn {
 	struct ev ev;
@@ -91,8 +93,10 @@ struct conn {
 	uint32_t kind;		/* GBX_KIND_*; 0 before HELLO */
 	pid_t pid;		/* SO_PEERCRED at accept */
 	uint32_t id;		/* for diagnostics */
-	/* Kind GNTDEV.  (Kind EVTCHN will hang its handle here.) */
+	/* Kind GNTDEV. */
 	struct hv_client *client;
+	/* Kind EVTCHN (evtchn.c). */
+	struct evtd_handle *evt;
 	struct outq outq;
 	uint32_t outn;
 	size_t outbytes;
@@ -194,8 +198,19 @@ msg_fn h_hello;
 
 /* gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
-msg_fn h_notify_grant, h_notify_map, h_arena_get, h_nosys;
+msg_fn h_notify_grant, h_notify_map, h_arena_get;
 msg_fn h_copy_acquire, h_copy_release, h_adopt;
+
+/* evtchn.c */
+int evtd_open(struct conn *c, struct hv_domain *d);
+void evtd_hello(const struct conn *c, struct gbx_hello_reply *hr, int *fds,
+    unsigned *nfds);
+void evtd_close(struct conn *c);
+unsigned evtd_reap(unsigned budget);
+bool evtd_reap_pending(void);
+bool evtd_port_rec(const struct hv_domain *d, uint32_t port,
+    struct gbx_port_rec *rec);
+msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
 
 /* control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;

@@ -415,11 +415,3 @@ h_adopt(struct gbxd *g, struct conn *c, struct req *r)
 	else
 		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }
-
-/* Event-channel types, until their handlers exist. */
-void
-h_nosys(struct gbxd *g, struct conn *c, struct req *r)
-{
-
-	conn_fail(g, c, r, ENOSYS);
-}

@@ -8,7 +8,9 @@
  * and gives us one end of a socketpair whose other end its process keeps
  * (close-on-exec): when that end closes, the process has exited or
  * exec'ed, and its mappings are gone, so the client's mapping holds and
- * map objects are released (proto.h, docs/architecture.md §5).
+ * map objects are released (proto.h, docs/architecture.md §5).  An EVTCHN
+ * connection gets an event-channel handle, whose eventfd and event page
+ * go with the reply (evtchn.c).
  */
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -78,7 +80,8 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 	struct gbx_hello_reply hr;
 	struct hv_domain *d;
 	struct dsock *ds = c->ds;
-	int error;
+	int error, fds[2];
+	unsigned nfds;
 
 	memcpy(&h, r->body, sizeof(h));
 	if (h.version != GBX_PROTO_VERSION) {
@@ -94,7 +97,9 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 		error = ds->control ? EPROTO : 0;
 		break;
 	case GBX_KIND_EVTCHN:
-		/* Event channels are not there yet. */
+		/* An event-channel handle has no process token. */
+		error = ds->control || r->nfds != 0 ? EPROTO : 0;
+		break;
 	default:
 		error = EPROTO;
 		break;
@@ -129,9 +134,16 @@ h_hello(struct gbxd *g, struct conn *c, struct req *r)
 			return;
 		}
 	}
+	if (h.kind == GBX_KIND_EVTCHN && (error = evtd_open(c, d)) != 0) {
+		conn_fail(g, c, r, error == ENOMEM ? ENOMEM : EMFILE);
+		return;
+	}
 	c->kind = h.kind;
 	ds->npending--;
 	ds->nhello++;
 	gbxd_hello_reply(g, ds->domid, &hr);
-	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, NULL, 0);
+	nfds = 0;
+	if (c->evt != NULL)
+		evtd_hello(c, &hr, fds, &nfds);
+	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, fds, nfds);
 }

@@ -4,7 +4,8 @@
  * One epoll instance, level-triggered.  Each turn handles a batch of
  * events, each with bounded work (a connection reads at most
  * GBXD_MSGS_PER_TURN messages, a listener accepts at most
- * GBXD_ACCEPTS_PER_TURN), then does one bounded step of the reaper, then
+ * GBXD_ACCEPTS_PER_TURN), then does one bounded step of the reapers
+ * (grant-device clients, then event-channel handles), then
  * arms the timers for what is left: the deferred-list timer (at once
  * while a deferred grant is ready, every GBXD_DEFERRED_PERIOD seconds
  * while some still wait) and the idle timer.  While the reaper has work
@@ -211,7 +212,7 @@ loop_run(struct gbxd *g)
 	while (!g->quit) {
 		loop_timers(g);
 		n = epoll_wait(g->epfd, evs, LOOP_BATCH,
-		    hv_reap_pending(&g->hv) ? 0 : -1);
+		    hv_reap_pending(&g->hv) || evtd_reap_pending() ? 0 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -225,6 +226,8 @@ loop_run(struct gbxd *g)
 		}
 		if (hv_reap_pending(&g->hv))
 			(void)hv_reap(&g->hv, GBXD_REAP_BUDGET);
+		if (evtd_reap_pending())
+			(void)evtd_reap(GBXD_REAP_BUDGET);
 		loop_bury(g);
 	}
 	return (0);

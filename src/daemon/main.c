@@ -121,7 +121,7 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'p':
 			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
-			    1, HV_DEF_PORTS);
+			    2, HV_DEF_PORTS);
 			break;
 		default:
 			usage();
@@ -242,6 +242,9 @@ shutdown_all(struct gbxd *g)
 			dsock_close(g, g->doms[i]);
 	if (g->control != NULL)
 		dsock_close(g, g->control);
+	/* Handles point into their domains' port tables: they go first. */
+	while (evtd_reap_pending())
+		(void)evtd_reap(UINT_MAX);
 	hv_fini(&g->hv);
 	loop_fini(g);
 	free(g->doms);

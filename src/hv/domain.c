@@ -9,6 +9,8 @@
 #include "base/tree.h"
 #include "hv/domain.h"
 
+#include <xen/xen.h>
+
 static int
 domain_cmp(const struct hv_domain *a, const struct hv_domain *b)
 {
@@ -106,11 +108,16 @@ hv_domain_create(struct hv *hv, unsigned domid, const char *name,
 		goto fail_gt;
 	if ((error = ra_init(&d->slots, 0, HV_ARENA_SLOTS - 1)) != 0)
 		goto fail_mt;
+	if ((error = evt_domain_init(&d->evt, (uint16_t)domid,
+		 hv->lim.max_ports)) != 0)
+		goto fail_slots;
 	RB_INSERT(hv_domtree, &hv->domains, d);
 	hv->ndomains++;
 	hv->st.domains++;
 	*dp = d;
 	return (0);
+fail_slots:
+	ra_destroy(&d->slots);
 fail_mt:
 	maptrack_fini(&d->mt);
 fail_gt:
@@ -121,17 +128,26 @@ fail:
 }
 
 /*
- * Mark d dying; it is freed at once if nothing of it is left.
+ * Mark d dying and close its event channels (Xen's domain_kill calls
+ * evtchn_destroy before it releases the domain's memory), so that the
+ * remote ends become unbound now and not when the last grant someone else
+ * maps is gone.  Notifies that fire later on d's ports find them closed
+ * and send nothing.  Then tell domain 0 (VIRQ_DOM_EXC); d is freed at once
+ * if nothing of it is left.
  */
 int
 hv_domain_destroy(struct hv_domain *d)
 {
+	struct hv_domain *d0;
 
 	if (d->domid == 0)
 		return (EPERM);
 	if (hv_domain_dying(d))
 		return (EALREADY);
 	d->flags |= GBX_DOM_DYING;
+	evt_domain_destroy(&d->evt);
+	if ((d0 = hv_domain_find(d->hv, 0)) != NULL)
+		evt_virq_raise(&d0->evt, VIRQ_DOM_EXC);
 	(void)hv_domain_gc(d);
 	return (0);
 }
@@ -147,6 +163,7 @@ domain_free(struct hv_domain *d)
 	hv->st.domains--;
 	/* Empty arenas that connections still held go with their domain. */
 	arena_destroy_all(d);
+	evt_domain_destroy(&d->evt);
 	ra_destroy(&d->slots);
 	maptrack_fini(&d->mt);
 	gnttab_fini(&d->gt);

@@ -18,6 +18,7 @@
 #include "base/rangealloc.h"
 #include "base/tree.h"
 #include "hv/arena.h"
+#include "hv/evtchn.h"
 #include "hv/gnttab.h"
 #include "hv/hv.h"
 #include "hv/maptrack.h"
@@ -33,7 +34,9 @@ struct hv_domain {
 	struct maptrack mt;
 	struct hv_arenakeys arenas; /* arenas of pages it grants */
 	struct rangealloc slots;    /* arena slots, for frame numbers */
-	uint32_t nclients; /* clients, closed ones not yet reaped too */
+	struct evt_domain evt;	    /* event-channel ports; closed when dying */
+	uint32_t nclients; /* clients and event-channel handles, closed ones
+			      not yet reaped too */
 };
 
 /*
@@ -55,9 +58,11 @@ struct hv_domain *hv_domain_first(struct hv *hv);
 struct hv_domain *hv_domain_next(struct hv_domain *d);
 
 /*
- * Mark the domain dying.  The caller closes its clients; the domain is
- * freed when the last of them is reaped and its last grant has ended.
- * Returns EPERM for domain 0, EALREADY when already dying, else 0.
+ * Mark the domain dying.  Its event channels close at once, as in Xen's
+ * domain_kill (the remote ends become unbound), and VIRQ_DOM_EXC is raised
+ * in domain 0.  The caller closes its clients; the domain is freed when
+ * the last of them is reaped and its last grant has ended.  Returns EPERM
+ * for domain 0, EALREADY when already dying, else 0.
  */
 int hv_domain_destroy(struct hv_domain *d);
 

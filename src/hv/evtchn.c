@@ -28,11 +28,15 @@ next_gen(struct evt_domain *d)
 	return (gen);
 }
 
+/*
+ * The port's record, or NULL for port 0, out of range, or a table already
+ * destroyed (a dying domain's notifies may still name its ports).
+ */
 static struct evt_port *
 port_of(const struct evt_domain *d, uint32_t port)
 {
 
-	if (port == 0 || port >= d->max_ports)
+	if (d->port == NULL || port == 0 || port >= d->max_ports)
 		return (NULL);
 	return (&d->port[port]);
 }

@@ -32,7 +32,7 @@ hv_init(struct hv *hv, const struct hv_limits *lim)
 	if (lim->max_grant_frames == 0 ||
 	    lim->max_grant_frames > HV_MAX_GRANT_FRAMES ||
 	    lim->max_maptrack == 0 || lim->max_maptrack > HV_MAX_MAPTRACK ||
-	    lim->max_ports == 0 || lim->max_ports > HV_DEF_PORTS ||
+	    lim->max_ports < 2 || lim->max_ports > HV_DEF_PORTS ||
 	    lim->max_domains == 0 || lim->max_domains > GBX_DOMID_MAX + 1)
 		return (EINVAL);
 	hv->lim = *lim;

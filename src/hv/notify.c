@@ -1,6 +1,6 @@
 /*
  * notify.c: unmap notify settings and their last step; the event-channel
- * hooks, empty until event channels exist.
+ * hooks, on the domain's port table (hv/evtchn.h).
  */
 #include <errno.h>
 
@@ -52,38 +52,51 @@ notify_finish(struct hv_domain *d, struct gbx_notify *n, bool had_clear)
 }
 
 /*
- * No port is bound until event channels exist (proto.h: SEND_EVENT with a
- * port that is not bound is EINVAL).
+ * A port an unmap notify may name: one of d's ports that an event-channel
+ * handle has bound, or that earlier notifies still hold, with room for one
+ * more reference.  Checking the room here means that the hold taken right
+ * after (notify_set) cannot fail.  Linux's gntdev asks evtchn_get() and
+ * answers EINVAL whatever it says.
  */
 bool
 notify_port_bound(struct hv_domain *d, uint32_t port)
 {
+	const struct evt_port *p;
 
-	(void)d;
-	(void)port;
-	return (false);
+	p = evt_port_lookup(&d->evt, port);
+	return (p != NULL && (p->owner != NULL || p->refs != 0) &&
+	    p->refs < EVT_NOTIFY_REFS_MAX);
 }
 
+/* Keep the port allocated while the notify names it (evtchn_get). */
 void
 notify_port_hold(struct hv_domain *d, uint32_t port)
 {
 
-	(void)d;
-	(void)port;
+	(void)evt_port_get(&d->evt, port);
 }
 
+/*
+ * Let go of the port (evtchn_put): the last hold closes a port that its
+ * handle has unbound meanwhile.  A port of a dying domain was closed with
+ * the domain: nothing is left to drop.
+ */
 void
 notify_port_unhold(struct hv_domain *d, uint32_t port)
 {
 
-	(void)d;
-	(void)port;
+	(void)evt_port_put(&d->evt, port);
 }
 
+/*
+ * EVTCHNOP_send from the port, as the kernel does for the notify: to the
+ * remote end's current binding, through its event page, or nowhere when
+ * the remote end is unbound or the domain is dying.
+ */
 void
 notify_port_send(struct hv_domain *d, uint32_t port)
 {
+	struct evt_target t;
 
-	(void)d;
-	(void)port;
+	(void)evt_send(&d->evt, port, &t);
 }

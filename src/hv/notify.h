@@ -9,10 +9,11 @@
  * access ended, then the event is sent.  gntboxd does all three, for a
  * live client as for a dead one.
  *
- * Event channels are not part of the hypervisor model yet: no port is
- * ever bound, so a SEND_EVENT notify is refused.  Everything the notify
- * code needs of them is behind the notify_port_* functions below, which
- * the event-channel work fills in.
+ * A SEND_EVENT notify names a port of the object's domain, bound through
+ * an event-channel handle; it holds a reference on the port (Linux's
+ * evtchn_get), so that the port stays allocated until the notify has
+ * fired or been replaced, even if its handle unbinds it meanwhile.  The
+ * notify_port_* functions below are that link to hv/evtchn.h.
  */
 #ifndef GNTBOX_HV_NOTIFY_H
 #define GNTBOX_HV_NOTIFY_H

@@ -382,6 +382,21 @@ gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
 	return (error);
 }
 
+/* The same, with the reply's descriptors handed to the caller. */
+int
+gbx_conn_call_fds(struct gbx_conn *c, struct gbx_call *call, int *fds,
+    unsigned *nfds)
+{
+	int error;
+
+	*nfds = 0;
+	(void)pthread_mutex_lock(&c->lock);
+	error = gbx_xfer(c, call, NULL, 0, fds, nfds);
+	gbx_bulk_reset(c);
+	(void)pthread_mutex_unlock(&c->lock);
+	return (error);
+}
+
 /*
  * A dump: the request always goes bulk, and the records come back in the
  * bulk memfd.  Their number and size are gntboxd's to say, so both are

@@ -123,6 +123,15 @@ gbx_call_init(struct gbx_call *call, uint16_t type, const void *body,
 int gbx_conn_call(struct gbx_conn *c, struct gbx_call *call);
 
 /*
+ * As gbx_conn_call(), but the reply's descriptors go to fds (room for
+ * GBX_MAX_FDS; their number in *nfds) for the caller to own, instead of
+ * the arena cache: an EVT_NOTIFY reply's peer eventfd and page.  *nfds is
+ * 0 when no reply came.
+ */
+int gbx_conn_call_fds(struct gbx_conn *c, struct gbx_call *call, int *fds,
+    unsigned *nfds);
+
+/*
  * A control dump (CTL_DOMAIN_LIST, CTL_GRANTS, CTL_PORTS): send type with
  * body over bulk, and return the records in a new array (*recs, to free;
  * it always holds at least one zeroed record) of rec_size bytes each,

@@ -131,11 +131,13 @@ enum gbx_kind {
  * execs) gntboxd sees a hangup on the token and releases the connection's
  * mapping holds and map objects, exactly as the kernel drops a process's
  * VMAs at exit and exec, even when the connection itself lives on in a
- * child (docs/architecture.md §5).  Other kinds attach nothing.
+ * child (docs/architecture.md §5).  Other kinds attach nothing (a
+ * descriptor is EPROTO).
  *
  * Errors: EPROTO (version or kind unknown, wrong socket for the kind, a
  * second HELLO, any other type before HELLO), EMFILE (too many connections
- * for the domain), ESRCH (the domain is being destroyed).
+ * for the domain, or gntboxd is out of descriptors for an event page),
+ * ESRCH (the domain is being destroyed), ENOMEM.
  */
 struct gbx_hello {
 	uint32_t version; /* GBX_PROTO_VERSION */
@@ -144,10 +146,12 @@ struct gbx_hello {
 
 /*
  * Reply: struct gbx_hello_reply.  For GBX_KIND_EVTCHN two descriptors come
- * with it: [0] the handle's eventfd (EFD_SEMAPHORE; the handle's pollable
- * descriptor), [1] its event page (a memfd of page_bytes bytes, sealed
- * against resizing, laid out as src/proto/evtpage.h says), and handle_id
- * names this handle in EVT_NOTIFY replies.
+ * with it: [0] the handle's eventfd (EFD_SEMAPHORE | EFD_NONBLOCK, which
+ * every descriptor of it shares; the handle's pollable descriptor), [1]
+ * its event page (a memfd of page_bytes bytes, sealed against resizing,
+ * laid out as src/proto/evtpage.h says, initialised for max_ports), and
+ * handle_id (never 0, never reused) names this handle in EVT_NOTIFY
+ * replies.
  */
 struct gbx_hello_reply {
 	uint32_t version;
@@ -436,11 +440,18 @@ struct gbx_copy_release {
  * to this handle; gntboxd has written its slot in the handle's event page
  * (generation gen, unmasked, not pending) before replying.
  *
- * Errors follow Xen's event_channel.c: ESRCH (remote domain does not
- * exist), EINVAL (remote port invalid or not waiting for us; virq
- * unknown), ENOSPC (no free port), EACCES (the handle is restricted to
- * another domain), EEXIST (virq already bound in this domain), EBUSY (a
- * global virq bound by a domain other than 0).
+ * Errors follow Xen's event_channel.c, in hv/evtchn.h's order: ESRCH
+ * (BIND_INTERDOMAIN: the remote domain does not exist or is dying;
+ * BIND_UNBOUND does not ask, as Xen does not), EINVAL (remote port invalid
+ * or not waiting for us; virq unknown or without a source here), ENOSPC
+ * (no free port), EACCES (the handle is restricted: to another domain for
+ * BIND_INTERDOMAIN, always for BIND_UNBOUND and BIND_VIRQ, as Linux), EEXIST
+ * (virq already bound in this domain), EBUSY (a global virq bound by a
+ * domain other than 0).
+ *
+ * Every EVT_* request of a handle whose domain is being destroyed is
+ * ESRCH: its ports closed with the domain, and the connection is about to
+ * be.
  */
 struct gbx_evt_bind {
 	uint32_t remote_dom;  /* BIND_UNBOUND, BIND_INTERDOMAIN */
@@ -477,9 +488,12 @@ struct gbx_evt_port {
  * struct gbx_evt_notify_reply; when fds_attached is 1, the peer handle's
  * eventfd and event page come with it, in that order.  gntboxd attaches a
  * peer handle's descriptors the first time it names that handle to this
- * connection, and whenever the request sets GBX_EVT_WANT_FDS.
+ * connection, and whenever the request sets GBX_EVT_WANT_FDS; a client
+ * that let go of a peer's descriptors since sets it.  Notifying a virq
+ * port, or a port whose remote end is unbound, succeeds and delivers
+ * nothing (PEER_NONE).
  * Errors: ENOTCONN (not a port of this handle, out of range included, as
- * Linux answers IOCTL_EVTCHN_NOTIFY).
+ * Linux answers IOCTL_EVTCHN_NOTIFY), EINVAL (unknown flags).
  */
 #define GBX_EVT_WANT_FDS 0x1
 

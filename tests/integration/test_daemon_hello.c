@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
+#include "proto/evtpage.h"
 #include "test_daemon.h"
 
 static char ctlpath[GBX_PATH_MAX], devpath[GBX_PATH_MAX];
@@ -34,8 +35,9 @@ hello(int fd, uint32_t version, uint32_t kind, const int *fds, unsigned n,
 	REQUIRE(tdx_recv(fd, m) >= (ssize_t)sizeof(struct gbx_hdr));
 	CHECK_EQ(m->u.h.type, GBX_HELLO);
 	CHECK_EQ(m->u.h.seq, 77);
-	CHECK_EQ(m->nfds, 0);
 	e = m->u.h.error;
+	/* An event-channel handle gets its eventfd and page; nothing else. */
+	CHECK_EQ(m->nfds, e == 0 && kind == GBX_KIND_EVTCHN ? 2 : 0);
 	if (e == 0 && hr != NULL) {
 		CHECK_EQ(m->blen, sizeof(*hr));
 		memcpy(hr, tdx_body(m), sizeof(*hr));
@@ -99,8 +101,8 @@ test_rules(void)
 	    EPROTO);
 	/* The token must be a socket we can watch. */
 	CHECK_EQ(hello(fd, 1, GBX_KIND_GNTDEV, &p[1], 1, NULL), EPROTO);
-	/* Event channels are not there yet. */
-	CHECK_EQ(hello(fd, 1, GBX_KIND_EVTCHN, NULL, 0, NULL), EPROTO);
+	/* An event-channel HELLO attaches nothing. */
+	CHECK_EQ(hello(fd, 1, GBX_KIND_EVTCHN, &sp[1], 1, NULL), EPROTO);
 	CHECK_EQ(hello(fd, 1, GBX_KIND_GNTDEV, &sp[1], 1, &hr), 0);
 	CHECK_EQ(hr.domid, 0);
 	CHECK_EQ(hr.max_grants, 64 * 512);
@@ -108,6 +110,15 @@ test_rules(void)
 	CHECK_EQ(hello(fd, 1, GBX_KIND_GNTDEV, &sp2[1], 1, NULL), EPROTO);
 	CHECK_EQ(tdx_call(fd, GBX_CTL_STATS, NULL, 0, NULL, 0, -1, m), EPROTO);
 	CHECK_EQ(tdx_call(fd, GBX_CTL_PING, NULL, 0, NULL, 0, -1, m), EPROTO);
+	close(fd);
+	/* An event-channel handle: its page size and a handle id. */
+	REQUIRE((fd = td_connect(devpath)) != -1);
+	CHECK_EQ(hello(fd, 1, GBX_KIND_EVTCHN, NULL, 0, &hr), 0);
+	CHECK_EQ(hr.page_bytes, GBX_EVTPAGE_BYTES);
+	CHECK(hr.handle_id != 0);
+	CHECK_EQ(hello(fd, 1, GBX_KIND_EVTCHN, NULL, 0, NULL), EPROTO);
+	CHECK_EQ(tdx_call(fd, GBX_ALLOC, "0123456789ab", 12, NULL, 0, -1, m),
+	    EPROTO);
 	close(fd);
 	/* A stream socket is a socket too: accepted as a token. */
 	REQUIRE((fd = td_connect(devpath)) != -1);

@@ -640,6 +640,16 @@ test_domain_destroy(void)
 	CHECK_ERR(evt_notify(hb, pb, &t), 0);
 	CHECK(t.handle == NULL);
 	evt_domain_destroy(&a); /* twice is harmless */
+	/*
+	 * A dying domain's notifies and handles may still name its ports:
+	 * the destroyed table answers as for ports that do not exist.
+	 */
+	CHECK(evt_port_lookup(&a, pa) == NULL);
+	CHECK_ERR(evt_port_get(&a, pa), ENOENT);
+	CHECK_ERR(evt_port_put(&a, pa), EINVAL);
+	CHECK_ERR(evt_send(&a, pa, &t), EINVAL);
+	CHECK_ERR(evt_unbind(ha, pa), ENOTCONN);
+	CHECK_ERR(evt_notify(ha, pa, &t), ENOTCONN);
 	CHECK_EQ(evt_handle_close(ha, 0), 0);
 	munmap(ha->page, GBX_EVTPAGE_BYTES);
 	close(ha->efd);
