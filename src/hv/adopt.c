@@ -69,7 +69,6 @@ hv_adopt(struct hv_client *c, const uint32_t *refs, uint32_t count)
 		return (EINVAL);
 	if ((recs = calloc(count, sizeof(*recs))) == NULL)
 		return (ENOMEM);
-	error = 0;
 	for (n = 0; n < count; n++)
 		if ((recs[n] = malloc(sizeof(**recs))) == NULL) {
 			error = ENOMEM;
