@@ -35,8 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gntbox.h"
+
 struct gbx_dev;
-struct gbx_evt;
 
 /* ---- libc's own functions (real.c). ---- */
 
@@ -86,6 +87,9 @@ int pl_copyout(void *uaddr, const void *src, size_t len);
 /* A fork()ed child has another pid. */
 void pl_uaccess_fork_child(void);
 
+/* This process's pid, without a system call. */
+pid_t pl_getpid(void);
+
 /* ---- Open device files (fdtable.c). ---- */
 
 enum pl_kind {
@@ -102,10 +106,12 @@ enum pl_kind {
 struct pfile {
 	atomic_uint refs;
 	enum pl_kind kind;
-	int accmode;	     /* O_RDONLY, O_WRONLY or O_RDWR, as opened */
-	atomic_int flags;    /* the program's status flags (O_NONBLOCK...) */
-	struct gbx_dev *dev; /* gntdev, gntalloc */
-	struct gbx_evt *evt; /* evtchn */
+	int accmode;		/* O_RDONLY, O_WRONLY or O_RDWR, as opened */
+	atomic_int flags;	/* the program's status flags (O_NONBLOCK...) */
+	struct gbx_dev *dev;	/* gntdev, gntalloc */
+	gntbox_evtchn_t *evt;	/* evtchn */
+	pid_t pid;		/* evtchn: the process that opened it */
+	atomic_uint restricted; /* evtchn: RESTRICT_DOMID's domain + 1 */
 };
 
 /* Descriptors at or above this are never ours (they are refused). */

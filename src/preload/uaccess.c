@@ -30,8 +30,8 @@ pl_uaccess_fork_child(void)
 	atomic_store(&pl_pid, (int)getpid());
 }
 
-static pid_t
-pl_self(void)
+pid_t
+pl_getpid(void)
 {
 	int pid;
 
@@ -58,8 +58,8 @@ pl_uaccess(bool in, void *local, void *uaddr, size_t len)
 		l.iov_len = len;
 		r.iov_base = uaddr;
 		r.iov_len = len;
-		n = in ? process_vm_readv(pl_self(), &l, 1, &r, 1, 0) :
-			 process_vm_writev(pl_self(), &l, 1, &r, 1, 0);
+		n = in ? process_vm_readv(pl_getpid(), &l, 1, &r, 1, 0) :
+			 process_vm_writev(pl_getpid(), &l, 1, &r, 1, 0);
 		if (n == (ssize_t)len)
 			return (0);
 		/* A short copy stopped at an address it could not reach. */
