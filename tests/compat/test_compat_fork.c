@@ -5,7 +5,8 @@
  * - gntdev mappings are not inherited: the child faults where the parent
  *   has one; gntalloc mappings are, and the child and the parent share
  *   the page.  The child may close what it inherited; any other call on
- *   it is refused (EBADF), as libxengnttab says it must not be made.
+ *   it (an evtchn handle's included) is refused (EBADF), as libxengnttab
+ *   and libxenevtchn say it must not be made.
  * - A gntalloc mapping inherited by the child stays alive and readable
  *   after the parent exits or is killed: the grant is neither released
  *   nor deferred, and its notify byte is not cleared; the page goes (and
@@ -32,6 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
+#include <xen/xen.h>
+#include <xen/evtchn.h>
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
 
@@ -81,14 +84,18 @@ static int
 inherit(struct th_chan *ch)
 {
 	struct ioctl_gntdev_map_grant_ref op;
+	struct ioctl_evtchn_bind_unbound_port bu;
 	uint8_t *a, *m;
-	uint32_t ref;
+	uint32_t ref, port;
 	pid_t pid;
-	int dev, alloc, st;
+	int dev, alloc, evt, st;
 
 	(void)ch;
 	REQUIRE((alloc = open("/dev/xen/gntalloc", O_RDWR)) >= 0);
 	REQUIRE((dev = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC)) >= 0);
+	REQUIRE((evt = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC)) >= 0);
+	bu.remote_domain = 1;
+	REQUIRE(ioctl(evt, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bu) > 0);
 	/* A page of our own, shared with ourselves, mapped both ways. */
 	a = share_page(alloc, 1, &ref, true);
 	m = map_page(dev, 1, ref, false);
@@ -104,6 +111,11 @@ inherit(struct th_chan *ch)
 		op.refs[0].domid = 1;
 		op.refs[0].ref = ref;
 		CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_MAP_GRANT_REF, &op), EBADF);
+		/* The event channel handle is the parent's too. */
+		CHECK_ERR(ioctl(evt, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bu),
+		    EBADF);
+		CHECK_ERR(read(evt, &port, sizeof(port)), EBADF);
+		CHECK_EQ(close(evt), 0);
 		CHECK_EQ(close(dev), 0);
 		CHECK_EQ(close(alloc), 0);
 		_exit(check_failures != 0);
@@ -115,6 +127,9 @@ inherit(struct th_chan *ch)
 	CHECK_EQ(munmap(a, PG), 0);
 	CHECK_EQ(close(dev), 0);
 	CHECK_EQ(close(alloc), 0);
+	/* The parent's handle still works, its port still bound. */
+	CHECK(ioctl(evt, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bu) > 0);
+	CHECK_EQ(close(evt), 0);
 	return (0);
 }
 

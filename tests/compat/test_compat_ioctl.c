@@ -21,6 +21,13 @@
  * DEALLOC_GREF (count 0, a run across two allocations, EINVAL),
  * SET_UNMAP_NOTIFY's order (the page before the action), mmap
  * (MAP_PRIVATE, ENOENT, the same pages twice), unknown ioctls.
+ *
+ * evtchn: every bind's EFAULT, ESRCH, EINVAL, EBUSY; UNBIND's EINVAL and
+ * ENOTCONN; NOTIFY's ENOTCONN; RESTRICT_DOMID's order (EACCES before
+ * EFAULT once restricted, as for BIND_VIRQ and BIND_UNBOUND_PORT); RESET
+ * drops what fired; read (0 and 3 bytes, EAGAIN, EFAULT only when
+ * something is pending) and write (whole ports, unknown ones ignored);
+ * mmap (ENODEV) and unknown ioctls (ENOSYS).
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -33,6 +40,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
+#include <xen/xen.h>
+#include <xen/evtchn.h>
 #include <xen/gntalloc.h>
 #include <xen/gntdev.h>
 
@@ -306,6 +315,122 @@ gntalloc_errors(int alloc)
 	CHECK_ERR(ioctl(alloc, _IOC(_IOC_NONE, 'G', 0, 24), &op), ENOTTY);
 }
 
+/* One pending port of a non-blocking evtchn descriptor, or -errno. */
+static int64_t
+evt_read1(int fd)
+{
+	uint32_t port;
+	ssize_t r;
+
+	r = read(fd, &port, sizeof(port));
+	return (r == (ssize_t)sizeof(port) ? (int64_t)port :
+		r == -1			   ? -errno :
+					     -EIO);
+}
+
+static void
+evtchn_errors(void)
+{
+	struct ioctl_evtchn_bind_interdomain bi;
+	struct ioctl_evtchn_bind_unbound_port bu;
+	struct ioctl_evtchn_bind_virq bv;
+	struct ioctl_evtchn_restrict_domid rd;
+	struct ioctl_evtchn_unbind ub;
+	struct ioctl_evtchn_notify nt;
+	uint32_t two[2];
+	int fd, a, b;
+	char c[3], *bad;
+
+	/* A buffer no one may read or write. */
+	bad = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(bad != MAP_FAILED);
+	REQUIRE((fd = open("/dev/xen/evtchn", O_RDWR | O_CLOEXEC)) >= 0);
+	REQUIRE(fcntl(fd, F_SETFL, O_NONBLOCK) == 0);
+	CHECK(mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED);
+	CHECK_EQ(errno, ENODEV);
+	/* Binds. */
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_VIRQ, NULL), EFAULT);
+	bv.virq = VIRQ_DOM_EXC;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_VIRQ, &bv), EBUSY);
+	bv.virq = VIRQ_TIMER;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_VIRQ, &bv), EINVAL);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, NULL), EFAULT);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, NULL), EFAULT);
+	bi.remote_domain = 77;
+	bi.remote_port = 1;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi), ESRCH);
+	/* A loopback channel: the ioctls' value is the port. */
+	bu.remote_domain = SELF;
+	CHECK((a = ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, &bu)) > 0);
+	bi.remote_domain = SELF;
+	bi.remote_port = (unsigned)a + 100;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi), EINVAL);
+	bi.remote_port = (unsigned)a;
+	CHECK((b = ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi)) > 0);
+	/* b is pending at once (Xen's fix-up); RESET drops it, masked. */
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_RESET), 0);
+	CHECK_EQ(evt_read1(fd), -EAGAIN);
+	nt.port = (unsigned)a;
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt), 0);
+	CHECK_EQ(evt_read1(fd), -EAGAIN);
+	two[0] = (uint32_t)b;
+	CHECK_EQ(write(fd, two, 4), 4); /* unmasked: it fired meanwhile */
+	CHECK_EQ(evt_read1(fd), b);
+	CHECK_EQ(write(fd, two, 4), 4);
+	/* read: nothing for 0 and 3 bytes; EFAULT only once pending. */
+	CHECK_EQ(read(fd, c, 0), 0);
+	CHECK_EQ(read(fd, c, 3), 0);
+	CHECK_ERR(read(fd, bad, 4), EAGAIN);
+	nt.port = (unsigned)a;
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt), 0);
+	CHECK_ERR(read(fd, bad, 4), EFAULT);
+	CHECK_EQ(evt_read1(fd), b);
+	/* write: whole ports, unknown ones ignored; unmask b. */
+	two[0] = 4000;
+	two[1] = (uint32_t)b;
+	CHECK_EQ(write(fd, two, 7), 4);
+	CHECK_EQ(write(fd, two, 8), 8);
+	CHECK_ERR(write(fd, bad, 4), EFAULT);
+	CHECK_EQ(write(fd, two, 0), 0);
+	nt.port = (unsigned)a;
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt), 0);
+	CHECK_EQ(evt_read1(fd), b);
+	/* NOTIFY and UNBIND of ports that are not ours. */
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_NOTIFY, NULL), EFAULT);
+	nt.port = 4000;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt), ENOTCONN);
+	nt.port = 1u << 30;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_NOTIFY, &nt), ENOTCONN);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_UNBIND, NULL), EFAULT);
+	ub.port = 1u << 30;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_UNBIND, &ub), EINVAL);
+	ub.port = 4000;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_UNBIND, &ub), ENOTCONN);
+	ub.port = (unsigned)b;
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_UNBIND, &ub), 0);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_UNBIND, &ub), ENOTCONN);
+	/* RESTRICT_DOMID, then the order of the binds' checks. */
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_RESTRICT_DOMID, NULL), EFAULT);
+	rd.domid = 0;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_RESTRICT_DOMID, &rd), EINVAL);
+	rd.domid = DOMID_SELF;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_RESTRICT_DOMID, &rd), EINVAL);
+	rd.domid = 2;
+	CHECK_EQ(ioctl(fd, IOCTL_EVTCHN_RESTRICT_DOMID, &rd), 0);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_RESTRICT_DOMID, NULL), EACCES);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_VIRQ, NULL), EACCES);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_UNBOUND_PORT, NULL), EACCES);
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, NULL), EFAULT);
+	bi.remote_domain = SELF;
+	bi.remote_port = (unsigned)a;
+	CHECK_ERR(ioctl(fd, IOCTL_EVTCHN_BIND_INTERDOMAIN, &bi), EACCES);
+	/* Unknown commands: ENOSYS, as Linux's evtchn answers. */
+	CHECK_ERR(ioctl(fd, _IOC(_IOC_NONE, 'E', 42, 4), &nt), ENOSYS);
+	CHECK_ERR(ioctl(fd, IOCTL_GNTDEV_MAP_GRANT_REF, &nt), ENOSYS);
+	CHECK_EQ(close(fd), 0);
+	(void)munmap(bad, PG);
+}
+
 static int
 ioctls(struct th_chan *ch)
 {
@@ -330,6 +455,7 @@ ioctls(struct th_chan *ch)
 	gntalloc_errors(alloc);
 	CHECK_EQ(close(alloc), 0);
 	CHECK_EQ(close(dev), 0);
+	evtchn_errors();
 	/* Outside a gntbox process the path is libc's (no such device). */
 	REQUIRE(unsetenv("GNTBOX_DOMID") == 0);
 	CHECK_ERR(open("/dev/xen/gntdev", O_RDWR), ENOENT);
