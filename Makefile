@@ -113,9 +113,6 @@ $(INTERNAL): $(INTERNAL_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# Drives the xenstore engine with Debian's unmodified libxenstore.
-$(O)/tests/unit/test_xs_libxenstore: LDLIBS += -lxenstore
-
 $(O)/tests/unit/%: $(O)/obj/tests/unit/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)

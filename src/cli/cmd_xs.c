@@ -44,7 +44,28 @@ xs_help(void)
 	       "of\ndomain N.  Relative paths are under /local/domain/N/.  "
 	       "Without --dom:\nthe store of the domain this runs in under "
 	       "'gntbox run' (XENSTORED_PATH),\nelse domain $GNTBOX_DOMID, "
-	       "else 0.\n");
+	       "else 0.  watch prints the path of each event,\nthe first "
+	       "being PATH itself once the watch is set, and stops after N\n"
+	       "events with --count.\n");
+}
+
+/*
+ * Say why path (domain domid's socket, or $XENSTORED_PATH when domid < 0)
+ * did not answer, as the other commands say it: no daemon at all, or no
+ * such domain.
+ */
+static int
+xsc_open_failed(const char *path, int domid, int error)
+{
+	char dir[GBX_PATH_MAX];
+
+	if (domid < 0 || (error != ENOENT && error != ECONNREFUSED))
+		return (cli_fail(XS_CMD, "%s: %s", path, strerror(error)));
+	if (cli_daemon_ping(NULL) == 0)
+		return (cli_fail(XS_CMD, "there is no domain %d", domid));
+	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
+		snprintf(dir, sizeof(dir), "the runtime directory");
+	return (cli_fail(XS_CMD, "no gntboxd serves %s", dir));
 }
 
 /* Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0. */
@@ -80,8 +101,7 @@ xsc_open(struct xsc *c, int domid)
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		error = errno;
 		close(c->fd);
-		return (cli_fail(XS_CMD, "%s: %s (is gntboxd running?)", path,
-		    strerror(error)));
+		return (xsc_open_failed(path, domid, error));
 	}
 	return (0);
 }
@@ -226,35 +246,114 @@ xs_print_value(const char *v, size_t len)
 	}
 }
 
-/* List path's children, depth levels deep, recursively. */
+/*
+ * The children of path, as DIRECTORY returns them ("a\0b\0"), in a new
+ * buffer.  A directory too large for one reply is read in parts
+ * (DIRECTORY_PART), starting again when it changes meanwhile, as
+ * libxenstore's xs_directory() does.
+ */
 static int
-xs_ls(struct xsc *c, const char *path, int depth)
+xsc_list(struct xsc *c, const char *path, char **out, size_t *outlen)
+{
+	char req[XENSTORE_ABS_PATH_MAX + 16], gen[32], *part, *all, *p;
+	size_t plen, len, rlen, glen;
+	int error, n;
+
+	plen = strlen(path) + 1;
+	error = xsc_call(c, XS_DIRECTORY, path, plen, out, outlen);
+	if (error != E2BIG)
+		return (error);
+	if (plen > XENSTORE_ABS_PATH_MAX)
+		return (EINVAL);
+	all = NULL;
+	len = 0;
+	gen[0] = '\0';
+	for (;;) {
+		memcpy(req, path, plen);
+		n = snprintf(req + plen, sizeof(req) - plen, "%zu", len);
+		if ((error = xsc_call(c, XS_DIRECTORY_PART, req,
+			 plen + (size_t)n + 1, &part, &rlen)) != 0)
+			break;
+		glen = strnlen(part, rlen);
+		if (glen == rlen || glen >= sizeof(gen)) {
+			free(part);
+			error = EPROTO;
+			break;
+		}
+		if (len > 0 && strcmp(gen, part) != 0) {
+			len = 0; /* it changed: start again */
+			free(part);
+			continue;
+		}
+		memcpy(gen, part, glen + 1);
+		rlen -= glen + 1;
+		if ((p = realloc(all, len + rlen + 1)) == NULL) {
+			free(part);
+			error = ENOMEM;
+			break;
+		}
+		all = p;
+		memcpy(all + len, part + glen + 1, rlen);
+		free(part);
+		len += rlen;
+		/* The last part ends with an empty name. */
+		if (rlen <= 1 || all[len - 2] == '\0') {
+			*out = all;
+			*outlen = len > 0 ? len - 1 : 0;
+			return (0);
+		}
+	}
+	free(all);
+	return (error);
+}
+
+/*
+ * Print path's children, depth levels deep, and theirs, as xenstore-ls
+ * does.  A child whose value cannot be read is marked and not entered
+ * (its children are no more readable); one that vanished meanwhile is
+ * passed over.  Returns 0 or the first error, with *where naming the path
+ * it concerns.
+ */
+static int
+xs_ls(struct xsc *c, const char *path, int depth, char *where, size_t wlen)
 {
 	char child[XENSTORE_ABS_PATH_MAX + 1], *dir, *p, *val;
 	size_t len, vlen;
-	int error, rc;
+	int error;
 
-	if ((error = xsc_call(c, XS_DIRECTORY, path, strlen(path) + 1, &dir,
-		 &len)) != 0)
-		return (xs_failed("ls", path, error));
-	rc = 0;
-	for (p = dir; p < dir + len && *p != '\0'; p += strlen(p) + 1) {
+	if ((error = xsc_list(c, path, &dir, &len)) != 0) {
+		snprintf(where, wlen, "%s", path);
+		return (error);
+	}
+	for (p = dir; error == 0 && p < dir + len && *p != '\0';
+	     p += strlen(p) + 1) {
 		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", path,
 			strcmp(path, "/") == 0 ? "" : "/", p) >= sizeof(child))
 			continue;
-		printf("%*s%s = \"", depth, "", p);
 		error =
 		    xsc_call(c, XS_READ, child, strlen(child) + 1, &val, &vlen);
-		if (error == 0) {
-			xs_print_value(val, vlen);
-			free(val);
+		if (error == ENOENT) { /* removed since the listing */
+			error = 0;
+			continue;
 		}
-		printf("\"%s\n", error == 0 ? "" : " (unreadable)");
-		if (xs_ls(c, child, depth + 1) != 0)
-			rc = CLI_EXIT_FAIL;
+		if (error != 0 && error != EACCES) {
+			snprintf(where, wlen, "%s", child);
+			break;
+		}
+		printf("%*s%s = \"", depth, "", p);
+		if (error != 0) {
+			printf("\" (unreadable)\n");
+			error = 0;
+			continue;
+		}
+		xs_print_value(val, vlen);
+		free(val);
+		printf("\"\n");
+		if ((error = xs_ls(c, child, depth + 1, where, wlen)) == ENOENT)
+			error = 0;
 	}
 	free(dir);
-	return (rc);
+	return (error);
 }
 
 /* Watch path and print each event's path, count events at most. */
@@ -297,7 +396,7 @@ cmd_xs(int argc, char **argv)
 	};
 	struct xsc c;
 	const char *op;
-	char *req, *val, *end;
+	char where[XENSTORE_ABS_PATH_MAX + 1], *req, *val, *end;
 	size_t len, vlen;
 	long count;
 	int ch, domid, error, i, rc;
@@ -353,9 +452,11 @@ cmd_xs(int argc, char **argv)
 	if ((rc = xsc_open(&c, domid)) != 0)
 		return (rc);
 	rc = 0;
-	if (strcmp(op, "ls") == 0)
-		rc = xs_ls(&c, argc == 2 ? argv[1] : "/", 0);
-	else if (strcmp(op, "watch") == 0)
+	if (strcmp(op, "ls") == 0) {
+		if ((error = xs_ls(&c, argc == 2 ? argv[1] : "/", 0, where,
+			 sizeof(where))) != 0)
+			rc = xs_failed("ls", where, error);
+	} else if (strcmp(op, "watch") == 0)
 		rc = xs_watch(&c, argv[1], count);
 	for (i = 1; rc == 0 && strcmp(op, "read") == 0 && i < argc; i++) {
 		error = xsc_call(&c, XS_READ, argv[i], strlen(argv[i]) + 1,

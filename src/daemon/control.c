@@ -41,8 +41,8 @@ h_shutdown(struct gbxd *g, struct conn *c, struct req *r)
 }
 
 /*
- * CTL_DOMAIN_CREATE: the domain, then its device socket (which undoes
- * the domain when it cannot be made).
+ * CTL_DOMAIN_CREATE: the domain, then its device socket, then its
+ * xenstore home and socket (a failure undoes what was made).
  */
 void
 h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
@@ -65,6 +65,11 @@ h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
 	if (error == 0 && (error = dsock_open(g, false, dc.domid)) != 0) {
 		(void)hv_domain_destroy(d);
 		error = error == ENOMEM ? ENOMEM : EIO;
+	} else if (error == 0 &&
+	    (error = xsd_domain_add(g, dc.domid, d->name)) != 0) {
+		dsock_close(g, g->doms[dc.domid]);
+		(void)hv_domain_destroy(d);
+		error = error == ENOMEM ? ENOMEM : EIO;
 	}
 	if (error != 0) {
 		conn_fail(g, c, r, error);
@@ -75,7 +80,8 @@ h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
 }
 
 /*
- * CTL_DOMAIN_DESTROY: mark it dying, close its connections and socket.
+ * CTL_DOMAIN_DESTROY: mark it dying, close its connections and sockets;
+ * its xenstore nodes go and @releaseDomain fires.
  */
 void
 h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
@@ -99,6 +105,7 @@ h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
 	 * (possibly deferred) has ended.
 	 */
 	(void)hv_domain_destroy(d);
+	xsd_domain_remove(g, di.domid);
 	if (g->doms[di.domid] != NULL)
 		dsock_close(g, g->doms[di.domid]);
 	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
@@ -202,7 +209,8 @@ h_domain_list(struct gbxd *g, struct conn *c, struct req *r)
 		rec->domid = d->domid;
 		rec->flags = d->flags;
 		ds = g->doms[d->domid];
-		rec->conns = ds != NULL ? ds->nopen : 0;
+		rec->conns = (ds != NULL ? ds->nopen : 0) +
+		    xsd_domain_conns(g, d->domid);
 		rec->grants = d->gt.nused;
 		rec->handles = d->mt.nused;
 		rec->ports = d->evt.nallocated;
@@ -293,7 +301,8 @@ h_ports(struct gbxd *g, struct conn *c, struct req *r)
 }
 
 /*
- * CTL_STATS: the hypervisor's counters, which the daemon's own share.
+ * CTL_STATS: the hypervisor's counters, which the daemon's own share,
+ * and the xenstore levels.
  */
 void
 h_stats(struct gbxd *g, struct conn *c, struct req *r)
@@ -306,6 +315,7 @@ h_stats(struct gbxd *g, struct conn *c, struct req *r)
 	st.ports = 0;
 	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d))
 		st.ports += d->evt.nallocated;
+	xsd_stats(g, &st);
 	st.size = sizeof(st);
 	st.pad = 0;
 	(void)conn_reply(c, r, 0, &st, sizeof(st), NULL, 0, NULL, 0);

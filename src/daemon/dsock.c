@@ -2,7 +2,8 @@
  * dsock.c: the listening sockets: $GNTBOX_DIR/control and one
  * $GNTBOX_DIR/dom/N/device per domain, created with the domain and removed
  * when it is destroyed or the daemon exits.  A connection's domain is the
- * socket it came in on (docs/architecture.md §2).
+ * socket it came in on (docs/architecture.md §2).  Each domain's xenstore
+ * socket sits beside its device socket; xenstore.c owns it.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -55,7 +56,7 @@ dsock_event(struct gbxd *g, struct ev *ev, uint32_t events)
 
 /*
  * A connection closed: listeners paused for lack of descriptors listen
- * again.
+ * again, the xenstore ones included.
  */
 void
 dsock_resume_all(struct gbxd *g)
@@ -67,6 +68,7 @@ dsock_resume_all(struct gbxd *g)
 		ds->paused = false;
 		(void)loop_mod(g, &ds->ev, EPOLLIN);
 	}
+	xsd_resume(g);
 }
 
 /* mkdir that accepts an existing directory. */
@@ -80,13 +82,43 @@ mkdir_ok(const char *path)
 }
 
 /*
+ * Listen on a new AF_UNIX socket of the given type at path, replacing a
+ * stale file there (we hold gntboxd.lock).  Returns 0 with the socket in
+ * *fdp, or an errno value with nothing left behind.
+ */
+int
+dsock_listen(const char *path, int type, int *fdp)
+{
+	struct sockaddr_un sun;
+	int error, fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (ENAMETOOLONG);
+	memcpy(sun.sun_path, path, strlen(path));
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) ==
+	    -1)
+		return (errno);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		error = errno;
+		(void)close(fd);
+		(void)unlink(path);
+		return (error);
+	}
+	*fdp = fd;
+	return (0);
+}
+
+/*
  * Create and listen on the control socket or domain domid's device
  * socket (making $GNTBOX_DIR/dom/N first).
  */
 int
 dsock_open(struct gbxd *g, bool control, unsigned domid)
 {
-	struct sockaddr_un sun;
 	struct dsock *ds;
 	char dir[GBX_PATH_MAX];
 	int error;
@@ -109,25 +141,9 @@ dsock_open(struct gbxd *g, bool control, unsigned domid)
 			goto fail;
 		error = gbx_path_device(ds->path, sizeof(ds->path), domid);
 	}
-	if (error != 0)
-		goto fail;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(ds->path) >= sizeof(sun.sun_path)) {
-		error = ENAMETOOLONG;
-		goto fail;
-	}
-	memcpy(sun.sun_path, ds->path, strlen(ds->path));
-	/* We hold gntboxd.lock: a socket file left here is stale. */
-	(void)unlink(ds->path);
-	if ((ds->ev.fd = socket(AF_UNIX,
-		 SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(ds->ev.fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(ds->ev.fd, SOMAXCONN) == -1) {
-		error = errno;
-		goto fail;
-	}
-	if ((error = loop_add(g, &ds->ev, EPOLLIN)) != 0)
+	if (error != 0 ||
+	    (error = dsock_listen(ds->path, SOCK_SEQPACKET, &ds->ev.fd)) != 0 ||
+	    (error = loop_add(g, &ds->ev, EPOLLIN)) != 0)
 		goto fail;
 	if (control)
 		g->control = ds;
@@ -199,6 +215,8 @@ dsock_clean_stale(struct gbxd *g)
 		    *end != '\0' || id > GBX_DOMID_MAX)
 			continue;
 		if (gbx_path_device(path, sizeof(path), (unsigned)id) == 0)
+			(void)unlink(path);
+		if (gbx_path_xenstore(path, sizeof(path), (unsigned)id) == 0)
 			(void)unlink(path);
 		if (gbx_path_domain_dir(path, sizeof(path), (unsigned)id) == 0)
 			(void)rmdir(path);

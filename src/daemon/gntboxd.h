@@ -8,6 +8,8 @@
  * connection's messages are parsed and checked in conn.c, then handled by
  * gntdev.c (grant-device kind), evtchn.c (event-channel kind) or control.c
  * (control kind), which call into the hypervisor model (src/hv/).
+ * xenstore.c serves each domain's xenstore socket (a byte stream) with the
+ * engine of src/xs/.
  *
  * Objects that can still have events pending in the current epoll batch
  * are never freed at once: closing marks their ev dead and puts them on
@@ -163,6 +165,7 @@ struct gbxd {
 	struct dsock_list paused; /* listeners paused by EMFILE */
 	struct conn_list conn_grave;
 	struct dsock_list dsock_grave;
+	struct xsd *xs; /* xenstore.c */
 };
 
 /* loop.c */
@@ -178,6 +181,7 @@ int dsock_open(struct gbxd *g, bool control, unsigned domid);
 void dsock_close(struct gbxd *g, struct dsock *ds);
 void dsock_resume_all(struct gbxd *g);
 void dsock_clean_stale(struct gbxd *g);
+int dsock_listen(const char *path, int type, int *fdp);
 
 /* conn.c */
 void conn_accept(struct gbxd *g, struct dsock *ds, int fd);
@@ -192,6 +196,20 @@ void conn_protocol_error(struct gbxd *g, struct conn *c, const char *what);
  * map objects once the messages it sent before it went are handled.
  */
 void conn_token_hangup(struct gbxd *g, struct conn *c);
+
+/*
+ * xenstore.c: the store, each domain's xenstore socket and its
+ * connections.  xsd_domain_add() and xsd_domain_remove() follow the
+ * domain's device socket (which makes and removes its directory).
+ */
+int xsd_init(struct gbxd *g);
+void xsd_fini(struct gbxd *g);
+int xsd_domain_add(struct gbxd *g, unsigned domid, const char *name);
+void xsd_domain_remove(struct gbxd *g, unsigned domid);
+uint32_t xsd_domain_conns(const struct gbxd *g, unsigned domid);
+void xsd_stats(const struct gbxd *g, struct gbx_stats *st);
+void xsd_resume(struct gbxd *g);
+void xsd_bury(struct gbxd *g);
 
 /* hello.c */
 msg_fn h_hello;

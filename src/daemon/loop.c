@@ -168,6 +168,7 @@ loop_bury(struct gbxd *g)
 		TAILQ_REMOVE(&g->dsock_grave, ds, glink);
 		free(ds);
 	}
+	xsd_bury(g);
 }
 
 int

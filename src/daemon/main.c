@@ -237,6 +237,8 @@ shutdown_all(struct gbxd *g)
 	char path[GBX_PATH_MAX];
 	unsigned i;
 
+	/* Before the device sockets, whose closing removes the directories. */
+	xsd_fini(g);
 	for (i = 0; i <= GBX_DOMID_MAX; i++)
 		if (g->doms[i] != NULL)
 			dsock_close(g, g->doms[i]);
@@ -307,7 +309,10 @@ main(int argc, char **argv)
 		return (1);
 	}
 	dsock_clean_stale(&g);
-	if (dsock_open(&g, true, 0) != 0 || dsock_open(&g, false, 0) != 0) {
+	if (dsock_open(&g, true, 0) != 0 || dsock_open(&g, false, 0) != 0 ||
+	    (error = xsd_init(&g)) != 0) {
+		if (error != 0)
+			gbx_err("xenstore: %s", strerror(error));
 		shutdown_all(&g);
 		return (1);
 	}

@@ -113,6 +113,13 @@ xs_conn_failed(const struct xs_conn *c)
 	return (c->failed != 0);
 }
 
+int
+xs_conn_error(const struct xs_conn *c)
+{
+
+	return (c->failed);
+}
+
 /*
  * Give up on a connection: drop its queued output and tell the daemon,
  * through output_ready, so that it looks at xs_conn_failed() even when

@@ -90,6 +90,13 @@ xs_domain_exists(const struct xs_store *s, uint32_t domid)
 	return (d != NULL && d->introduced);
 }
 
+bool
+xs_domain_introduced(const struct xs_store *s, unsigned domid)
+{
+
+	return (xs_domain_exists(s, domid));
+}
+
 void
 xs_domains_free(struct xs_store *s)
 {

@@ -10,6 +10,8 @@
  * any domain exists.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,14 +177,18 @@ xs_store_check(struct xs_store *s)
 
 /*
  * CONTROL <command>|[<args>|]: "check" runs xs_store_check() (EIO when
- * something is wrong), "print" acknowledges, "help" lists these.  The
- * other commands of C xenstored (logging, live update, memory and quota
- * reports) have no meaning here: EINVAL, as for an unknown command.
+ * something is wrong), "print" acknowledges, "lookup-steps" answers the
+ * comparisons path lookups have made so far (in decimal: how a test of
+ * the daemon shows that a read costs O(log n) without timing it), "help"
+ * lists these.  The other commands of C xenstored (logging, live update,
+ * memory and quota reports) have no meaning here: EINVAL, as for an
+ * unknown command.
  */
 int
 xs_do_control(struct xs_req *rq)
 {
 	const char *vec[2];
+	char num[24];
 	unsigned n;
 
 	n = xs_get_strings(rq->data, rq->len, vec, 2);
@@ -194,10 +200,17 @@ xs_do_control(struct xs_req *rq)
 	} else if (strcmp(vec[0], "print") == 0) {
 		if (n != 2)
 			return (EINVAL);
+	} else if (strcmp(vec[0], "lookup-steps") == 0) {
+		if (n != 1)
+			return (EINVAL);
+		(void)snprintf(num, sizeof(num), "%" PRIu64,
+		    rq->s->lookup_steps);
+		xs_reply_str(rq, num);
+		return (0);
 	} else if (strcmp(vec[0], "help") == 0) {
 		if (n != 1)
 			return (EINVAL);
-		xs_reply_str(rq, "check\nprint <string>\nhelp\n");
+		xs_reply_str(rq, "check\nprint <string>\nlookup-steps\nhelp\n");
 		return (0);
 	} else
 		return (EINVAL);

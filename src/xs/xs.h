@@ -58,6 +58,13 @@ int xs_domain_introduce(struct xs_store *s, unsigned domid, const char *name);
  */
 int xs_domain_release(struct xs_store *s, unsigned domid);
 
+/*
+ * Whether domid is introduced (domain 0 always is).  A domain released
+ * over the wire (RELEASE) is not, until the daemon introduces it again
+ * after destroying it: the daemon accepts no connection for it meanwhile.
+ */
+bool xs_domain_introduced(const struct xs_store *s, unsigned domid);
+
 struct xs_conn_ops {
 	/*
 	 * Output went from empty to non-empty: the daemon should drain it.
@@ -101,6 +108,13 @@ void xs_conn_consume(struct xs_conn *c, size_t n);
 
 /* True when the store gave up on the connection: the daemon drops it. */
 bool xs_conn_failed(const struct xs_conn *c);
+
+/*
+ * Why the store gave up on it (what xs_conn_input() would return:
+ * ECONNRESET when its domain was released, ENOBUFS past the output bound,
+ * ...), or 0 while it has not.  For the daemon's log and counters.
+ */
+int xs_conn_error(const struct xs_conn *c);
 
 /* Levels for gntbox stats. */
 struct xs_stats {

@@ -3,7 +3,9 @@
  * directory exits 3 and leaves the first one's sockets alone; SIGTERM and
  * SIGINT make it exit 0 removing its sockets (every domain's too) and
  * its pid file; --idle-exit makes it exit once it has had no client for
- * that long, and not while one is connected; bad options exit 1.
+ * that long, and not while one is connected (a xenstore client counts);
+ * a daemon killed outright leaves sockets that the next one removes; bad
+ * options exit 1.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -19,6 +21,7 @@
 
 #include "base/paths.h"
 #include "test_daemon.h"
+#include "xswire.h"
 
 static char gntboxd[GBX_PATH_MAX];
 
@@ -110,14 +113,17 @@ test_second_and_signals(int sig)
 	tdx_stats(ctl, &base);
 	CHECK_EQ(tdx_domain_create(ctl, 7, NULL), 0);
 	CHECK(exists("dom/7/device"));
+	CHECK(exists("dom/7/xenstore"));
 	/* A second daemon on the same directory. */
 	CHECK_EQ(run(args), 3);
 	CHECK(exists("control"));
 	CHECK(exists("dom/0/device"));
+	CHECK(exists("dom/0/xenstore"));
 	CHECK_EQ(td_call(ctl, GBX_CTL_PING, NULL, 0, NULL, 0, NULL, 0, NULL),
 	    0);
 	CHECK_EQ(tdx_domain_destroy(ctl, 7), 0);
 	CHECK(!exists("dom/7/device"));
+	CHECK(!exists("dom/7/xenstore"));
 	CHECK(!exists("dom/7"));
 	tdx_baseline(ctl, &base);
 	/* A domain's socket goes at exit too. */
@@ -130,6 +136,8 @@ test_second_and_signals(int sig)
 	CHECK(!exists("control"));
 	CHECK(!exists("dom/0/device"));
 	CHECK(!exists("dom/7/device"));
+	CHECK(!exists("dom/0/xenstore"));
+	CHECK(!exists("dom/7/xenstore"));
 	CHECK(!exists("dom"));
 	CHECK(!exists("gntboxd.pid"));
 	CHECK(tdx_dropped(ctl));
@@ -158,7 +166,9 @@ test_idle_exit(void)
 	CHECK_EQ(waitpid(pid, &status, WNOHANG), 0);
 	REQUIRE((ctl = td_control()) != -1);
 	tdx_baseline(ctl,
-	    &(struct gbx_stats){ .domains = base.domains, .connections = 2 });
+	    &(struct gbx_stats){ .domains = base.domains,
+		.connections = 2,
+		.nodes = base.nodes });
 	close(ctl);
 	close(fd);
 	/* Then no client: it goes by itself, cleanly. */
@@ -173,6 +183,69 @@ test_idle_exit(void)
 	REQUIRE(n > 0);
 	buf[n] = '\0';
 	CHECK(strstr(buf, "no client for 1 seconds") != NULL);
+}
+
+/*
+ * A xenstore client counts as a client for --idle-exit, and as a
+ * connection in the stats, like any other.
+ */
+static void
+test_idle_exit_xenstore(void)
+{
+	const char *args[] = { "--idle-exit", "1", NULL };
+	struct gbx_stats base;
+	int ctl, fd, status;
+	pid_t pid;
+
+	fresh_dir();
+	REQUIRE((pid = td_start(args)) > 0);
+	REQUIRE((ctl = td_control()) != -1);
+	tdx_stats(ctl, &base);
+	REQUIRE((fd = xw_connect(0)) != -1);
+	close(ctl);
+	sleep(2);
+	CHECK_EQ(waitpid(pid, &status, WNOHANG), 0);
+	CHECK_EQ(xw_call(fd, XS_WRITE, "/idle\0x", 8, NULL), 0);
+	REQUIRE((ctl = td_control()) != -1);
+	tdx_baseline(ctl,
+	    &(struct gbx_stats){ .domains = base.domains,
+		.connections = 2,
+		.nodes = base.nodes + 1 });
+	close(ctl);
+	close(fd);
+	status = wait_exit(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(!exists("dom/0/xenstore"));
+}
+
+/*
+ * A daemon killed outright leaves its sockets; the next one on the
+ * directory removes those of domains that no longer exist, xenstore
+ * sockets included, and serves domain 0's store afresh.
+ */
+static void
+test_stale_sockets(void)
+{
+	int ctl, fd, status;
+	pid_t pid;
+
+	fresh_dir();
+	REQUIRE((pid = td_start(NULL)) > 0);
+	REQUIRE((ctl = td_control()) != -1);
+	CHECK_EQ(tdx_domain_create(ctl, 7, NULL), 0);
+	close(ctl);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	status = wait_exit(pid);
+	CHECK(WIFSIGNALED(status));
+	CHECK(exists("dom/7/xenstore"));
+	CHECK(exists("dom/0/xenstore"));
+	REQUIRE((pid = td_start(NULL)) > 0);
+	CHECK(!exists("dom/7/xenstore"));
+	CHECK(!exists("dom/7"));
+	REQUIRE((fd = xw_connect(0)) != -1);
+	CHECK_EQ(xw_call(fd, XS_READ, "/local/domain/0/name", 21, NULL), 0);
+	close(fd);
+	CHECK_EQ(td_stop(pid), 0);
 }
 
 static void
@@ -211,6 +284,8 @@ main(void)
 	test_second_and_signals(SIGTERM);
 	test_second_and_signals(SIGINT);
 	test_idle_exit();
+	test_idle_exit_xenstore();
+	test_stale_sockets();
 	test_bad_options();
 	remove_dir();
 	return (check_exit());

@@ -60,6 +60,7 @@ test_introduce_release(void)
 	/* A connection left open is failed by the release. */
 	CHECK_ERR(xs_domain_release(s, 3), 0);
 	CHECK(xs_conn_failed(d3->c));
+	CHECK_EQ(xs_conn_error(d3->c), ECONNRESET);
 	CHECK_ERR(xs_domain_release(s, 3), ENOENT);
 	CHECK_ERR(xt_read(d0, 0, "/local/domain/3", NULL, NULL), ENOENT);
 	CHECK_ERR(xt_read(d0, 0, "/shared/owned", NULL, NULL), ENOENT);
@@ -151,10 +152,17 @@ test_wire_requests(void)
 	CHECK_ERR(xt_call(d1, XS_RELEASE, 0, "2", 2, NULL), EACCES);
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "0", 2, NULL), EINVAL);
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "9", 2, NULL), ENOENT);
+	CHECK(xs_domain_introduced(s, 1));
 	CHECK_ERR(xt_call(d0, XS_RELEASE, 0, "1", 2, NULL), 0);
+	CHECK(!xs_domain_introduced(s, 1));
+	CHECK(xs_domain_introduced(s, 0));
+	CHECK(xs_domain_introduced(s, 2));
+	CHECK(!xs_domain_introduced(s, 9));
 	CHECK(xt_event(d0, buf) && strcmp(buf, "@releaseDomain r") == 0);
 	CHECK(xs_conn_failed(d1->c));
+	CHECK_EQ(xs_conn_error(d1->c), ECONNRESET);
 	CHECK(!xs_conn_failed(d2->c));
+	CHECK_EQ(xs_conn_error(d2->c), 0);
 	CHECK_ERR(xt_read(d0, 0, "/local/domain/1", NULL, NULL), ENOENT);
 	CHECK_ERR(xs_domain_release(s, 1), ENOENT);
 	CHECK_ERR(xt_call(d0, XS_IS_DOMAIN_INTRODUCED, 0, "1", 2, &m), 0);

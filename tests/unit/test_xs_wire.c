@@ -13,6 +13,7 @@
 #include <xen/io/xs_wire.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -94,6 +95,22 @@ test_privileged(void)
 	CHECK(strcmp(m.data, "OK") == 0);
 	CHECK_ERR(xt_call(t, XS_CONTROL, 0, "help", 5, &m), 0);
 	CHECK(strstr(m.data, "check") != NULL);
+	CHECK(strstr(m.data, "lookup-steps") != NULL);
+	/* lookup-steps counts the comparisons of path lookups so far. */
+	{
+		unsigned long long a, b;
+
+		CHECK_ERR(xt_call(t, XS_CONTROL, 0, "lookup-steps", 13, &m), 0);
+		a = strtoull(m.data, NULL, 10);
+		CHECK_EQ(a, xs_store_lookup_steps(s));
+		CHECK_ERR(xt_read(t, 0, "/tool/xenstored", NULL, NULL), 0);
+		CHECK_ERR(xt_call(t, XS_CONTROL, 0, "lookup-steps", 13, &m), 0);
+		b = strtoull(m.data, NULL, 10);
+		CHECK(b > a);
+		CHECK_ERR(xt_call(t, XS_CONTROL, 0, "lookup-steps\0x", 15,
+			      NULL),
+		    EINVAL);
+	}
 	CHECK_ERR(xt_call(t, XS_CONTROL, 0, "print\0hi", 9, NULL), 0);
 	CHECK_ERR(xt_call(t, XS_CONTROL, 0, "live-update", 12, NULL), EINVAL);
 	CHECK_ERR(xt_call(t, XS_CONTROL, 0, "", 0, NULL), EINVAL);
@@ -115,8 +132,10 @@ test_bad_input_and_bound(void)
 	int i;
 
 	/* A payload above the maximum fails that connection only. */
+	CHECK_EQ(xs_conn_error(bad->c), 0);
 	CHECK_ERR(xt_input(bad, &h, sizeof(h)), EMSGSIZE);
 	CHECK(xs_conn_failed(bad->c));
+	CHECK_EQ(xs_conn_error(bad->c), EMSGSIZE);
 	CHECK_ERR(xt_input(bad, "x", 1), EMSGSIZE);
 	CHECK_ERR(xt_write(good, 0, "/ok", "1"), 0);
 	h.len = XENSTORE_PAYLOAD_MAX; /* the maximum itself is fine */
@@ -138,6 +157,7 @@ test_bad_input_and_bound(void)
 		CHECK_ERR(xt_write(good, 0, path, "x"), 0);
 	}
 	CHECK(xs_conn_failed(quiet->c));
+	CHECK_EQ(xs_conn_error(quiet->c), ENOBUFS);
 	CHECK(i < 200);
 	CHECK(quiet->ready > before); /* the daemon hears of it */
 	{
