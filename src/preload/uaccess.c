@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,50 @@ pl_getpid(void)
 	return ((pid_t)pid);
 }
 
+/* This thread's stack [lo, top), or [0, 0) when unknown. */
+static __thread uintptr_t pl_stack_lo
+    __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t pl_stack_top
+    __attribute__((tls_model("initial-exec")));
+static __thread bool pl_stack_known __attribute__((tls_model("initial-exec")));
+
+static void
+pl_stack_find(void)
+{
+	pthread_attr_t attr;
+	size_t size;
+	void *addr;
+
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+			pl_stack_lo = (uintptr_t)addr;
+			pl_stack_top = (uintptr_t)addr + size;
+		}
+		(void)pthread_attr_destroy(&attr);
+	}
+	pl_stack_known = true;
+}
+
+/*
+ * Whether [uaddr, uaddr + len) lies in the live part of this thread's
+ * stack: above our own frame (the real one: a sanitizer's fake stack
+ * frames are elsewhere) and below the stack's top.  A thread running on
+ * another stack (sigaltstack, makecontext) has its frame outside the
+ * thread's stack, and takes the system call.
+ */
+static bool
+pl_on_stack(const void *uaddr, size_t len)
+{
+	uintptr_t a, sp;
+
+	if (!pl_stack_known)
+		pl_stack_find();
+	a = (uintptr_t)uaddr;
+	sp = (uintptr_t)__builtin_frame_address(0);
+	return (sp >= pl_stack_lo && sp < pl_stack_top && a >= sp &&
+	    a < pl_stack_top && len <= pl_stack_top - a);
+}
+
 /* One copy in either direction; see the comment at the top. */
 static int
 pl_uaccess(bool in, void *local, void *uaddr, size_t len)
@@ -53,7 +98,8 @@ pl_uaccess(bool in, void *local, void *uaddr, size_t len)
 		return (0);
 	if (uaddr == NULL)
 		return (EFAULT);
-	if (!atomic_load_explicit(&pl_novm, memory_order_relaxed)) {
+	if (!pl_on_stack(uaddr, len) &&
+	    !atomic_load_explicit(&pl_novm, memory_order_relaxed)) {
 		l.iov_base = local;
 		l.iov_len = len;
 		r.iov_base = uaddr;
