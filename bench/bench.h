@@ -76,20 +76,32 @@ bench_report(const char *prefix, const char *name, double *v, int n,
 	return (median);
 }
 
-/* PREFIX.pairs: one comparison, "BASELINE VARIANT".  0 or -1. */
+/*
+ * PREFIX.pairs: one comparison, "BASELINE VARIANT", replacing the file
+ * (mode "w") or after the comparisons already there ("a").  0 or -1.
+ */
 BENCH_UNUSED int
-bench_pairs(const char *prefix, const char *base, const char *variant)
+bench_pairs_mode(const char *prefix, const char *base, const char *variant,
+    const char *mode)
 {
 	char path[1024];
 	FILE *f;
 
 	(void)snprintf(path, sizeof(path), "%s.pairs", prefix);
-	if ((f = fopen(path, "w")) == NULL) {
+	if ((f = fopen(path, mode)) == NULL) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return (-1);
 	}
 	fprintf(f, "%s %s\n", base, variant);
 	return (fclose(f) == 0 ? 0 : -1);
+}
+
+/* PREFIX.pairs with one comparison only. */
+BENCH_UNUSED int
+bench_pairs(const char *prefix, const char *base, const char *variant)
+{
+
+	return (bench_pairs_mode(prefix, base, variant, "w"));
 }
 
 #endif /* GNTBOX_BENCH_BENCH_H */
