@@ -1122,6 +1122,7 @@ gbx_dev_map_of_vaddr(const void *addr, uint64_t *offset, uint32_t *count)
 	return (error);
 }
 
+/* One relaxed load: munmap's test for a process with no grant mapping. */
 bool
 gbx_vm_any(void)
 {
@@ -1130,6 +1131,7 @@ gbx_vm_any(void)
 	    atomic_load_explicit(&gbx_vm_nmappings, memory_order_relaxed) != 0);
 }
 
+/* Whether mremap must look at [addr, addr + len) (the index's lock). */
 bool
 gbx_vm_intersects(const void *addr, size_t len)
 {
@@ -1258,6 +1260,10 @@ gbx_dev_check_port(struct gbx_dev *dev, uint32_t port)
 	return (error);
 }
 
+/*
+ * A grant copy batch: a connection-level operation (dev/copy.c), with no
+ * device record involved, so the device's lock is not taken.
+ */
 int
 gbx_dev_copy(struct gbx_dev *dev, struct gbx_copy_seg *segs, uint32_t n)
 {
@@ -1267,6 +1273,7 @@ gbx_dev_copy(struct gbx_dev *dev, struct gbx_copy_seg *segs, uint32_t n)
 	return (gbx_copy_batch(dev->conn, (unsigned)dev->domid, segs, n));
 }
 
+/* The socket the preload library duplicates for the program. */
 int
 gbx_dev_sock(const struct gbx_dev *dev)
 {

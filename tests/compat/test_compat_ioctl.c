@@ -159,19 +159,23 @@ gntdev_mmap_errors(int dev, const uint32_t *refs)
 static void
 gntdev_other_errors(int dev, int alloc, const uint32_t *refs, uint8_t *shared)
 {
+	static const uint32_t counts[] = { 0, 65537, 1u << 31, UINT32_MAX };
 	struct ioctl_gntdev_get_offset_for_vaddr gov;
 	struct ioctl_gntdev_unmap_notify un;
 	struct ioctl_gntdev_set_max_grants mg;
 	struct ioctl_gntdev_grant_copy gc;
 	int64_t idx;
 	uint8_t *p;
+	size_t i;
 	char c;
 
 	REQUIRE((idx = map_refs(dev, 3, refs)) >= 0);
-	/* UNMAP: unknown index, wrong count, then count 0 matches. */
+	/* UNMAP: unknown index, wrong counts, then count 0 matches. */
 	CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_UNMAP_GRANT_REF, NULL), EFAULT);
 	CHECK_ERR(tc_unmap_refs(dev, idx + 64 * PG, 3), ENOENT);
 	CHECK_ERR(tc_unmap_refs(dev, idx, 2), ENOENT);
+	for (i = 1; i < sizeof(counts) / sizeof(counts[0]); i++)
+		CHECK_ERR(tc_unmap_refs(dev, idx, counts[i]), ENOENT);
 	CHECK_EQ(tc_unmap_refs(dev, idx, 0), 0);
 	CHECK_ERR(tc_unmap_refs(dev, idx, 0), ENOENT);
 	/* An index inside the map's first page finds it, as in Linux. */
@@ -226,12 +230,29 @@ gntdev_other_errors(int dev, int alloc, const uint32_t *refs, uint8_t *shared)
 	CHECK_ERR(ioctl(dev, IOCTL_GNTALLOC_ALLOC_GREF, &mg), ENOTTY);
 	CHECK_ERR(ioctl(alloc, IOCTL_GNTDEV_MAP_GRANT_REF, &mg), ENOTTY);
 	CHECK_ERR(ioctl(dev, TCGETS, &mg), ENOTTY);
-	/* GRANT_COPY: EFAULT for the head or the segments; count 0. */
+	/*
+	 * GRANT_COPY: EFAULT for the head or the segments; count 0; counts
+	 * Linux has no limit for run into memory that is not there.
+	 */
 	CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_GRANT_COPY, NULL), EFAULT);
 	memset(&gc, 0, sizeof(gc));
 	CHECK_EQ(ioctl(dev, IOCTL_GNTDEV_GRANT_COPY, &gc), 0);
 	gc.count = 2;
 	CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_GRANT_COPY, &gc), EFAULT);
+	/* One good segment (of no length) before an inaccessible page. */
+	p = mmap(NULL, 2 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(p != MAP_FAILED);
+	REQUIRE(mprotect(p + PG, PG, PROT_NONE) == 0);
+	gc.segments = (void *)(p + PG - sizeof(*gc.segments));
+	gc.segments->flags = GNTCOPY_source_gref;
+	for (i = 1; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		gc.count = counts[i];
+		CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_GRANT_COPY, &gc), EFAULT);
+	}
+	gc.count = 1;
+	CHECK_EQ(ioctl(dev, IOCTL_GNTDEV_GRANT_COPY, &gc), 0);
+	CHECK_EQ(gc.segments->status, GNTST_okay);
+	(void)munmap(p, 2 * PG);
 	/* No read or write on a grant device. */
 	CHECK_ERR(read(dev, &c, 1), EINVAL);
 	CHECK_ERR(write(alloc, &c, 1), EINVAL);
@@ -296,6 +317,11 @@ gntalloc_errors(int alloc)
 	memset(&da, 0, sizeof(da));
 	da.index = i1;
 	CHECK_ERR(ioctl(alloc, IOCTL_GNTALLOC_DEALLOC_GREF, &da), EINVAL);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		da.count = counts[i];
+		CHECK_ERR(ioctl(alloc, IOCTL_GNTALLOC_DEALLOC_GREF, &da),
+		    EINVAL);
+	}
 	da.count = 4;
 	CHECK_ERR(ioctl(alloc, IOCTL_GNTALLOC_DEALLOC_GREF, &da), EINVAL);
 	da.index = i1 + PG;
