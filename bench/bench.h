@@ -33,6 +33,20 @@ bench_cmp_double(const void *x, const void *y)
 	return ((a > b) - (a < b));
 }
 
+/* A decimal number from 1 to max, or 0 (for the caller to refuse). */
+BENCH_UNUSED long
+bench_number(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
+		return (0);
+	return (v);
+}
+
 /* The value at fraction q of the sorted samples (linear interpolation). */
 BENCH_UNUSED double
 bench_quantile(const double *sorted, int n, double q)

@@ -63,20 +63,6 @@ die(const char *what)
 	exit(1);
 }
 
-/* A decimal number from 1 to max, or 0 (refused by the caller). */
-static long
-number(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-		return (0);
-	return (v);
-}
-
 struct mapper {
 	gntbox_t *h;
 	xengnttab_handle *xg;
@@ -231,9 +217,9 @@ main(int argc, char **argv)
 		return (measure(atoi(argv[2]), argv[3], atol(argv[4]),
 		    atoi(argv[5])));
 	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
-		if (c == 'n' && (n = number(optarg, 1000000)) == 0)
+		if (c == 'n' && (n = bench_number(optarg, 1000000)) == 0)
 			break;
-		if (c == 'r' && (r = (int)number(optarg, 10000)) == 0)
+		if (c == 'r' && (r = (int)bench_number(optarg, 10000)) == 0)
 			break;
 		if (c == 'o')
 			prefix = optarg;
