@@ -25,12 +25,17 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "daemon.h"
 #include "gntbox.h"
+#include "samples.h"
 
 #define WARMUP 1000
 
@@ -47,20 +52,6 @@ die(const char *what)
 
 	fprintf(stderr, "evtchn_native: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-/* A decimal number from 1 to max, or 0 (refused by the caller). */
-static long
-number(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-		return (0);
-	return (v);
 }
 
 /* One event on our port, then re-enable it, as libxenvchan's wait does. */
@@ -112,7 +103,7 @@ rounds(bool evtchn, bool initiator, struct side *s, long n)
 
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
-			t0 = bench_now_ns();
+			t0 = samples_now_ns();
 		if (initiator) {
 			if (evtchn) {
 				evt_send(s);
@@ -131,7 +122,7 @@ rounds(bool evtchn, bool initiator, struct side *s, long n)
 			}
 		}
 	}
-	return ((double)(bench_now_ns() - t0) / (double)n);
+	return ((double)(samples_now_ns() - t0) / (double)n);
 }
 
 /* Domain 2's side: bind to domain 1's port, then echo r repetitions. */
@@ -177,9 +168,9 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
 		if (c == 'n')
-			n = number(optarg, 1000000000L);
+			n = samples_count(optarg, 1000000000L);
 		else if (c == 'r')
-			r = (int)number(optarg, 100000);
+			r = (int)samples_count(optarg, 100000);
 		else if (c == 'o')
 			prefix = optarg;
 		else
@@ -247,16 +238,12 @@ main(int argc, char **argv)
 	printf("evtchn_native: %d repetitions of %ld round trips, mean ns "
 	       "per round trip each\n",
 	    r, n);
-	m_plain = bench_report(prefix, "eventfd", s_plain, r, "ns");
-	m_evt = bench_report(prefix, "evtchn", s_evt, r, "ns");
-	status = 1;
-	if (m_plain > 0 && m_evt > 0 &&
-	    bench_pairs(prefix, "eventfd", "evtchn") == 0) {
-		printf("ratio evtchn/eventfd (medians): %.3f (target: at most "
-		       "1.5)\n",
-		    m_evt / m_plain);
-		status = 0;
-	}
+	m_plain = samples_report(prefix, "eventfd", s_plain, r, "ns");
+	m_evt = samples_report(prefix, "evtchn", s_evt, r, "ns");
+	samples_pairs(prefix, "eventfd evtchn\n");
+	printf("ratio evtchn/eventfd (medians): %.3f (target: at most 1.5)\n",
+	    m_evt / m_plain);
+	status = 0;
 out:
 	free(s_evt);
 	free(s_plain);

@@ -31,11 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "proto/evtpage.h"
+#include "samples.h"
 
 #define PORT_A 1 /* A's port in A's page: where B's events arrive */
 #define PORT_B 2 /* B's port in B's page */
@@ -137,7 +136,7 @@ rounds(int page, bool initiator, struct side *a, struct side *b, long n)
 
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
-			t0 = bench_now_ns();
+			t0 = samples_now_ns();
 		if (initiator) {
 			if (page) {
 				page_send(b, GEN_B);
@@ -156,7 +155,7 @@ rounds(int page, bool initiator, struct side *a, struct side *b, long n)
 			}
 		}
 	}
-	return ((double)(bench_now_ns() - t0) / (double)n);
+	return ((double)(samples_now_ns() - t0) / (double)n);
 }
 
 int
@@ -227,12 +226,10 @@ main(int argc, char **argv)
 	printf("evtchn_pingpong: %d repetitions of %ld rounds, mean ns per "
 	       "round trip each\n",
 	    r, n);
-	m_plain = bench_report(prefix, "eventfd", s_plain, r, "ns");
-	m_page = bench_report(prefix, "evtpage", s_page, r, "ns");
-	if (m_plain <= 0 || m_page <= 0 ||
-	    bench_pairs(prefix, "eventfd", "evtpage") != 0)
-		return (1);
+	m_plain = samples_report(prefix, "eventfd", s_plain, r, "ns/round");
+	m_page = samples_report(prefix, "evtpage", s_page, r, "ns/round");
 	printf("ratio evtpage/eventfd (medians): %.3f\n", m_page / m_plain);
+	samples_pairs(prefix, "eventfd evtpage\n");
 	free(s_page);
 	free(s_plain);
 	return (0);

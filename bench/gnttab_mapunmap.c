@@ -30,15 +30,20 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <xengnttab.h>
 
-#include "bench.h"
 #include "daemon.h"
 #include "gntbox.h"
+#include "samples.h"
 
 #define NPAGES 64
 #define WARMUP 50
@@ -107,13 +112,13 @@ cycles(struct mapper *m, enum kind k, long n)
 	t0 = 0;
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
-			t0 = bench_now_ns();
+			t0 = samples_now_ns();
 		if (k == NATIVE1 || k == NATIVE64)
 			native_cycle(m, pages);
 		else
 			gnttab_cycle(m, pages);
 	}
-	return ((double)(bench_now_ns() - t0) / (double)n / (double)pages);
+	return ((double)(samples_now_ns() - t0) / (double)n / (double)pages);
 }
 
 /*
@@ -154,14 +159,8 @@ measure(int fd, const char *prefix, long n, int r)
 	       "%ld of %d pages, mean ns per page each\n",
 	    r, n, n / 8 > 0 ? n / 8 : 1, NPAGES);
 	for (k = 0; k < NKINDS; k++)
-		if ((med[k] = bench_report(prefix, names[k], s[k], r, "ns")) <=
-		    0)
-			return (1);
-	if (bench_pairs_mode(prefix, names[NATIVE1], names[GNTTAB1], "w") !=
-		0 ||
-	    bench_pairs_mode(prefix, names[NATIVE64], names[GNTTAB64], "a") !=
-		0)
-		return (1);
+		med[k] = samples_report(prefix, names[k], s[k], r, "ns/page");
+	samples_pairs(prefix, "native1 gnttab1\nnative64 gnttab64\n");
 	printf("ratio gnttab1/native1 (medians): %.3f\n",
 	    med[GNTTAB1] / med[NATIVE1]);
 	printf("ratio gnttab64/native64 (medians): %.3f\n",
@@ -217,9 +216,9 @@ main(int argc, char **argv)
 		return (measure(atoi(argv[2]), argv[3], atol(argv[4]),
 		    atoi(argv[5])));
 	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
-		if (c == 'n' && (n = bench_number(optarg, 1000000)) == 0)
+		if (c == 'n' && (n = samples_count(optarg, 1000000)) == 0)
 			break;
-		if (c == 'r' && (r = (int)bench_number(optarg, 10000)) == 0)
+		if (c == 'r' && (r = (int)samples_count(optarg, 10000)) == 0)
 			break;
 		if (c == 'o')
 			prefix = optarg;

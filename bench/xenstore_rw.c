@@ -37,13 +37,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 #include <xenstore.h>
 
 #include "base/paths.h"
 #include "daemon.h"
+#include "samples.h"
 
 #define WARMUP	  500
 #define PATH	  "/bench/node"
@@ -69,15 +69,6 @@ die(const char *what)
 
 	fprintf(stderr, "xenstore_rw: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }
 
 /* Read exactly len bytes; false at end of stream. */
@@ -175,7 +166,7 @@ run(enum kind k, struct xs_handle *h, int echo, long n)
 
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
-			t0 = now_ns();
+			t0 = samples_now_ns();
 		switch (k) {
 		case K_ECHO_READ:
 			echo_op(echo, XS_READ);
@@ -195,50 +186,7 @@ run(enum kind k, struct xs_handle *h, int echo, long n)
 			break;
 		}
 	}
-	return ((double)n * 1e9 / (double)(now_ns() - t0));
-}
-
-static int
-cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return ((a > b) - (a < b));
-}
-
-/* The value at fraction q of the sorted samples (linear interpolation). */
-static double
-quantile(const double *sorted, int n, double q)
-{
-	double pos = q * (n - 1);
-	int lo = (int)pos;
-
-	if (lo + 1 >= n)
-		return (sorted[n - 1]);
-	return (sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]));
-}
-
-/* Write the samples to PREFIX.name; print and return their median. */
-static double
-report(const char *prefix, const char *name, double *v, int n)
-{
-	char path[512];
-	double median;
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "%s.%s", prefix, name);
-	if ((f = fopen(path, "w")) == NULL)
-		die(path);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%.0f\n", v[i]);
-	fclose(f);
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	median = quantile(v, n, 0.5);
-	printf("%-10s median %9.0f ops/s  IQR %7.0f  min %9.0f  max %9.0f\n",
-	    name, median, quantile(v, n, 0.75) - quantile(v, n, 0.25), v[0],
-	    v[n - 1]);
-	return (median);
+	return ((double)n * 1e9 / (double)(samples_now_ns() - t0));
 }
 
 static void
@@ -281,7 +229,6 @@ main(int argc, char **argv)
 	long n = 5000;
 	int r = 20, c, k, j, sv[2], status;
 	pid_t daemon, echo;
-	FILE *f;
 
 	while ((c = getopt(argc, argv, "n:r:s:o:")) != -1) {
 		if (c == 'n')
@@ -351,16 +298,12 @@ main(int argc, char **argv)
 	       "values, operations per second\n",
 	    r, n, vlen);
 	for (k = 0; k < NKINDS; k++)
-		med[k] = report(prefix, kind_name[k], s[k], r);
+		med[k] = samples_report(prefix, kind_name[k], s[k], r, "ops/s");
 	printf("ratio read/echo_read (medians): %.3f\n",
 	    med[K_READ] / med[K_ECHO_READ]);
 	printf("ratio write/echo_write (medians): %.3f\n",
 	    med[K_WRITE] / med[K_ECHO_WRITE]);
-	snprintf(path, sizeof(path), "%s.pairs", prefix);
-	if ((f = fopen(path, "w")) == NULL)
-		die(path);
-	fprintf(f, "echo_read read\necho_write write\n");
-	fclose(f);
+	samples_pairs(prefix, "echo_read read\necho_write write\n");
 	for (k = 0; k < NKINDS; k++)
 		free(s[k]);
 	return (0);

@@ -25,9 +25,14 @@
  *   payload above XENSTORE_PAYLOAD_MAX, is dropped; nobody else notices.
  *
  * Epoll interest is EPOLLIN while the connection waits for requests and
- * EPOLLOUT while it has output, or has buffered requests it could not
- * handle this turn (the socket is writable, so that gives it another
- * turn without a timer).
+ * EPOLLOUT alone while it has output (so a client that does not read its
+ * replies is not read either, and stalls itself), or has buffered
+ * requests it could not handle this turn (the socket is writable, so
+ * that gives it another turn without a timer).
+ *
+ * A domain released over the wire (RELEASE) keeps its socket until it is
+ * destroyed, but the store no longer knows it: connections to it are
+ * closed as they come.
  *
  * Closed connections and listeners wait on our own graveyard until the
  * loop has finished its batch of events (xsd_bury), as conn.c's do.
@@ -326,6 +331,11 @@ xsd_settle(struct gbxd *g)
 	}
 }
 
+/*
+ * A connection is readable or writable (or hung up, which its next read
+ * or write finds out): one turn of it, its new epoll interest, then
+ * whatever its requests did to other connections.
+ */
 static void
 xsd_conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {

@@ -13,198 +13,153 @@
 # runtime before it: see tests/run.sh about their leaks).
 . "$(dirname "$0")/lib/common.sh"
 
-# as N CMD...: run CMD as a process of domain N.
-as() {
+# in_dom N CMD...: run CMD as a process of domain N.
+in_dom() {
 	dom=$1
 	shift
 	"$GNTBOX" run --dom "$dom" -- "$@"
-}
-
-# expect_same TEXT: the last expect_ok's stdout is exactly TEXT.
-expect_same() {
-	cli_checks=$((cli_checks + 1))
-	[ "$(cat "$cli_out")" = "$1" ] ||
-	    fail "stdout '$(cat "$cli_out")' is not '$1'"
 }
 
 # expect_missing N PATH: xenstore-exists, as domain N, says PATH is not
 # there (for N, which cannot tell a node it may not read from none).
 expect_missing() {
 	cli_checks=$((cli_checks + 1))
-	as "$1" xenstore-exists "$2" >"$cli_out" 2>&1
+	in_dom "$1" xenstore-exists "$2" >"$cli_out" 2>&1
 	rc=$?
 	[ $rc -eq 1 ] || fail "xenstore-exists $2 as $1 exited $rc"
 }
 
-# watch_start OUT N ARGS...: xenstore-watch ARGS as domain N in the
-# background (10 s at most), its output to OUT; returns once the watch is
-# set, which its first event (printed once it is) tells.
-watch_start() {
-	out=$1
-	dom=$2
-	shift 2
-	: >"$out"
-	as "$dom" timeout 10 xenstore-watch "$@" >"$out" 2>&1 &
-	watch_pid=$!
-	tries=0
-	while [ ! -s "$out" ] && [ $tries -lt 50 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
-
-# watch_end OUT TEXT: the watch stopped by itself, having printed TEXT.
-watch_end() {
-	cli_checks=$((cli_checks + 1))
-	wait "$watch_pid"
-	rc=$?
-	[ $rc -eq 0 ] || fail "xenstore-watch exited $rc (124: timed out)"
-	cli_checks=$((cli_checks + 1))
-	[ "$(cat "$1")" = "$2" ] || fail "xenstore-watch printed '$(cat "$1")'"
-}
-
 watch_out=$(mktemp /tmp/gbt-xsu.XXXXXX)
+xs0="$GNTBOX_DIR/dom/0/xenstore"
+xs1="$GNTBOX_DIR/dom/1/xenstore"
 cli_start
 
 # A domain's home exists from its creation: domid, name, data.
 expect_ok "$GNTBOX" create --dom 1 --name one
 expect_ok "$GNTBOX" create --dom 2
-expect_ok as 0 xenstore-ls /local/domain/1
+expect_ok in_dom 0 xenstore-ls /local/domain/1
 expect_same 'data = ""
 domid = "1"
 name = "one"'
-expect_ok as 1 xenstore-read domid name
+expect_ok in_dom 1 xenstore-read domid name
 expect_same "1
 one"
-expect_ok as 0 xenstore-list /local/domain
+expect_ok in_dom 0 xenstore-list /local/domain
 expect_same "0
 1
 2"
 
 # Domain 0.
-expect_ok as 0 xenstore-write /u/a 1 /u/b 2
-expect_ok as 0 xenstore-read /u/a /u/b
+expect_ok in_dom 0 xenstore-write /u/a 1 /u/b 2
+expect_ok in_dom 0 xenstore-read /u/a /u/b
 expect_same "1
 2"
-expect_ok as 0 xenstore-list /u
+expect_ok in_dom 0 xenstore-list /u
 expect_same "a
 b"
-expect_ok as 0 xenstore-exists /u/b
+expect_ok in_dom 0 xenstore-exists /u/b
 expect_missing 0 /u/c
-expect_ok as 0 xenstore-ls -p /u
+expect_ok in_dom 0 xenstore-ls -p /u
 expect_out '^a = "1" .*\(n0\)$'
-expect_ok as 0 xenstore-rm /u/a
+expect_ok in_dom 0 xenstore-rm /u/a
 expect_missing 0 /u/a
-expect_fail 1 "couldn't read path /u/a" as 0 xenstore-read /u/a
+expect_fail 1 "couldn't read path /u/a" in_dom 0 xenstore-read /u/a
 # Relative paths are under /local/domain/0.
-expect_ok as 0 xenstore-write data/x zero
-expect_ok as 0 xenstore-read /local/domain/0/data/x
+expect_ok in_dom 0 xenstore-write data/x zero
+expect_ok in_dom 0 xenstore-read /local/domain/0/data/x
 expect_same zero
 
 # Domain 1: its home by relative paths; what it creates is its own.
-expect_ok as 1 xenstore-write data/u x
-expect_ok as 1 xenstore-read data/u
+expect_ok in_dom 1 xenstore-write data/u x
+expect_ok in_dom 1 xenstore-read data/u
 expect_same x
-expect_ok as 1 xenstore-exists data/u
-expect_ok as 1 xenstore-list data
+expect_ok in_dom 1 xenstore-exists data/u
+expect_ok in_dom 1 xenstore-list data
 expect_same u
-expect_ok as 1 xenstore-ls -p data
+expect_ok in_dom 1 xenstore-ls -p data
 expect_out '^u = "x" .*\(n1\)$'
-expect_ok as 0 xenstore-read /local/domain/1/data/u
+expect_ok in_dom 0 xenstore-read /local/domain/1/data/u
 expect_same x
-expect_fail 1 "couldn't read path /u/b" as 1 xenstore-read /u/b
-expect_fail 1 "could not write path domid" as 1 xenstore-write domid 7
+expect_fail 1 "couldn't read path /u/b" in_dom 1 xenstore-read /u/b
+expect_fail 1 "could not write path domid" in_dom 1 xenstore-write domid 7
 
 # Domain 2 is refused domain 1's nodes, existing or not, with EACCES.
 for p in /local/domain/1/data/u /local/domain/1/data/none; do
 	expect_fail 1 "^xenstore-ls: xs_directory \\($p\\): Permission denied\$" \
-	    as 2 xenstore-ls "$p"
+	    in_dom 2 xenstore-ls "$p"
 	expect_fail 1 "^xenstore-chmod: Error occurred setting permissions on '$p': Permission denied\$" \
-	    as 2 xenstore-chmod "$p" n2
-	expect_fail 1 "couldn't read path $p" as 2 xenstore-read "$p"
-	expect_fail 1 "could not write path $p" as 2 xenstore-write "$p" y
-	expect_fail 1 "could not remove path $p" as 2 xenstore-rm "$p"
+	    in_dom 2 xenstore-chmod "$p" n2
+	expect_fail 1 "couldn't read path $p" in_dom 2 xenstore-read "$p"
+	expect_fail 1 "could not write path $p" in_dom 2 xenstore-write "$p" y
+	expect_fail 1 "could not remove path $p" in_dom 2 xenstore-rm "$p"
 	expect_missing 2 "$p"
 done
 # Until domain 1 lets it read; giving the node away is domain 0's.
-expect_ok as 1 xenstore-chmod data/u n1 r2
-expect_ok as 2 xenstore-read /local/domain/1/data/u
+expect_ok in_dom 1 xenstore-chmod data/u n1 r2
+expect_ok in_dom 2 xenstore-read /local/domain/1/data/u
 expect_same x
-expect_fail 1 "could not write path" as 2 xenstore-write /local/domain/1/data/u y
+expect_fail 1 "could not write path" in_dom 2 xenstore-write /local/domain/1/data/u y
 expect_fail 1 "^xenstore-chmod: Error occurred setting permissions on 'data/u': Operation not permitted\$" \
-    as 1 xenstore-chmod data/u n2
-expect_ok as 0 xenstore-chmod /local/domain/1/data/u n2
-expect_ok as 2 xenstore-write /local/domain/1/data/u y
-expect_ok as 0 xenstore-ls -p /local/domain/1/data
+    in_dom 1 xenstore-chmod data/u n2
+expect_ok in_dom 0 xenstore-chmod /local/domain/1/data/u n2
+expect_ok in_dom 2 xenstore-write /local/domain/1/data/u y
+expect_ok in_dom 0 xenstore-ls -p /local/domain/1/data
 expect_out '^u = "y" .*\(n2\)$'
 
 # Watches: the watched path first, then one event per change, relative
 # for a relative watch.
-watch_start "$watch_out" 1 -n 3 data/w
-expect_ok as 1 xenstore-write data/w/x 1
-expect_ok as 0 xenstore-rm /local/domain/1/data/w
-watch_end "$watch_out" "data/w
+bg_start "$watch_out" env XENSTORED_PATH="$xs1" xenstore-watch -n 3 data/w
+expect_ok in_dom 1 xenstore-write data/w/x 1
+expect_ok in_dom 0 xenstore-rm /local/domain/1/data/w
+bg_end "$bg_pid" "$watch_out" "data/w
 data/w/x
 data/w"
-watch_start "$watch_out" 0 -n 2 /local/domain/1/data
+bg_start "$watch_out" env XENSTORED_PATH="$xs0" xenstore-watch -n 2 /local/domain/1/data
 # A watching connection counts as one of its domain's.
 expect_ok "$GNTBOX" list
 expect_out "^0 +Domain-0 +1 "
-expect_ok as 1 xenstore-write data/v 1
-watch_end "$watch_out" "/local/domain/1/data
+expect_ok in_dom 1 xenstore-write data/v 1
+bg_end "$bg_pid" "$watch_out" "/local/domain/1/data
 /local/domain/1/data/v"
 
 # @introduceDomain and @releaseDomain, seen from domain 0 (the second
 # from domain 1 too: every domain may watch for releases).
-watch_start "$watch_out" 0 -n 2 @introduceDomain
+bg_start "$watch_out" env XENSTORED_PATH="$xs0" xenstore-watch -n 2 @introduceDomain
 expect_ok "$GNTBOX" create --dom 3
-watch_end "$watch_out" "@introduceDomain
+bg_end "$bg_pid" "$watch_out" "@introduceDomain
 @introduceDomain"
 # Domain 3 writes where domain 0 lets it, and in its home.
-expect_ok as 0 xenstore-write /shared ""
-expect_ok as 0 xenstore-chmod /shared n0 b3
-expect_ok as 3 xenstore-write /shared/by3 3 data/mine 3
-expect_ok as 0 xenstore-exists /shared/by3 /local/domain/3/data/mine
-watch_start "$watch_out" 0 -n 2 @releaseDomain
-watch_out1="$watch_out.1"
-: >"$watch_out1"
-as 1 timeout 10 xenstore-watch -n 2 @releaseDomain >"$watch_out1" 2>&1 &
-watch_pid1=$!
-tries=0
-while [ ! -s "$watch_out1" ] && [ $tries -lt 50 ]; do
-	sleep 0.1
-	tries=$((tries + 1))
-done
+expect_ok in_dom 0 xenstore-write /shared ""
+expect_ok in_dom 0 xenstore-chmod /shared n0 b3
+expect_ok in_dom 3 xenstore-write /shared/by3 3 data/mine 3
+expect_ok in_dom 0 xenstore-exists /shared/by3 /local/domain/3/data/mine
+bg_start "$watch_out" env XENSTORED_PATH="$xs0" xenstore-watch -n 2 @releaseDomain
+pid0=$bg_pid
+bg_start "$watch_out.1" env XENSTORED_PATH="$xs1" xenstore-watch -n 2 @releaseDomain
 expect_ok "$GNTBOX" destroy --dom 3
-watch_end "$watch_out" "@releaseDomain
+bg_end "$pid0" "$watch_out" "@releaseDomain
 @releaseDomain"
-watch_pid=$watch_pid1
-watch_end "$watch_out1" "@releaseDomain
+bg_end "$bg_pid" "$watch_out.1" "@releaseDomain
 @releaseDomain"
 # Its nodes went: its home, and what it owned elsewhere.
 expect_missing 0 /local/domain/3
 expect_missing 0 /shared/by3
-expect_ok as 0 xenstore-list /local/domain
+expect_ok in_dom 0 xenstore-list /local/domain
 expect_same "0
 1
 2"
-expect_ok as 0 xenstore-ls -p /
+expect_ok in_dom 0 xenstore-ls -p /
 expect_out '^shared = "" .*\(n0\)$'
 
 # A directory too large for one reply: xenstore-list gets it whole.
-set --
-i=0
-while [ $i -lt 600 ]; do
-	set -- "$@" "/big/child-$i" "$i"
-	i=$((i + 1))
-done
-expect_ok as 0 xenstore-write "$@"
-expect_ok as 0 xenstore-list /big
+# shellcheck disable=SC2046 # the names have no spaces
+expect_ok in_dom 0 xenstore-write $(many_children /big 600)
+expect_ok in_dom 0 xenstore-list /big
 cli_checks=$((cli_checks + 1))
 [ "$(wc -l <"$cli_out")" -eq 600 ] || fail "list /big: $(wc -l <"$cli_out") lines"
 
-expect_ok as 0 xenstore-rm /big /shared /u data/x
+expect_ok in_dom 0 xenstore-rm /big /shared /u data/x
 expect_ok "$GNTBOX" destroy --dom 1
 expect_ok "$GNTBOX" destroy --dom 2
-rm -f "$watch_out" "$watch_out1"
+rm -f "$watch_out" "$watch_out.1"
 cli_finish

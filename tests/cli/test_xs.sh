@@ -14,37 +14,6 @@ expect_error() {
 	    fail "$*: stderr is not one line: $(cat "$cli_out.err")"
 }
 
-# expect_same TEXT: the last expect_ok's stdout is exactly TEXT.
-expect_same() {
-	cli_checks=$((cli_checks + 1))
-	[ "$(cat "$cli_out")" = "$1" ] ||
-	    fail "stdout '$(cat "$cli_out")' is not '$1'"
-}
-
-# watch_start OUT ARGS...: run `gntbox xs ARGS` in the background (for
-# 10 s at most), its stdout to OUT, and wait (5 s at most) until the
-# watch is set, which the first event, printed once it is, tells.
-watch_start() {
-	out=$1
-	shift
-	: >"$out"
-	timeout 10 "$GNTBOX" xs "$@" >"$out" 2>&1 &
-	watch_pid=$!
-	tries=0
-	while [ ! -s "$out" ] && [ $tries -lt 50 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-}
-
-# watch_end: the background watch exits 0 by itself, after its count.
-watch_end() {
-	cli_checks=$((cli_checks + 1))
-	wait "$watch_pid"
-	rc=$?
-	[ $rc -eq 0 ] || fail "gntbox xs watch exited $rc (124: did not stop)"
-}
-
 watch_out=$(mktemp /tmp/gbt-xs.XXXXXX)
 
 # No daemon: said in one line, whichever domain is asked for.
@@ -136,13 +105,8 @@ expect_ok "$GNTBOX" xs read domid
 expect_same 0
 
 # A directory too large for one reply is listed in parts.
-set --
-i=0
-while [ $i -lt 600 ]; do
-	set -- "$@" "/big/child-$i" "$i"
-	i=$((i + 1))
-done
-expect_ok "$GNTBOX" xs write "$@"
+# shellcheck disable=SC2046 # the names have no spaces
+expect_ok "$GNTBOX" xs write $(many_children /big 600)
 expect_ok "$GNTBOX" xs ls /big
 cli_checks=$((cli_checks + 1))
 [ "$(wc -l <"$cli_out")" -eq 600 ] || fail "ls /big: $(wc -l <"$cli_out") lines"
@@ -151,21 +115,17 @@ expect_ok "$GNTBOX" xs rm /big
 
 # watch --count N: the first event names the path itself (the watch is
 # set), then one per change under it.
-watch_start "$watch_out" watch --count 3 /t
+bg_start "$watch_out" "$GNTBOX" xs watch --count 3 /t
 expect_ok "$GNTBOX" xs write /t/c 1
 expect_ok "$GNTBOX" xs rm /t/c
-watch_end
-cli_checks=$((cli_checks + 1))
-[ "$(cat "$watch_out")" = "/t
+bg_end "$bg_pid" "$watch_out" "/t
 /t/c
-/t/c" ] || fail "watch /t printed: $(cat "$watch_out")"
+/t/c"
 # As domain 3, relative: events are relative too.
-watch_start "$watch_out" --dom 3 watch --count 2 data
+bg_start "$watch_out" "$GNTBOX" xs --dom 3 watch --count 2 data
 expect_ok "$GNTBOX" xs --dom 3 write data/w 1
-watch_end
-cli_checks=$((cli_checks + 1))
-[ "$(cat "$watch_out")" = "data
-data/w" ] || fail "watch data printed: $(cat "$watch_out")"
+bg_end "$bg_pid" "$watch_out" "data
+data/w"
 expect_error 1 "^gntbox: xs: there is no domain 9\$" \
     "$GNTBOX" xs --dom 9 watch /x
 

@@ -12,9 +12,10 @@
  * clients that flood or send malformed messages (dropped, nobody else
  * notices), a client that pipelines requests without reading (stalled,
  * not dropped, every reply in order), domains going (by gntbox destroy
- * and by RELEASE), and xenstore connections in the stats.  Where
- * libxenstore cannot express what is checked (the order of messages, a
- * client that stops reading), a raw client (xswire.h) stands beside it.
+ * and by RELEASE), and xenstore connections in the stats and their limit
+ * per domain.  Where libxenstore cannot express what is checked (the
+ * order of messages, a client that stops reading), a raw client
+ * (xswire.h) stands beside it.
  */
 #include <sys/socket.h>
 
@@ -779,6 +780,45 @@ test_connections(void)
 }
 
 /*
+ * At most 1024 xenstore connections per domain: the next is closed at
+ * once (and counted as dropped); other domains are not affected, and a
+ * slot frees when a connection closes.
+ */
+static void
+test_connection_limit(void)
+{
+	static int fds[1024];
+	int i, fd;
+
+	for (i = 0; i < 1024; i++) {
+		if ((fds[i] = xw_connect(2)) == -1 ||
+		    xw_call(fds[i], XS_READ, "domid", 6, NULL) != 0)
+			break;
+	}
+	CHECK_EQ(i, 1024);
+	REQUIRE((fd = xw_connect(2)) != -1);
+	CHECK(closed_by_peer(fd));
+	close(fd);
+	REQUIRE((fd = xw_connect(0)) != -1);
+	CHECK_EQ(xw_call(fd, XS_READ, "domid", 6, NULL), 0);
+	close(fd);
+	close(fds[0]);
+	for (i = 0; i < 100; i++) {
+		REQUIRE((fds[0] = xw_connect(2)) != -1);
+		if (xw_call(fds[0], XS_READ, "domid", 6, NULL) == 0)
+			break;
+		close(fds[0]);
+		fds[0] = -1;
+		usleep(10000);
+	}
+	CHECK(fds[0] != -1);
+	for (i = 0; i < 1024; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	th_expect_protocol_errors();
+}
+
+/*
  * Domains come and go: @introduceDomain and @releaseDomain fire; a
  * destroyed domain's connections are closed and its nodes go, those it
  * made outside its home too, and so do permission entries naming it; the
@@ -875,6 +915,8 @@ main(void)
 	th_check_baseline("pipelined");
 	test_connections();
 	th_check_baseline("connections");
+	test_connection_limit();
+	th_check_baseline("connection limit");
 	test_domains();
 	th_check_baseline("domains");
 	return (th_finish());

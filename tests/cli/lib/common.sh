@@ -49,6 +49,50 @@ expect_out() {
 	grep -Eq "$1" "$cli_out" || fail "stdout !~ /$1/: $(cat "$cli_out")"
 }
 
+# expect_same TEXT: the last expect_ok's stdout is exactly TEXT.
+expect_same() {
+	cli_checks=$((cli_checks + 1))
+	[ "$(cat "$cli_out")" = "$1" ] ||
+	    fail "stdout '$(cat "$cli_out")' is not '$1'"
+}
+
+# bg_start OUT CMD...: run CMD in the background (10 s at most), its
+# output in OUT, its pid in $bg_pid, and return once it has printed
+# something (5 s at most): for commands whose first line says they are
+# ready, such as a watch's first event.
+bg_start() {
+	bg_out=$1
+	shift
+	: >"$bg_out"
+	timeout 10 "$@" >"$bg_out" 2>&1 &
+	bg_pid=$!
+	bg_tries=0
+	while [ ! -s "$bg_out" ] && [ $bg_tries -lt 50 ]; do
+		sleep 0.1
+		bg_tries=$((bg_tries + 1))
+	done
+}
+
+# bg_end PID OUT TEXT: the background command PID exited 0 by itself and
+# its output in OUT is exactly TEXT.
+bg_end() {
+	cli_checks=$((cli_checks + 2))
+	wait "$1"
+	bg_rc=$?
+	[ $bg_rc -eq 0 ] || fail "background command exited $bg_rc (124: timed out)"
+	[ "$(cat "$2")" = "$3" ] || fail "background command printed '$(cat "$2")'"
+}
+
+# many_children DIR N: "DIR/child-0 0 DIR/child-1 1 ..." up to N - 1, the
+# PATH VALUE pairs of a directory too large for one xenstore reply.
+many_children() {
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		printf '%s/child-%d %d ' "$1" "$i" "$i"
+		i=$((i + 1))
+	done
+}
+
 # The stats levels (the fields every test must leave as it found them).
 levels() {
 	"$GNTBOX" stats --json | tr -d '{}' | tr ',' '\n' |
