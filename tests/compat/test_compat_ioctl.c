@@ -15,7 +15,9 @@
  * GET_OFFSET_FOR_VADDR (any page of a map, after a partial munmap; not a
  * gntalloc page), SET_UNMAP_NOTIFY's order (the port before the map),
  * SET_MAX_GRANTS and unknown ioctls (ENOTTY), GRANT_COPY's EFAULT and
- * count 0, read and write (EINVAL), the program's own F_SETFL.
+ * count 0, read and write (EINVAL), the program's own F_SETFL; dup,
+ * F_DUPFD_CLOEXEC and dup3 of a device, and dup2 of another file over
+ * one, as xentoolcore_restrict_all does.
  *
  * gntalloc: ALLOC_GREF (EFAULT, counts 0, 65537, 2^31, 2^32 - 1),
  * DEALLOC_GREF (count 0, a run across two allocations, EINVAL),
@@ -457,6 +459,38 @@ evtchn_errors(void)
 	(void)munmap(bad, PG);
 }
 
+/*
+ * Descriptors: a dup, an F_DUPFD_CLOEXEC and a dup3 are the same open
+ * device; dup2 of another file over one (xentoolcore_restrict_all does
+ * that with /dev/null) leaves the others working; the device goes with
+ * its last descriptor.
+ */
+static void
+descriptors(const uint32_t *refs)
+{
+	int dev, d1, d2, d3, null;
+	int64_t idx;
+
+	REQUIRE((dev = open("/dev/xen/gntdev", O_RDWR | O_CLOEXEC)) >= 0);
+	REQUIRE((null = open("/dev/null", O_RDWR)) >= 0);
+	REQUIRE((d1 = dup(dev)) >= 0);
+	REQUIRE((d2 = fcntl(dev, F_DUPFD_CLOEXEC, 100)) >= 100);
+	REQUIRE((d3 = dup3(dev, 200, O_CLOEXEC)) == 200);
+	CHECK_EQ(fcntl(d2, F_GETFD), FD_CLOEXEC);
+	/* A map made on one is found through another. */
+	REQUIRE((idx = map_refs(d1, 1, refs)) >= 0);
+	CHECK_EQ(dup2(null, dev), dev);
+	CHECK_ERR(ioctl(dev, IOCTL_GNTDEV_SET_MAX_GRANTS, NULL), ENOTTY);
+	CHECK_EQ(tc_unmap_refs(d2, (uint64_t)idx, 1), 0);
+	CHECK_EQ(close(d1), 0);
+	CHECK_EQ(close(d2), 0);
+	CHECK((idx = map_refs(d3, 1, refs)) >= 0);
+	CHECK_EQ(close(d3), 0);
+	CHECK_ERR(ioctl(d3, IOCTL_GNTDEV_MAP_GRANT_REF, NULL), EBADF);
+	CHECK_EQ(close(dev), 0);
+	CHECK_EQ(close(null), 0);
+}
+
 static int
 ioctls(struct th_chan *ch)
 {
@@ -474,6 +508,7 @@ ioctls(struct th_chan *ch)
 	gntdev_map_errors(dev, refs);
 	gntdev_mmap_errors(dev, refs);
 	gntdev_other_errors(dev, alloc, refs, shared);
+	descriptors(refs);
 	CHECK_EQ(munmap(shared, 3 * PG), 0);
 	CHECK_EQ(close(alloc), 0);
 	/* A new gntalloc file for its own checks. */
