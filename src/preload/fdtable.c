@@ -18,6 +18,8 @@
  * file can never be freed under a call that uses it: only programs that
  * use our devices pay for it.
  */
+#include <linux/close_range.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -234,6 +236,55 @@ pl_fd_dup3(int oldfd, int newfd, int flags, bool dup2)
 	(void)pthread_mutex_unlock(&pl_fd_lock);
 	if (gone != NULL)
 		pl_file_put(gone);
+	errno = error;
+	return (r);
+}
+
+/*
+ * close_range or closefrom: the real call, then every descriptor of ours
+ * it closed leaves the table (CLOSE_RANGE_CLOEXEC closes nothing).  Only
+ * the chunks that exist are looked at.
+ */
+int
+pl_fd_close_range(unsigned first, unsigned last, int flags, bool from)
+{
+	struct pfile **gone;
+	unsigned fd, c, n, cap;
+	int r, error;
+
+	if ((cap = atomic_load(&pl_nfds)) == 0) {
+		if (!from)
+			return (pl_real.close_range(first, last, flags));
+		pl_real.closefrom((int)first);
+		return (0);
+	}
+	gone = calloc(cap, sizeof(*gone));
+	(void)pthread_mutex_lock(&pl_fd_lock);
+	r = 0;
+	if (from)
+		pl_real.closefrom((int)first);
+	else
+		r = pl_real.close_range(first, last, flags);
+	error = errno;
+	n = 0;
+	if (r == 0 && (flags & CLOSE_RANGE_CLOEXEC) == 0 && gone != NULL) {
+		for (c = first >> PL_CHUNK_SHIFT;
+		     c < PL_NCHUNKS && c <= last >> PL_CHUNK_SHIFT; c++) {
+			if (atomic_load(&pl_chunks[c]) == NULL)
+				continue;
+			for (fd = c << PL_CHUNK_SHIFT;
+			     fd < (c + 1) << PL_CHUNK_SHIFT && fd <= last &&
+			     n < cap;
+			     fd++)
+				if (fd >= first &&
+				    (gone[n] = pl_slot_take((int)fd)) != NULL)
+					n++;
+		}
+	}
+	(void)pthread_mutex_unlock(&pl_fd_lock);
+	while (n > 0)
+		pl_file_put(gone[--n]);
+	free(gone);
 	errno = error;
 	return (r);
 }

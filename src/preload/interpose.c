@@ -232,6 +232,32 @@ close(int fd)
 	return (pl_fd_close(fd));
 }
 
+/*
+ * close_range and closefrom close many descriptors at once: ours among
+ * them must leave the table, or a number the kernel hands out again
+ * would be taken for a device.
+ */
+PL_API int
+close_range(unsigned first, unsigned last, int flags)
+{
+
+	pl_real_init();
+	if (pl_inside)
+		return (pl_real.close_range(first, last, flags));
+	return (pl_fd_close_range(first, last, flags, false));
+}
+
+PL_API void
+closefrom(int lowfd)
+{
+
+	pl_real_init();
+	if (pl_inside || lowfd < 0)
+		pl_real.closefrom(lowfd);
+	else
+		(void)pl_fd_close_range((unsigned)lowfd, ~0u, 0, true);
+}
+
 PL_API int
 dup(int fd)
 {

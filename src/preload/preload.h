@@ -47,6 +47,8 @@ struct pl_real {
 	int (*open_2)(const char *, int);
 	int (*openat_2)(int, const char *, int);
 	int (*close)(int);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
@@ -142,6 +144,7 @@ int pl_fd_install(struct pfile *pf, int src, bool cloexec);
  * table's lock.  Return what the real call returns, with errno.
  */
 int pl_fd_close(int fd);
+int pl_fd_close_range(unsigned first, unsigned last, int flags, bool from);
 int pl_fd_dup(int fd, int cmd, int minfd);
 int pl_fd_dup3(int oldfd, int newfd, int flags, bool dup2);
 

@@ -55,6 +55,8 @@ pl_real_resolve(void)
 	PL_RESOLVE(open_2, "__open_2");
 	PL_RESOLVE(openat_2, "__openat_2");
 	PL_RESOLVE(close, "close");
+	PL_RESOLVE(close_range, "close_range");
+	PL_RESOLVE(closefrom, "closefrom");
 	PL_RESOLVE(dup, "dup");
 	PL_RESOLVE(dup2, "dup2");
 	PL_RESOLVE(dup3, "dup3");

@@ -16,8 +16,8 @@
  * gntalloc page), SET_UNMAP_NOTIFY's order (the port before the map),
  * SET_MAX_GRANTS and unknown ioctls (ENOTTY), GRANT_COPY's EFAULT and
  * count 0, read and write (EINVAL), the program's own F_SETFL; dup,
- * F_DUPFD_CLOEXEC and dup3 of a device, and dup2 of another file over
- * one, as xentoolcore_restrict_all does.
+ * F_DUPFD_CLOEXEC and dup3 of a device, dup2 of another file over one,
+ * as xentoolcore_restrict_all does, and close_range.
  *
  * gntalloc: ALLOC_GREF (EFAULT, counts 0, 65537, 2^31, 2^32 - 1),
  * DEALLOC_GREF (count 0, a run across two allocations, EINVAL),
@@ -33,6 +33,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/close_range.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -488,6 +489,18 @@ descriptors(const uint32_t *refs)
 	CHECK_EQ(close(d3), 0);
 	CHECK_ERR(ioctl(d3, IOCTL_GNTDEV_MAP_GRANT_REF, NULL), EBADF);
 	CHECK_EQ(close(dev), 0);
+	/* close_range: CLOSE_RANGE_CLOEXEC keeps them; a plain one does not. */
+	REQUIRE((dev = open("/dev/xen/gntdev", O_RDWR)) >= 0);
+	REQUIRE(dup3(dev, 300, 0) == 300 && dup3(dev, 301, 0) == 301);
+	CHECK_EQ(close(dev), 0);
+	CHECK_EQ(close_range(300, 301, CLOSE_RANGE_CLOEXEC), 0);
+	CHECK_EQ(fcntl(301, F_GETFD), FD_CLOEXEC);
+	CHECK((idx = map_refs(301, 1, refs)) >= 0);
+	CHECK_EQ(close_range(300, 310, 0), 0);
+	/* The number handed out again is not taken for the device. */
+	CHECK_EQ(dup3(null, 301, 0), 301);
+	CHECK_ERR(ioctl(301, IOCTL_GNTDEV_UNMAP_GRANT_REF, NULL), ENOTTY);
+	CHECK_EQ(close(301), 0);
 	CHECK_EQ(close(null), 0);
 }
 
