@@ -4,6 +4,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -30,6 +31,8 @@ tc_main(int argc, char **argv, const struct tc_role *roles)
 
 	if (argc != 4 || strcmp(argv[1], "--role") != 0)
 		return;
+	/* A role never outlives its gntbox run, which never outlives us. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	ch.fd[0] = -1;
 	ch.fd[1] = atoi(argv[3]);
 	(void)fcntl(ch.fd[1], F_SETFD, FD_CLOEXEC);
@@ -66,6 +69,8 @@ tc_run(struct tc_proc *p, unsigned domid, const char *name)
 	p->run = fork();
 	REQUIRE(p->run != -1);
 	if (p->run == 0) {
+		/* If the harness dies, gntbox run does, and then the role. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		(void)close(p->ch.fd[0]);
 		(void)fcntl(p->ch.fd[1], F_SETFD, 0);
 		execl(gntbox, gntbox, "run", "--dom", dom, "--", self, "--role",
