@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,20 +52,6 @@ die(const char *what)
 
 	fprintf(stderr, "evtchn_native: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-/* A decimal number from 1 to max, or 0 (refused by the caller). */
-static long
-number(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-		return (0);
-	return (v);
 }
 
 /* One event on our port, then re-enable it, as libxenvchan's wait does. */
@@ -181,9 +168,9 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:r:o:")) != -1) {
 		if (c == 'n')
-			n = number(optarg, 1000000000L);
+			n = samples_count(optarg, 1000000000L);
 		else if (c == 'r')
-			r = (int)number(optarg, 100000);
+			r = (int)samples_count(optarg, 100000);
 		else if (c == 'o')
 			prefix = optarg;
 		else

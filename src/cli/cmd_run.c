@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,11 +55,46 @@ set_env(const char *name, const char *value)
 	return (0);
 }
 
-/* Put the preload library in LD_PRELOAD, after anything already there. */
+/*
+ * The AddressSanitizer runtime this gntbox runs with, if any.  A
+ * sanitizer build's preload library is built with it too, and needs it
+ * loaded first in CMD, before any other library, or ASan refuses to
+ * start; so `gntbox run` puts the very runtime it finds in its own
+ * /proc/self/maps at the head of LD_PRELOAD.  Returns true when found.
+ */
+static bool
+asan_runtime(char *buf, size_t len)
+{
+	char line[GBX_PATH_MAX + 128], *path, *base;
+	bool found;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return (false);
+	found = false;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((path = strchr(line, '/')) == NULL)
+			continue;
+		base = strrchr(path, '/') + 1;
+		if (strncmp(base, "libasan.so", 10) == 0 &&
+		    strlen(path) < len) {
+			memcpy(buf, path, strlen(path) + 1);
+			found = true;
+		}
+	}
+	(void)fclose(f);
+	return (found);
+}
+
+/*
+ * Put the preload library in LD_PRELOAD, after anything already there,
+ * and a sanitizer runtime before everything (asan_runtime).
+ */
 static int
 set_preload(void)
 {
-	char lib[GBX_PATH_MAX], *both;
+	char lib[GBX_PATH_MAX], asan[GBX_PATH_MAX], *both;
 	const char *old;
 	int error, rc;
 
@@ -71,9 +107,12 @@ set_preload(void)
 	old = getenv("LD_PRELOAD");
 	if (old != NULL && strstr(old, "libgntbox-preload.so") != NULL)
 		return (0); /* a nested gntbox run: already there */
-	if (old == NULL || *old == '\0')
-		return (set_env("LD_PRELOAD", lib));
-	if (asprintf(&both, "%s:%s", old, lib) == -1)
+	if (old == NULL)
+		old = "";
+	if (!asan_runtime(asan, sizeof(asan)) || strstr(old, asan) != NULL)
+		asan[0] = '\0';
+	if (asprintf(&both, "%s%s%s%s%s", asan, *asan != '\0' ? ":" : "", old,
+		*old != '\0' ? ":" : "", lib) == -1)
 		return (cli_fail(RUN_CMD, "out of memory"));
 	rc = set_env("LD_PRELOAD", both);
 	free(both);

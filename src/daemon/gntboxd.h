@@ -216,7 +216,8 @@ msg_fn h_hello;
 
 /* gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
-msg_fn h_notify_grant, h_notify_map, h_arena_get, h_nosys;
+msg_fn h_notify_grant, h_notify_map, h_arena_get;
+msg_fn h_copy_acquire, h_copy_release, h_adopt;
 
 /* evtchn.c */
 int evtd_open(struct conn *c, struct hv_domain *d);

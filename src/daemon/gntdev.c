@@ -15,8 +15,10 @@
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
+#include "hv/adopt.h"
 #include "hv/arena.h"
 #include "hv/client.h"
+#include "hv/copypin.h"
 #include "hv/domain.h"
 #include "hv/mapobj.h"
 #include "hv/notify.h"
@@ -60,6 +62,19 @@ fdset_commit(const struct fdset *s, struct hv_client *c)
 
 	for (i = 0; i < s->list.nfds; i++)
 		(void)arena_mark_sent(s->arenas[i], c);
+}
+
+/* The arenas of the results that succeeded go with the reply. */
+static void
+fdset_add_results(struct fdset *fs, struct gbxd *g, struct hv_client *c,
+    const struct gbx_map_result *res, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (res[i].status == GNTST_okay &&
+		    (i == 0 || res[i].arena != res[i - 1].arena))
+			fdset_add(fs, c, arena_by_id(&g->hv, res[i].arena));
 }
 
 /*
@@ -179,7 +194,7 @@ h_map(struct gbxd *g, struct conn *c, struct req *r)
 	struct hv_map *m;
 	struct fdset fs;
 	size_t rlen;
-	uint32_t i, failed, bad;
+	uint32_t failed, bad;
 	int error;
 
 	memcpy(&mr, r->body, sizeof(mr));
@@ -212,10 +227,7 @@ h_map(struct gbxd *g, struct conn *c, struct req *r)
 		conn_fail(g, c, r, error);
 		return;
 	}
-	for (i = 0; i < r->count; i++)
-		if (i == 0 || res[i].arena != res[i - 1].arena)
-			fdset_add(&fs, c->client,
-			    arena_by_id(&g->hv, res[i].arena));
+	fdset_add_results(&fs, g, c->client, res, r->count);
 	rep.map_id = m->id;
 	rep.fds = fs.list;
 	if (conn_reply(c, r, 0, &rep, sizeof(rep), res, rlen, fs.fds,
@@ -276,7 +288,8 @@ h_notify_grant(struct gbxd *g, struct conn *c, struct req *r)
 }
 
 /*
- * NOTIFY_MAP: the unmap notify of a map object.
+ * NOTIFY_MAP: the unmap notify of a map object, or with map_id 0 a check
+ * of the port alone.
  */
 void
 h_notify_map(struct gbxd *g, struct conn *c, struct req *r)
@@ -288,7 +301,11 @@ h_notify_map(struct gbxd *g, struct conn *c, struct req *r)
 	memcpy(&n, r->body, sizeof(n));
 	if ((n.notify.action & ~GBX_NOTIFY_ALL) != 0)
 		error = EINVAL;
-	else if ((m = hv_map_find(c->client, n.map_id)) == NULL)
+	else if (n.map_id == 0) {
+		/* Only the port (proto.h): the byte has no map to lie in. */
+		n.notify.action &= ~GBX_NOTIFY_CLEAR_BYTE;
+		error = notify_check(c->client->dom, &n.notify, 0, false);
+	} else if ((m = hv_map_find(c->client, n.map_id)) == NULL)
 		error = ENOENT;
 	else
 		error = hv_map_set_notify(m, &n.notify);
@@ -322,10 +339,79 @@ h_arena_get(struct gbxd *g, struct conn *c, struct req *r)
 	(void)arena_mark_sent(a, c->client);
 }
 
-/* Types whose bodies are not defined yet (proto.h), and event channels. */
+/*
+ * COPY_ACQUIRE: pin each grant that passes Xen's checks; the reply has
+ * every status, the pinned pages and their arenas.  If the reply cannot
+ * carry its tail, the pins go again.
+ */
 void
-h_nosys(struct gbxd *g, struct conn *c, struct req *r)
+h_copy_acquire(struct gbxd *g, struct conn *c, struct req *r)
 {
+	struct gbx_copy_reply rep;
+	struct gbx_map_result *res;
+	struct hv_copy *cp;
+	struct fdset fs;
+	size_t rlen;
+	uint32_t failed;
+	int error;
 
-	conn_fail(g, c, r, ENOSYS);
+	rlen = (size_t)r->count * sizeof(*res);
+	if ((res = malloc(rlen)) == NULL) {
+		conn_fail(g, c, r, ENOMEM);
+		return;
+	}
+	error =
+	    hv_copy_acquire(c->client, r->tail, r->count, res, &failed, &cp);
+	if (error != 0) {
+		free(res);
+		conn_fail(g, c, r, error);
+		return;
+	}
+	memset(&fs, 0, sizeof(fs));
+	fdset_add_results(&fs, g, c->client, res, r->count);
+	memset(&rep, 0, sizeof(rep));
+	rep.copy_id = cp != NULL ? cp->id : 0;
+	rep.count = r->count;
+	rep.failed = failed;
+	rep.fds = fs.list;
+	if (conn_reply(c, r, 0, &rep, sizeof(rep), res, rlen, fs.fds,
+		fs.list.nfds) != 0) {
+		if (cp != NULL)
+			hv_copy_release(cp);
+		conn_fail(g, c, r, EPROTO);
+	} else {
+		fdset_commit(&fs, c->client);
+	}
+	free(res);
+}
+
+/*
+ * COPY_RELEASE (one-way): drop a copy's pins.
+ */
+void
+h_copy_release(struct gbxd *g, struct conn *c, struct req *r)
+{
+	struct gbx_copy_release cr;
+	struct hv_copy *cp;
+
+	memcpy(&cr, r->body, sizeof(cr));
+	if ((cp = hv_copy_find(c->client, cr.copy_id)) == NULL) {
+		conn_fail(g, c, r, ENOENT);
+		return;
+	}
+	hv_copy_release(cp);
+}
+
+/*
+ * ADOPT: a forked child's connection holds the pages it inherited.
+ */
+void
+h_adopt(struct gbxd *g, struct conn *c, struct req *r)
+{
+	int error;
+
+	if ((error = hv_adopt(c->client, r->tail, r->count)) != 0)
+		conn_fail(g, c, r, error);
+	else
+		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
 }

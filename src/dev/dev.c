@@ -18,6 +18,7 @@
 #include <xen/grant_table.h>
 
 #include "base/paths.h"
+#include "dev/copy.h"
 #include "dev/dev.h"
 #include "dev/offsets.h"
 #include "dev/place.h"
@@ -48,8 +49,10 @@ struct gbx_mapping {
 
 struct gbx_dev {
 	pthread_mutex_t lock;
-	atomic_uint refs; /* the handle and each mapping */
+	atomic_uint refs;	   /* the handle and each mapping */
+	LIST_ENTRY(gbx_dev) dlink; /* in gbx_devs */
 	struct gbx_conn *conn;
+	struct gbx_conn *adopt; /* inherited: this process's adopted holds */
 	int domid;
 	unsigned forks; /* gbx_forks when opened */
 	bool closing;	/* gbx_dev_close(): the connection is about to go */
@@ -68,14 +71,26 @@ static struct gbx_vmindex gbx_vm_index = { RB_INITIALIZER(&gbx_vm_index.tree),
 	0 };
 
 /*
+ * Every device of the process, for the fork handlers, and the count of
+ * mappings (gbx_vm_any).
+ */
+static pthread_mutex_t gbx_devs_lock = PTHREAD_MUTEX_INITIALIZER;
+static LIST_HEAD(, gbx_dev) gbx_devs = LIST_HEAD_INITIALIZER(gbx_devs);
+static atomic_uint gbx_vm_nmappings;
+
+/*
  * Forks seen by this process.  A device opened before a fork() is not the
  * child's: its connection is shared with the parent, and a request from
  * the child would interleave with the parent's on one socket.  As with
  * libxengnttab, a child may only close (or drop) what it inherited, and
- * never sends a message on it.  The index lock is held across fork() so
- * that the child never inherits it locked.  (An inherited device that had
- * maps is never freed in the child: its maps' records stay allocated,
- * and with them the child's copy of the connection, until it exits.)
+ * never sends a request on it.  (An inherited device that had maps is
+ * never freed in the child: its maps' records stay allocated, and with
+ * them the child's copy of the connection, until it exits.)
+ *
+ * Across fork() the prepare handler holds the list of devices, every
+ * device's lock and the index lock, so the child inherits none of them
+ * locked by a thread it does not have, and finds every device between
+ * two calls.
  */
 static atomic_uint gbx_forks;
 static pthread_once_t gbx_fork_once = PTHREAD_ONCE_INIT;
@@ -83,15 +98,24 @@ static pthread_once_t gbx_fork_once = PTHREAD_ONCE_INIT;
 static void
 gbx_fork_prepare(void)
 {
+	struct gbx_dev *dev;
 
+	(void)pthread_mutex_lock(&gbx_devs_lock);
+	LIST_FOREACH(dev, &gbx_devs, dlink)
+		(void)pthread_mutex_lock(&dev->lock);
 	(void)pthread_mutex_lock(&gbx_vm_lock);
 }
 
+/* Undo gbx_fork_prepare(), in the parent and in the child. */
 static void
-gbx_fork_parent(void)
+gbx_fork_unlock(void)
 {
+	struct gbx_dev *dev;
 
 	(void)pthread_mutex_unlock(&gbx_vm_lock);
+	LIST_FOREACH(dev, &gbx_devs, dlink)
+		(void)pthread_mutex_unlock(&dev->lock);
+	(void)pthread_mutex_unlock(&gbx_devs_lock);
 }
 
 /* A map's mapping: absent from a fork()ed child (MADV_DONTFORK). */
@@ -102,25 +126,134 @@ gbx_vm_is_map(const struct gbx_vmap *vm)
 	return (((const struct gbx_mapping *)(const void *)vm)->is_map);
 }
 
+static int
+gbx_ref_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * The references of dev's shared pages mapped in this process, each
+ * once, in a new array (NULL when there are none).
+ */
+static int
+gbx_dev_mapped_refs(struct gbx_dev *dev, uint32_t **refsp, uint32_t *np)
+{
+	struct gbx_mapping *mp;
+	uint32_t *refs, i, n, cap;
+
+	*refsp = NULL;
+	*np = 0;
+	cap = 0;
+	LIST_FOREACH(mp, &dev->mappings, link)
+		if (!mp->is_map)
+			cap += mp->vm.npages;
+	if (cap == 0)
+		return (0);
+	if ((refs = calloc(cap, sizeof(*refs))) == NULL)
+		return (ENOMEM);
+	n = 0;
+	LIST_FOREACH(mp, &dev->mappings, link)
+		for (i = 0; !mp->is_map && i < mp->vm.npages; i++)
+			if (mp->pages[i]->nmaps != 0)
+				refs[n++] = mp->pages[i]->ref;
+	qsort(refs, n, sizeof(*refs), gbx_ref_cmp);
+	for (i = 0, cap = 0; i < n; i++)
+		if (i == 0 || refs[i] != refs[cap - 1])
+			refs[cap++] = refs[i];
+	*refsp = refs;
+	*np = cap;
+	return (0);
+}
+
+/*
+ * ADOPT refs over a new connection of this process's own (proto.h), in
+ * requests of at most GBX_COUNT_MAX references.
+ */
+static int
+gbx_dev_adopt(int domid, const uint32_t *refs, uint32_t n, struct gbx_conn **cp)
+{
+	struct gbx_refs body;
+	struct gbx_call call;
+	struct gbx_conn *c;
+	uint32_t i, k;
+	int error;
+
+	if ((error = gbx_conn_open(GBX_KIND_GNTDEV, (unsigned)domid, &c)) != 0)
+		return (error);
+	for (i = 0; i < n; i += k) {
+		k = n - i < GBX_COUNT_MAX ? n - i : GBX_COUNT_MAX;
+		memset(&body, 0, sizeof(body));
+		body.count = k;
+		gbx_call_init(&call, GBX_ADOPT, &body, sizeof(body), NULL, 0);
+		call.tail = refs + i;
+		call.tlen = (size_t)k * sizeof(*refs);
+		if ((error = gbx_conn_call(c, &call)) != 0) {
+			gbx_conn_close(c);
+			return (error);
+		}
+	}
+	*cp = c;
+	return (0);
+}
+
+/*
+ * In a fork()ed child, for an inherited device: the child has inherited
+ * every shared-page mapping (maps are MADV_DONTFORK), and must hold those
+ * pages itself, whatever becomes of its parent (gntalloc's pages live as
+ * long as any process maps them).  It adopts them over a connection of
+ * its own, then closes its copy of the process token(s) it inherited, so
+ * that gntboxd sees the parent's exit (and releases the parent's maps
+ * and mapping holds) as Linux would.  Adoption comes first: while the
+ * child still holds the parent's token, nothing it maps can be released.
+ * If adoption fails, the child keeps the inherited tokens: its pages then
+ * live until it exits, and so do its parent's maps.
+ */
+static void
+gbx_dev_inherit(struct gbx_dev *dev)
+{
+	struct gbx_conn *nc;
+	uint32_t *refs, n;
+	int error;
+
+	nc = NULL;
+	error = gbx_dev_mapped_refs(dev, &refs, &n);
+	if (error == 0 && n != 0)
+		error = gbx_dev_adopt(dev->domid, refs, n, &nc);
+	free(refs);
+	if (error != 0)
+		return;
+	gbx_conn_token_close(dev->conn);
+	/* The parent's adopted holds are the parent's: drop our copy. */
+	if (dev->adopt != NULL)
+		gbx_conn_close(dev->adopt);
+	dev->adopt = nc;
+}
+
 /*
  * In the child: every device is the parent's now, and the parent's maps
  * are not in this address space, so they leave the index before anything
- * new can be mapped where they were.
+ * new can be mapped where they were; the shared pages are adopted.
  */
 static void
 gbx_fork_child(void)
 {
+	struct gbx_dev *dev;
 
 	atomic_fetch_add(&gbx_forks, 1);
 	gbx_vmi_purge(&gbx_vm_index, gbx_vm_is_map);
-	(void)pthread_mutex_unlock(&gbx_vm_lock);
+	LIST_FOREACH(dev, &gbx_devs, dlink)
+		gbx_dev_inherit(dev);
+	gbx_fork_unlock();
 }
 
 static void
 gbx_fork_init(void)
 {
 
-	(void)pthread_atfork(gbx_fork_prepare, gbx_fork_parent, gbx_fork_child);
+	(void)pthread_atfork(gbx_fork_prepare, gbx_fork_unlock, gbx_fork_child);
 }
 
 /* Whether dev was opened by this process (not inherited across fork). */
@@ -151,6 +284,14 @@ gbx_pend_flush(struct gbx_dev *dev)
 	if (dev->npend == 0)
 		return;
 	if (!gbx_dev_ours(dev)) {
+		/* A forked child drops only the holds it adopted. */
+		if (dev->adopt != NULL && dev->pend_type == GBX_UNMAPPED) {
+			memset(&body, 0, sizeof(body));
+			body.count = dev->npend;
+			(void)gbx_conn_send(dev->adopt, GBX_UNMAPPED, &body,
+			    sizeof(body), dev->pend,
+			    (size_t)dev->npend * sizeof(uint32_t));
+		}
 		dev->npend = 0;
 		return;
 	}
@@ -229,6 +370,9 @@ gbx_dev_open(int domid, struct gbx_dev **devp)
 		gbx_off_destroy(&dev->off);
 		goto fail;
 	}
+	(void)pthread_mutex_lock(&gbx_devs_lock);
+	LIST_INSERT_HEAD(&gbx_devs, dev, dlink);
+	(void)pthread_mutex_unlock(&gbx_devs_lock);
 	*devp = dev;
 	return (0);
 fail:
@@ -246,6 +390,11 @@ static void
 gbx_dev_destroy(struct gbx_dev *dev)
 {
 
+	(void)pthread_mutex_lock(&gbx_devs_lock);
+	LIST_REMOVE(dev, dlink);
+	(void)pthread_mutex_unlock(&gbx_devs_lock);
+	if (dev->adopt != NULL)
+		gbx_conn_close(dev->adopt);
 	gbx_conn_close(dev->conn);
 	gbx_off_destroy(&dev->off);
 	(void)pthread_mutex_destroy(&dev->lock);
@@ -501,6 +650,24 @@ gbx_dev_unmap(struct gbx_dev *dev, uint64_t offset, uint32_t count)
 /* ------------------------------------------------------------------ */
 /* mmap.                                                                 */
 
+/*
+ * Where a new mapping goes: where the kernel likes, followed by a guard
+ * page (addr NULL), or exactly at addr without a guard (the preload
+ * library's mmap(MAP_FIXED), or MAP_FIXED_NOREPLACE with noreplace).
+ */
+struct gbx_at {
+	void *addr;
+	bool noreplace;
+};
+
+/* The pages a reservation at `at` takes: the guard is one of them. */
+static uint32_t
+gbx_at_slots(const struct gbx_at *at, uint32_t n)
+{
+
+	return (at->addr == NULL ? n + 1 : n);
+}
+
 /* Enter a new mapping into the device and the address index. */
 static void
 gbx_mapping_enter(struct gbx_dev *dev, struct gbx_mapping *mp,
@@ -509,6 +676,7 @@ gbx_mapping_enter(struct gbx_dev *dev, struct gbx_mapping *mp,
 
 	LIST_INSERT_HEAD(&dev->mappings, mp, link);
 	atomic_fetch_add(&dev->refs, 1);
+	atomic_fetch_add(&gbx_vm_nmappings, 1);
 	(void)pthread_mutex_lock(&gbx_vm_lock);
 	gbx_vmi_insert(&gbx_vm_index, &mp->vm, frag);
 	(void)pthread_mutex_unlock(&gbx_vm_lock);
@@ -540,7 +708,7 @@ gbx_send_unmap(struct gbx_dev *dev, uint32_t map_id, uint32_t first, uint32_t n)
  */
 static int
 gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
-    int16_t *status, void **addr, bool *filled)
+    const struct gbx_at *at, int16_t *status, void **addr, bool *filled)
 {
 	struct gbx_map req;
 	struct gbx_map_reply rep;
@@ -565,7 +733,7 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 		error = ENOMEM;
 		goto fail;
 	}
-	if ((error = gbx_place_reserve(n, &base)) != 0)
+	if ((error = gbx_place_reserve(n, at->addr, at->noreplace, &base)) != 0)
 		goto fail;
 	memset(&req, 0, sizeof(req));
 	req.count = n;
@@ -605,19 +773,20 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 			 &fd)) != 0 ||
 		    (error = gbx_place_run(base, i, j - i, prot, fd,
 			 res[i].page)) != 0) {
-			gbx_place_undo(base, n);
+			gbx_place_undo(base, gbx_at_slots(at, n));
 			base = NULL;
 			gbx_send_unmap(dev, rep.map_id, 0, n);
 			goto fail;
 		}
 	}
 	/* As Linux PV does: a fork()ed child does not inherit a map. */
-	(void)madvise(base, ((size_t)n + 1) * PG, MADV_DONTFORK);
+	(void)madvise(base, (size_t)gbx_at_slots(at, n) * PG, MADV_DONTFORK);
 	if (status != NULL)
 		for (i = 0; i < n; i++)
 			status[i] = GNTST_okay;
 	*filled = true;
 	gbx_vmap_init(&mp->vm, (uintptr_t)base, n, dev);
+	mp->vm.guarded = at->addr == NULL;
 	mp->dev = dev;
 	mp->is_map = true;
 	mp->map_id = rep.map_id;
@@ -633,7 +802,7 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 	return (0);
 fail:
 	if (base != NULL)
-		gbx_place_undo(base, n);
+		gbx_place_undo(base, gbx_at_slots(at, n));
 	free(res);
 	free(mp);
 	free(frag);
@@ -647,7 +816,7 @@ fail:
  */
 static int
 gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
-    void **addr)
+    const struct gbx_at *at, void **addr)
 {
 	struct gbx_mapping *mp;
 	struct gbx_vmfrag *frag;
@@ -665,7 +834,7 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 		goto fail;
 	}
 	if ((error = gbx_rec_share_run(&dev->rec, page, n, mp->pages)) != 0 ||
-	    (error = gbx_place_reserve(n, &base)) != 0)
+	    (error = gbx_place_reserve(n, at->addr, at->noreplace, &base)) != 0)
 		goto fail;
 	for (i = 0; i < n; i = j) {
 		p = mp->pages[i];
@@ -685,6 +854,7 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 			gbx_pend_add(dev, GBX_MAPPED, mp->pages[i]->ref);
 	gbx_pend_flush(dev);
 	gbx_vmap_init(&mp->vm, (uintptr_t)base, n, dev);
+	mp->vm.guarded = at->addr == NULL;
 	mp->dev = dev;
 	mp->offset = page << GBX_PAGE_SHIFT;
 	gbx_mapping_enter(dev, mp, frag);
@@ -692,7 +862,7 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 	return (0);
 fail:
 	if (base != NULL)
-		gbx_place_undo(base, n);
+		gbx_place_undo(base, gbx_at_slots(at, n));
 	free(mp);
 	free(frag);
 	return (error);
@@ -703,9 +873,9 @@ fail:
  * offset must start a run of shared pages.  The unified offset space
  * guarantees the two never overlap.
  */
-int
-gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
-    int16_t *status, void **addr)
+static int
+gbx_dev_mmap_common(struct gbx_dev *dev, uint64_t offset, uint32_t count,
+    int prot, const struct gbx_at *at, int16_t *status, void **addr)
 {
 	struct gbx_maprec *m;
 	uint64_t page;
@@ -720,16 +890,19 @@ gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
 		return (EINVAL);
 	filled = false;
 	if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) != 0 ||
-	    gbx_off_to_page(offset, count, &page) != 0)
+	    gbx_off_to_page(offset, count, &page) != 0 ||
+	    ((uintptr_t)at->addr & (PG - 1)) != 0)
 		error = EINVAL;
 	else {
 		(void)pthread_mutex_lock(&dev->lock);
 		if ((m = gbx_rec_map_lookup(&dev->rec, page)) != NULL)
 			error = m->page != page || m->count != count ?
 			    EINVAL :
-			    gbx_mmap_map(dev, m, prot, status, addr, &filled);
+			    gbx_mmap_map(dev, m, prot, at, status, addr,
+				&filled);
 		else
-			error = gbx_mmap_share(dev, page, count, prot, addr);
+			error =
+			    gbx_mmap_share(dev, page, count, prot, at, addr);
 		(void)pthread_mutex_unlock(&dev->lock);
 	}
 	if (status != NULL && !filled)
@@ -737,6 +910,25 @@ gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
 			status[i] =
 			    error == 0 ? GNTST_okay : GNTST_general_error;
 	return (error);
+}
+
+int
+gbx_dev_mmap(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
+    int16_t *status, void **addr)
+{
+	struct gbx_at at = { NULL, false };
+
+	return (
+	    gbx_dev_mmap_common(dev, offset, count, prot, &at, status, addr));
+}
+
+int
+gbx_dev_mmap_at(struct gbx_dev *dev, uint64_t offset, uint32_t count, int prot,
+    void *where, bool noreplace, void **addr)
+{
+	struct gbx_at at = { where, noreplace };
+
+	return (gbx_dev_mmap_common(dev, offset, count, prot, &at, NULL, addr));
 }
 
 /* ------------------------------------------------------------------ */
@@ -759,6 +951,7 @@ gbx_mapping_free(struct gbx_dev *dev, struct gbx_mapping *mp)
 			gbx_rec_map_free(m);
 	}
 	LIST_REMOVE(mp, link);
+	atomic_fetch_sub(&gbx_vm_nmappings, 1);
 	(void)dev;
 	free(mp);
 }
@@ -905,6 +1098,56 @@ gbx_dev_offset_for_vaddr(struct gbx_dev *dev, const void *addr,
 	return (error);
 }
 
+/*
+ * Linux's GET_OFFSET_FOR_VADDR: the map one of whose pages holds addr, in
+ * any device of the process (Linux looks at the VMA, not the file); a
+ * mapping split by munmap still reports its whole map.
+ */
+int
+gbx_dev_map_of_vaddr(const void *addr, uint64_t *offset, uint32_t *count)
+{
+	struct gbx_mapping *mp;
+	int error;
+
+	error = EINVAL;
+	(void)pthread_mutex_lock(&gbx_vm_lock);
+	mp = (struct gbx_mapping *)(void *)gbx_vmi_find(&gbx_vm_index,
+	    (uintptr_t)addr);
+	if (mp != NULL && mp->is_map) {
+		*offset = mp->offset;
+		*count = mp->vm.npages;
+		error = 0;
+	}
+	(void)pthread_mutex_unlock(&gbx_vm_lock);
+	return (error);
+}
+
+/* One relaxed load: munmap's test for a process with no grant mapping. */
+bool
+gbx_vm_any(void)
+{
+
+	return (
+	    atomic_load_explicit(&gbx_vm_nmappings, memory_order_relaxed) != 0);
+}
+
+/* Whether mremap must look at [addr, addr + len) (the index's lock). */
+bool
+gbx_vm_intersects(const void *addr, size_t len)
+{
+	uintptr_t lo, hi;
+	bool any;
+
+	lo = (uintptr_t)addr & ~(PG - 1);
+	hi = (uintptr_t)addr + len;
+	if (hi < lo)
+		hi = UINTPTR_MAX;
+	(void)pthread_mutex_lock(&gbx_vm_lock);
+	any = gbx_vmi_any_in(&gbx_vm_index, lo, hi);
+	(void)pthread_mutex_unlock(&gbx_vm_lock);
+	return (any);
+}
+
 /* ------------------------------------------------------------------ */
 /* Unmap notify.                                                         */
 
@@ -975,4 +1218,65 @@ gbx_dev_notify(struct gbx_dev *dev, uint64_t offset, unsigned action,
 		error = ENOENT;
 	(void)pthread_mutex_unlock(&dev->lock);
 	return (error);
+}
+
+/*
+ * What holds offset: a map record (mmapped or not) or a shared page the
+ * device still offers.
+ */
+enum gbx_dev_what
+gbx_dev_lookup(struct gbx_dev *dev, uint64_t offset)
+{
+	enum gbx_dev_what what;
+	uint64_t page;
+
+	page = offset >> GBX_PAGE_SHIFT;
+	(void)pthread_mutex_lock(&dev->lock);
+	if (gbx_rec_share_lookup(&dev->rec, page) != NULL)
+		what = GBX_DEV_SHARED;
+	else if (gbx_rec_map_lookup(&dev->rec, page) != NULL)
+		what = GBX_DEV_MAP;
+	else
+		what = GBX_DEV_NOTHING;
+	(void)pthread_mutex_unlock(&dev->lock);
+	return (what);
+}
+
+/* NOTIFY_MAP with map id 0: is port one a SEND_EVENT notify may name? */
+int
+gbx_dev_check_port(struct gbx_dev *dev, uint32_t port)
+{
+	struct gbx_notify_map nm;
+	int error;
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
+	memset(&nm, 0, sizeof(nm));
+	nm.notify.action = GBX_NOTIFY_SEND_EVENT;
+	nm.notify.port = port;
+	(void)pthread_mutex_lock(&dev->lock);
+	error = gbx_simple_call(dev, GBX_NOTIFY_MAP, &nm, sizeof(nm));
+	(void)pthread_mutex_unlock(&dev->lock);
+	return (error);
+}
+
+/*
+ * A grant copy batch: a connection-level operation (dev/copy.c), with no
+ * device record involved, so the device's lock is not taken.
+ */
+int
+gbx_dev_copy(struct gbx_dev *dev, struct gbx_copy_seg *segs, uint32_t n)
+{
+
+	if (!gbx_dev_ours(dev))
+		return (EBADF);
+	return (gbx_copy_batch(dev->conn, (unsigned)dev->domid, segs, n));
+}
+
+/* The socket the preload library duplicates for the program. */
+int
+gbx_dev_sock(const struct gbx_dev *dev)
+{
+
+	return (gbx_conn_sock(dev->conn));
 }

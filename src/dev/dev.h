@@ -34,6 +34,12 @@
  * child's copies and send nothing (libxengnttab's rule: after fork the
  * child may only close an inherited handle).  Shared pages stay mapped in
  * the child, as gntalloc's do; maps are not inherited (MADV_DONTFORK).
+ * The child holds the shared pages it inherited through a connection of
+ * its own (ADOPT, proto.h), made by the fork handler before the child
+ * lets go of its copy of the parent's process token; its munmaps drop
+ * those holds, and its exit drops them all.  So the pages stay alive and
+ * readable in the child after the parent dies, and the parent's maps are
+ * released when the parent dies, whatever the child does.
  *
  * Locking.  Each device has a mutex, held for the whole of every call on
  * it (round trips included); the address index has its own.  The order is
@@ -48,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dev/copy.h"
 #include "dev/vmindex.h"
 #include "gntbox.h"
 
@@ -83,12 +90,57 @@ int gbx_dev_notify(struct gbx_dev *dev, uint64_t offset, unsigned action,
     uint32_t port);
 
 /*
+ * gbx_dev_mmap() where the caller chose (the preload library's
+ * mmap(MAP_FIXED)): exactly at `at` (page aligned), replacing whatever
+ * is mapped there, or failing with EEXIST when noreplace and something
+ * is.  Such a mapping has no guard page: the page after it is the
+ * caller's.  The caller accounts for grant mappings it replaces
+ * (gbx_vm_unmap_begin / _end around the call).
+ */
+int gbx_dev_mmap_at(struct gbx_dev *dev, uint64_t offset, uint32_t count,
+    int prot, void *at, bool noreplace, void **addr);
+
+/*
+ * What the device holds at offset, for the preload library's checks in
+ * Linux's order: a map record (mmapped or not), a shared page it still
+ * offers, or nothing.
+ */
+enum gbx_dev_what {
+	GBX_DEV_NOTHING,
+	GBX_DEV_MAP,
+	GBX_DEV_SHARED,
+};
+
+enum gbx_dev_what gbx_dev_lookup(struct gbx_dev *dev, uint64_t offset);
+
+/*
+ * Whether port is one an unmap notify may signal (bound in the device's
+ * domain): one round trip.  Errors: EINVAL (it is not), EBADF, those of
+ * the connection.
+ */
+int gbx_dev_check_port(struct gbx_dev *dev, uint32_t port);
+
+/* A grant copy batch over the device's connection (dev/copy.h). */
+int gbx_dev_copy(struct gbx_dev *dev, struct gbx_copy_seg *segs, uint32_t n);
+
+/* The device's socket (gbx_conn_sock). */
+int gbx_dev_sock(const struct gbx_dev *dev);
+
+/*
  * The offset and page count of the map whose mapping starts exactly at
  * addr; dev NULL accepts a mapping of any device (Linux does not check the
  * file).  Errors: EINVAL.
  */
 int gbx_dev_offset_for_vaddr(struct gbx_dev *dev, const void *addr,
     uint64_t *offset, uint32_t *count);
+
+/*
+ * Linux's IOCTL_GNTDEV_GET_OFFSET_FOR_VADDR: the offset and page count of
+ * the map one of whose pages, still mapped, holds addr, in any device of
+ * the process; a map split by munmap reports the whole map.  Errors:
+ * EINVAL.
+ */
+int gbx_dev_map_of_vaddr(const void *addr, uint64_t *offset, uint32_t *count);
 
 /*
  * gntbox_munmap(): unmap [addr, addr + len), which must be pages of
@@ -111,5 +163,19 @@ int gbx_dev_munmap(struct gbx_dev *dev, void *addr, size_t len);
  */
 int gbx_vm_unmap_begin(void *addr, size_t len, struct gbx_vmbatch *b);
 void gbx_vm_unmap_end(struct gbx_vmbatch *b, bool range_unmapped);
+
+/*
+ * Whether the process has any grant device mapping at all: one relaxed
+ * atomic load, so that the preload library's munmap of a process that
+ * never mapped a grant costs nothing more.  (It may say true after a
+ * fork(), for the parent's maps the child does not have.)
+ */
+bool gbx_vm_any(void);
+
+/*
+ * Whether any page of a grant device mapping (or its guard) lies in
+ * [addr, addr + len).  A range that wraps is treated as reaching the top.
+ */
+bool gbx_vm_intersects(const void *addr, size_t len);
 
 #endif /* GNTBOX_DEV_DEV_H */

@@ -11,15 +11,25 @@
 #include "proto/proto.h"
 
 int
-gbx_place_reserve(uint32_t npages, void **base)
+gbx_place_reserve(uint32_t npages, void *at, bool noreplace, void **base)
 {
+	size_t slots;
 	void *p;
+	int fl;
 
 	/* npages <= GBX_COUNT_MAX: the size cannot overflow. */
-	p = mmap(NULL, ((size_t)npages + 1) * GBX_PAGE_SIZE, PROT_NONE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	slots = at == NULL ? (size_t)npages + 1 : npages;
+	fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	if (at != NULL)
+		fl |= noreplace ? MAP_FIXED_NOREPLACE : MAP_FIXED;
+	p = mmap(at, slots * GBX_PAGE_SIZE, PROT_NONE, fl, -1, 0);
 	if (p == MAP_FAILED)
 		return (errno);
+	if (at != NULL && p != at) {
+		/* A kernel without MAP_FIXED_NOREPLACE takes it as a hint. */
+		(void)munmap(p, slots * GBX_PAGE_SIZE);
+		return (EEXIST);
+	}
 	*base = p;
 	return (0);
 }
@@ -42,8 +52,8 @@ gbx_place_run(void *base, uint32_t slot, uint32_t n, int prot, int fd,
 }
 
 void
-gbx_place_undo(void *base, uint32_t npages)
+gbx_place_undo(void *base, uint32_t nslots)
 {
 
-	(void)munmap(base, ((size_t)npages + 1) * GBX_PAGE_SIZE);
+	(void)munmap(base, (size_t)nslots * GBX_PAGE_SIZE);
 }

@@ -8,17 +8,24 @@
  * consecutive arena pages is a single call).  The last page stays
  * inaccessible: the guard page that makes an overrun fault instead of
  * reaching a neighbour (the guard gap of Xen's vmap).
+ *
+ * A mapping placed where the program asked (the preload library's
+ * mmap(MAP_FIXED)) reserves exactly its pages there and has no guard: the
+ * page after it is the program's.
  */
 #ifndef GNTBOX_DEV_PLACE_H
 #define GNTBOX_DEV_PLACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
- * Reserve npages + 1 inaccessible pages; store the address in *base.
- * Returns 0 or ENOMEM.
+ * Reserve npages + 1 inaccessible pages where the kernel likes (at NULL),
+ * or npages exactly at `at` (page aligned), replacing whatever was there,
+ * or failing with EEXIST when noreplace and something is.  Store the
+ * address in *base.  Returns 0, ENOMEM, EEXIST or EINVAL.
  */
-int gbx_place_reserve(uint32_t npages, void **base);
+int gbx_place_reserve(uint32_t npages, void *at, bool noreplace, void **base);
 
 /*
  * Map n pages of the arena behind fd, from arena page apage on, over
@@ -29,7 +36,10 @@ int gbx_place_reserve(uint32_t npages, void **base);
 int gbx_place_run(void *base, uint32_t slot, uint32_t n, int prot, int fd,
     uint64_t apage);
 
-/* Undo a reservation of npages + 1 pages and whatever was mapped over it. */
-void gbx_place_undo(void *base, uint32_t npages);
+/*
+ * Undo a reservation of nslots pages (its pages and its guard, if it has
+ * one) and whatever was mapped over it.
+ */
+void gbx_place_undo(void *base, uint32_t nslots);
 
 #endif /* GNTBOX_DEV_PLACE_H */

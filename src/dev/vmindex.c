@@ -49,6 +49,7 @@ gbx_vmap_init(struct gbx_vmap *vm, uintptr_t base, uint32_t npages,
 	vm->base = base;
 	vm->npages = npages;
 	vm->live = 0;
+	vm->guarded = true;
 	vm->guard = false;
 	vm->owner = owner;
 	atomic_init(&vm->refs, 0);
@@ -63,10 +64,10 @@ gbx_vmi_insert(struct gbx_vmindex *vi, struct gbx_vmap *vm,
 	memset(frag, 0, sizeof(*frag));
 	frag->start = vm->base;
 	frag->first = 0;
-	frag->nslots = vm->npages + 1;
+	frag->nslots = vm->npages + (vm->guarded ? 1 : 0);
 	frag->vm = vm;
 	vm->live = vm->npages;
-	vm->guard = true;
+	vm->guard = vm->guarded;
 	atomic_store(&vm->refs, 1);
 	LIST_INSERT_HEAD(&vm->frags, frag, mlink);
 	RB_INSERT(gbx_vmtree, &vi->tree, frag);
@@ -345,4 +346,25 @@ gbx_vmi_find_start(const struct gbx_vmindex *vi, uintptr_t addr)
 	if (f == NULL || f->start != addr || f->first != 0)
 		return (NULL);
 	return (f->vm);
+}
+
+struct gbx_vmap *
+gbx_vmi_find(const struct gbx_vmindex *vi, uintptr_t addr)
+{
+	struct gbx_vmfrag *f;
+
+	f = gbx_frag_floor(&vi->tree, addr);
+	if (f == NULL || gbx_frag_end(f) <= addr ||
+	    f->first + (addr - f->start) / PG >= f->vm->npages)
+		return (NULL);
+	return (f->vm);
+}
+
+bool
+gbx_vmi_any_in(struct gbx_vmindex *vi, uintptr_t lo, uintptr_t hi)
+{
+	struct gbx_vmfrag *f;
+
+	f = gbx_frag_first_from(vi, lo);
+	return (f != NULL && f->start < hi);
 }

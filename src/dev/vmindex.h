@@ -41,6 +41,7 @@ struct gbx_vmap {
 	uintptr_t base;	   /* address of slot 0 */
 	uint32_t npages;   /* real pages; slot npages is the guard */
 	uint32_t live;	   /* real pages still in the index */
+	bool guarded;	   /* it was made with a guard slot */
 	bool guard;	   /* the guard slot is still in the index */
 	const void *owner; /* the device that made the mapping */
 	atomic_uint refs;  /* fragments alive, in the tree or detached */
@@ -74,7 +75,8 @@ void gbx_vmi_init(struct gbx_vmindex *vi);
 
 /*
  * Describe a mapping of npages pages (plus its guard) at base, made by
- * owner.  It is not in the index yet.
+ * owner.  It is not in the index yet.  A mapping placed where the program
+ * asked has no guard: the caller clears `guarded` before the insert.
  */
 void gbx_vmap_init(struct gbx_vmap *vm, uintptr_t base, uint32_t npages,
     const void *owner);
@@ -140,5 +142,14 @@ void gbx_vmi_purge(struct gbx_vmindex *vi,
  */
 struct gbx_vmap *gbx_vmi_find_start(const struct gbx_vmindex *vi,
     uintptr_t addr);
+
+/* Whether any slot of any mapping lies in [lo, hi). */
+bool gbx_vmi_any_in(struct gbx_vmindex *vi, uintptr_t lo, uintptr_t hi);
+
+/*
+ * The mapping one of whose pages, still in the index, holds addr (guard
+ * pages excluded), or NULL.
+ */
+struct gbx_vmap *gbx_vmi_find(const struct gbx_vmindex *vi, uintptr_t addr);
 
 #endif /* GNTBOX_DEV_VMINDEX_H */

@@ -36,6 +36,10 @@ hv_client_new(struct hv_domain *d, uint32_t pid)
 	TAILQ_INIT(&c->g_doomed);
 	RB_INIT(&c->maps);
 	RB_INIT(&c->doomed_maps);
+	RB_INIT(&c->copies);
+	RB_INIT(&c->doomed_copies);
+	RB_INIT(&c->adopts);
+	RB_INIT(&c->doomed_adopts);
 	RB_INIT(&c->sent);
 	d->nclients++;
 	return (c);
@@ -66,6 +70,8 @@ hv_client_hangup(struct hv_client *c)
 	c->epoch++;
 	TAILQ_CONCAT(&c->g_doomed, &c->g_mapped, olink);
 	map_tree_move(&c->maps, &c->doomed_maps);
+	copy_tree_move(&c->copies, &c->doomed_copies);
+	adopt_tree_move(&c->adopts, &c->doomed_adopts);
 	client_queue(c);
 }
 
@@ -98,6 +104,23 @@ client_reap_maps(struct hv_maptree *t, unsigned budget)
 	return (done);
 }
 
+/* Release the copies of tree t, up to budget units. */
+static unsigned
+client_reap_copies(struct hv_copytree *t, unsigned budget)
+{
+	struct hv_copy *cp;
+	unsigned done;
+	bool freed;
+
+	done = 0;
+	while (done < budget && (cp = copy_tree_min(t)) != NULL) {
+		done += hv_copy_reap(cp, budget - done, &freed);
+		if (!freed)
+			break;
+	}
+	return (done);
+}
+
 /* Drop holds of the grants of list l, up to budget units. */
 static unsigned
 client_reap_grants(struct hv_grantlist *l, uint8_t holds, unsigned budget)
@@ -121,15 +144,21 @@ client_reap(struct hv_client *c, unsigned budget, bool *idle)
 	unsigned done;
 
 	done = client_reap_maps(&c->doomed_maps, budget);
+	done += client_reap_copies(&c->doomed_copies, budget - done);
+	done += hv_adopt_reap(&c->doomed_adopts, budget - done);
 	done += client_reap_grants(&c->g_doomed, HV_HOLD_MAP, budget - done);
 	if (c->closed) {
 		done += client_reap_maps(&c->maps, budget - done);
+		done += client_reap_copies(&c->copies, budget - done);
+		done += hv_adopt_reap(&c->adopts, budget - done);
 		done += client_reap_grants(&c->g_mapped, all, budget - done);
 		done += client_reap_grants(&c->g_file, all, budget - done);
 	}
-	*idle = RB_EMPTY(&c->doomed_maps) && TAILQ_EMPTY(&c->g_doomed) &&
+	*idle = RB_EMPTY(&c->doomed_maps) && RB_EMPTY(&c->doomed_copies) &&
+	    RB_EMPTY(&c->doomed_adopts) && TAILQ_EMPTY(&c->g_doomed) &&
 	    (!c->closed ||
-		(RB_EMPTY(&c->maps) && TAILQ_EMPTY(&c->g_mapped) &&
+		(RB_EMPTY(&c->maps) && RB_EMPTY(&c->copies) &&
+		    RB_EMPTY(&c->adopts) && TAILQ_EMPTY(&c->g_mapped) &&
 		    TAILQ_EMPTY(&c->g_file)));
 	return (done);
 }

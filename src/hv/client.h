@@ -15,7 +15,8 @@
  * process) and g_doomed (a mapping hold of a process that has gone, to be
  * dropped by the reaper).  Which list is derived from the grant: see
  * share.c.  Map objects sit in `maps`, or in `doomed_maps` once their
- * process has gone.
+ * process has gone; so do the pins of grant copies (copypin.h) and the
+ * mapping holds the connection adopted from a parent process (adopt.h).
  */
 #ifndef GNTBOX_HV_CLIENT_H
 #define GNTBOX_HV_CLIENT_H
@@ -25,7 +26,9 @@
 
 #include "base/rangealloc.h"
 #include "base/tree.h"
+#include "hv/adopt.h"
 #include "hv/arena.h"
+#include "hv/copypin.h"
 #include "hv/mapobj.h"
 
 struct hv;
@@ -44,8 +47,12 @@ struct hv_client {
 	uint32_t epoch; /* bumped by each token hangup */
 	struct hv_maptree maps;
 	struct hv_maptree doomed_maps;
-	struct rangealloc map_ids;
-	struct hv_senttree sent; /* arenas whose descriptor it was sent */
+	struct hv_copytree copies;
+	struct hv_copytree doomed_copies;
+	struct hv_adopttree adopts;
+	struct hv_adopttree doomed_adopts;
+	struct rangealloc map_ids; /* map and copy ids */
+	struct hv_senttree sent;   /* arenas whose descriptor it was sent */
 	bool closed;
 	bool queued; /* on hv->reapq */
 	TAILQ_ENTRY(hv_client) rlink;

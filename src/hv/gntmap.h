@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct hv_domain;
+struct hv_grant;
 struct hv_map;
 
 /*
@@ -34,5 +35,16 @@ int16_t hv_grant_map(struct hv_domain *ld, uint32_t rdomid, uint32_t ref,
  * changed, and no pin ever goes below zero.
  */
 int16_t hv_grant_unmap(struct hv_domain *ld, uint32_t handle);
+
+/*
+ * Domain ld pins grant ref of domain rdomid for a copy (Xen's
+ * acquire_grant_for_copy()): the checks of hv_grant_map() in its order,
+ * without the maptrack handle, so the statuses are GNTST_bad_domain,
+ * GNTST_bad_gntref and GNTST_general_error.  On GNTST_okay *gp is the
+ * pinned entry, which hv_grant_copy_unpin() releases with the same ro.
+ */
+int16_t hv_grant_copy_pin(struct hv_domain *ld, uint32_t rdomid, uint32_t ref,
+    bool ro, struct hv_grant **gp);
+void hv_grant_copy_unpin(struct hv_grant *g, bool ro);
 
 #endif /* GNTBOX_HV_GNTMAP_H */

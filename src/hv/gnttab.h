@@ -56,10 +56,11 @@ struct hv_grant {
 	/* The shared page; arena is NULL while the entry is free. */
 	struct hv_arena *arena;
 	uint64_t page;
-	struct hv_client *owner; /* NULL once deferred */
+	struct hv_client *owner; /* NULL once deferred, or orphaned */
 	uint8_t holds;		 /* HV_HOLD_* */
 	bool deferred;
 	uint32_t map_epoch;	  /* owner's epoch when HV_HOLD_MAP was taken */
+	uint32_t adopters;	  /* adopted holds (adopt.h) */
 	struct gbx_notify notify; /* byte: offset within the page */
 	struct hv_mtlist mappers; /* maptrack entries mapping it */
 	TAILQ_ENTRY(hv_grant) olink;  /* in one of the owner's lists */

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "hv/adopt.h"
 #include "hv/arena.h"
 #include "hv/client.h"
 #include "hv/deferred.h"
@@ -122,7 +123,9 @@ share_release(struct hv_grant *g)
 
 /*
  * Drop holds of g, moving it to the list its remaining holds name, or
- * releasing it when none is left.
+ * releasing it when none is left.  A grant that forked children still
+ * map (adopt.h) becomes an orphan instead: it leaves its owner, and the
+ * last adopter releases it.
  */
 void
 share_drop(struct hv_grant *g, uint8_t holds)
@@ -131,10 +134,24 @@ share_drop(struct hv_grant *g, uint8_t holds)
 
 	TAILQ_REMOVE(share_list(c, g), g, olink);
 	g->holds &= (uint8_t)~holds;
-	if (g->holds == 0)
-		share_release(g);
-	else
+	if (g->holds != 0)
 		TAILQ_INSERT_TAIL(share_list(c, g), g, olink);
+	else if (g->adopters != 0)
+		g->owner = NULL;
+	else
+		share_release(g);
+}
+
+/*
+ * An adopted hold went: an orphan whose last adopter this was is
+ * released.
+ */
+void
+share_unadopted(struct hv_grant *g)
+{
+
+	if (--g->adopters == 0 && g->owner == NULL)
+		share_release(g);
 }
 
 /* A live grant of this client's domain that c owns, or NULL. */
@@ -188,13 +205,16 @@ hv_share_mapped(struct hv_client *c, uint32_t ref)
 }
 
 /*
- * UNMAPPED: drop the current process's mapping hold.
+ * UNMAPPED: drop the current process's mapping hold, or the hold this
+ * connection adopted.
  */
 int
 hv_share_unmapped(struct hv_client *c, uint32_t ref)
 {
 	struct hv_grant *g;
 
+	if (hv_adopt_drop(c, ref) == 0)
+		return (0);
 	if ((g = share_lookup(c, ref)) == NULL ||
 	    (g->holds & HV_HOLD_MAP) == 0 || g->map_epoch != c->epoch)
 		return (EINVAL);

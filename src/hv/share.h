@@ -51,6 +51,12 @@ int hv_share_notify(struct hv_client *c, uint32_t ref,
  */
 void share_drop(struct hv_grant *g, uint8_t holds);
 
+/*
+ * An adopted hold on g went (adopt.c); the orphan is released with its
+ * last one.
+ */
+void share_unadopted(struct hv_grant *g);
+
 /* End access of a grant with no pin and no hold: free its ref and page. */
 void share_end_access(struct hv_grant *g);
 

@@ -334,6 +334,23 @@ gbx_conn_close(struct gbx_conn *c)
 	free(c);
 }
 
+int
+gbx_conn_sock(const struct gbx_conn *c)
+{
+
+	return (c->sock);
+}
+
+void
+gbx_conn_token_close(struct gbx_conn *c)
+{
+
+	if (c->token != -1) {
+		(void)close(c->token);
+		c->token = -1;
+	}
+}
+
 const struct gbx_hello_reply *
 gbx_conn_hello(const struct gbx_conn *c)
 {

@@ -46,6 +46,22 @@ int gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp);
 /* Close the connection and every descriptor it holds. */
 void gbx_conn_close(struct gbx_conn *c);
 
+/*
+ * The connection's socket.  The preload library gives the program a
+ * duplicate of it as the device's descriptor, so that the connection
+ * lives as long as any copy of that descriptor, as a Linux device file
+ * lives as long as any descriptor of it.
+ */
+int gbx_conn_sock(const struct gbx_conn *c);
+
+/*
+ * In a fork()ed child: close the child's copy of the process token.  The
+ * token stands for the process that opened the connection; the child
+ * holding a copy would keep gntboxd from seeing that process exit.  The
+ * caller makes sure no other thread uses the connection.
+ */
+void gbx_conn_token_close(struct gbx_conn *c);
+
 /* The HELLO reply. */
 const struct gbx_hello_reply *gbx_conn_hello(const struct gbx_conn *c);
 

@@ -498,6 +498,16 @@ gntbox_evtchn_pending(gntbox_evtchn_t *e)
 	return ((int)port);
 }
 
+/* A pending port, waiting or not as the caller says (lib/evtchn.h). */
+int
+gbx_evtchn_take(gntbox_evtchn_t *e, bool nonblock, uint32_t *port)
+{
+
+	if (e == NULL)
+		return (EINVAL);
+	return (evtpage_wait_take(e->page, e->efd, nonblock, port));
+}
+
 /*
  * Unmask: ports not ours are ignored, as Linux ignores unknown ports
  * written to /dev/xen/evtchn.

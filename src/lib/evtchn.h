@@ -5,6 +5,7 @@
 #ifndef GNTBOX_LIB_EVTCHN_H
 #define GNTBOX_LIB_EVTCHN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gntbox.h"
@@ -17,5 +18,14 @@
  * already in this domain), EACCES (restricted handle), ENOSPC.
  */
 int gbx_evtchn_bind_virq(gntbox_evtchn_t *e, uint32_t virq);
+
+/*
+ * gntbox_evtchn_pending() with the caller's choice of waiting, whatever
+ * the handle was opened with: the preload library's read() follows the
+ * program's O_NONBLOCK, which the program may change at any time.
+ * Returns 0 with the port in *port, or EAGAIN (nonblock and nothing
+ * pending), EINTR, or the error of the wait.
+ */
+int gbx_evtchn_take(gntbox_evtchn_t *e, bool nonblock, uint32_t *port);
 
 #endif /* GNTBOX_LIB_EVTCHN_H */

@@ -171,7 +171,7 @@ struct gbx_hello_reply {
 
 /*
  * Replies that refer to arenas this connection has not been sent yet
- * (ALLOC, MAP, ADOPT, ARENA_GET, COPY_ACQUIRE) attach their descriptors and
+ * (ALLOC, MAP, ARENA_GET, COPY_ACQUIRE) attach their descriptors and
  * list them, in attachment order, in a struct gbx_fdlist inside the reply.
  * gntboxd sends each arena to a connection once; a client that lost one
  * asks again with ARENA_GET.  If a reply refers to more new arenas than
@@ -332,6 +332,11 @@ struct gbx_unmap {
  * Errors: EINVAL (unknown action bits; SEND_EVENT with a port that is not
  * bound in this domain; CLEAR_BYTE outside the map or page), ENOENT (no
  * such grant or map on this connection).
+ *
+ * NOTIFY_MAP with map_id 0 sets nothing: it only checks the action bits
+ * and the SEND_EVENT port (EINVAL), so that a client can answer Linux's
+ * IOCTL_GNTDEV_SET_UNMAP_NOTIFY in Linux's order (the port is checked
+ * before the map is looked up) for a map gntboxd has no object for yet.
  */
 struct gbx_notify_grant {
 	uint32_t ref;
@@ -346,11 +351,82 @@ struct gbx_notify_map {
 };
 
 /*
- * COPY_ACQUIRE / COPY_RELEASE (GRANT_COPY, the Linux ABI issue): pin
- * grants for a copy the client performs itself, then release them.
- * ADOPT: a forked child's new connection takes mapping holds on shared
- * pages it inherited.  Their bodies are defined with that work; until
- * then gntboxd answers ENOSYS (COPY_RELEASE counts a protocol error).
+ * COPY_ACQUIRE: pin grants for a copy that the client performs itself
+ * (Linux's IOCTL_GNTDEV_GRANT_COPY, Xen's GNTTABOP_copy): the client
+ * names each grant once, with GBX_COPY_WRITE when the copy writes it.
+ * Each is checked in the order of Xen's acquire_grant_for_copy(): the
+ * granting domain must exist (GNTST_bad_domain), the reference must lie in
+ * its table as it is now (GNTST_bad_gntref), an entry already pinned must
+ * be pinned by this domain with room in its counter, and the entry must be
+ * a GTF_permit_access entry for this domain, not GTF_readonly when the copy
+ * writes (GNTST_general_error).  Each grant that passes gets a host pin,
+ * read-only or writable, with GTF_reading (and GTF_writing) as in Xen, so
+ * that the granter's end of access is deferred and its page can be neither
+ * freed nor reused while the client copies.  Unlike MAP, a copy takes no
+ * maptrack handle and is not all or nothing: every grant has its own
+ * status, as every operation of a GNTTABOP_copy batch has.
+ *
+ * The client then reads or writes the pages through the arena
+ * descriptors (pread/pwrite: nothing is mapped), and drops the pins with
+ * COPY_RELEASE.  The pins also go when the process token hangs up (the
+ * copying process died) and when the connection closes.
+ *
+ * Request: struct gbx_copy_acquire, tail struct gbx_copy_grant[count].
+ * Reply: struct gbx_copy_reply, tail struct gbx_map_result[count] (each
+ * grant's status and, when pinned, its arena and page), with the arenas
+ * this connection has not been sent yet, as for MAP.  copy_id names the
+ * pins for COPY_RELEASE; it is 0 when no grant was pinned (nothing to
+ * release).  Errors (no tail): EINVAL (count, unknown flags), ENOMEM.
+ */
+#define GBX_COPY_WRITE 0x0001 /* the copy writes this grant */
+
+struct gbx_copy_grant {
+	uint32_t domid; /* the granting domain */
+	uint32_t ref;
+	uint32_t flags; /* GBX_COPY_* */
+	uint32_t pad;
+};
+
+struct gbx_copy_acquire {
+	uint32_t count;
+	uint32_t pad;
+};
+
+struct gbx_copy_reply {
+	uint32_t copy_id; /* 0: nothing pinned */
+	uint32_t count;
+	uint32_t failed; /* grants that were not pinned */
+	uint32_t pad;
+	struct gbx_fdlist fds;
+};
+
+/*
+ * COPY_RELEASE (one-way): drop every pin of copy copy_id.  An id this
+ * connection does not hold is a protocol error.
+ */
+struct gbx_copy_release {
+	uint32_t copy_id;
+	uint32_t pad;
+};
+
+/*
+ * ADOPT: a process forked from one that had shared pages mapped inherits
+ * those mappings (gntalloc mappings are inherited, as Linux's are), and
+ * must hold the pages while it maps them, whatever becomes of the parent.
+ * The child opens a connection of its own (with its own process token)
+ * and adopts the pages before it lets go of the parent's token, so no
+ * page can be released in between.  Each ref must be a grant of this
+ * connection's domain that is still held (by its owner's file or mapping
+ * hold, or by another adopter); this connection then takes an *adopted
+ * mapping hold* on it, dropped by UNMAPPED of that ref on this
+ * connection, by the token's hangup, or by close.  A grant is released
+ * (notify, end of access) when its owner's holds and every adopted hold
+ * are gone, as Linux's gntalloc frees a page when its last user goes.
+ *
+ * Request: struct gbx_refs, tail uint32_t refs[count].  Reply: header
+ * only.  Errors: EINVAL (count; a ref that is not a held grant of this
+ * domain, or that this connection adopted already, or that appears
+ * twice: nothing is adopted then), ENOMEM.
  */
 
 /* ------------------------------------------------------------------ */

@@ -7,17 +7,17 @@
 # other's nodes with EACCES whether or not the node exists;
 # @introduceDomain and @releaseDomain fire on gntbox create and destroy.
 #
-# Each tool finds its domain's store through XENSTORED_PATH, which is
-# what `gntbox run --dom N` sets.  (gntbox run also needs the preload
-# library, which is not built yet; a test through gntbox run itself is to
-# come with it.)
+# Each tool runs as a process of its domain under `gntbox run --dom N`,
+# as a user runs it: it finds its domain's store through XENSTORED_PATH,
+# and has the preload library (and, in the sanitizer build, the ASan
+# runtime before it: see tests/run.sh about their leaks).
 . "$(dirname "$0")/lib/common.sh"
 
 # in_dom N CMD...: run CMD as a process of domain N.
 in_dom() {
 	dom=$1
 	shift
-	env XENSTORED_PATH="$GNTBOX_DIR/dom/$dom/xenstore" "$@"
+	"$GNTBOX" run --dom "$dom" -- "$@"
 }
 
 # expect_missing N PATH: xenstore-exists, as domain N, says PATH is not

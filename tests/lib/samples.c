@@ -9,6 +9,19 @@
 
 #include "samples.h"
 
+long
+samples_count(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
+		return (0);
+	return (v);
+}
+
 uint64_t
 samples_now_ns(void)
 {

@@ -9,6 +9,12 @@
 
 #include <stdint.h>
 
+/*
+ * A count from the command line: a decimal number from 1 to max, or 0
+ * for the caller to refuse.
+ */
+long samples_count(const char *s, long max);
+
 /* CLOCK_MONOTONIC in nanoseconds, for timing a run of operations. */
 uint64_t samples_now_ns(void);
 

@@ -1,0 +1,186 @@
+/*
+ * preload.h: libgntbox-preload.so, the Linux device ABI for unmodified
+ * programs (docs/architecture.md §1, DESIGN.md §4).
+ *
+ * The library stands in for a few libc entry points (interpose.c) so that
+ * /dev/xen/gntdev, /dev/xen/gntalloc and /dev/xen/evtchn behave as Linux's
+ * drivers do, on top of the client-side grant device (src/dev/) and the
+ * event-channel client (src/lib/):
+ *
+ * - open() of one of those paths, in a process that `gntbox run` made a
+ *   process of a domain, opens a device and returns a descriptor the
+ *   program owns: for gntdev and gntalloc a duplicate of the device's
+ *   socket to gntboxd, for evtchn a duplicate of the handle's eventfd.  So
+ *   dup, fork and exec carry the open device as the kernel carries an open
+ *   file, and poll works on the evtchn descriptor natively.
+ * - fdtable.c maps those descriptors to their open device files (struct
+ *   pfile), with O(1) checks for every other descriptor.
+ * - gntdev.c, gntalloc.c and evtchn.c answer ioctl, mmap, read and write
+ *   with Linux's numbers, layouts, check order and errno values.
+ * - Any munmap, mmap(MAP_FIXED) or mremap that covers grant mappings is
+ *   accounted for (dev.h's gbx_vm_unmap_begin / _end), after one atomic
+ *   test when the process has none.
+ *
+ * Device functions return 0 or an errno value.
+ */
+#ifndef GNTBOX_PRELOAD_PRELOAD_H
+#define GNTBOX_PRELOAD_PRELOAD_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gntbox.h"
+
+struct gbx_dev;
+
+/* ---- libc's own functions (real.c). ---- */
+
+struct pl_real {
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*open_2)(const char *, int);
+	int (*openat_2)(int, const char *, int);
+	int (*close)(int);
+	int (*close_range)(unsigned, unsigned, int);
+	void (*closefrom)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	void *(*mremap)(void *, size_t, size_t, int, ...);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+};
+
+/* The functions the library stands in for, as libc has them. */
+extern struct pl_real pl_real;
+
+/* Resolve pl_real (once; every entry point calls it first). */
+void pl_real_init(void);
+
+/*
+ * Nonzero while this thread runs the library's own code: the entry
+ * points then go straight to libc, so that dev/ and lib/ calling mmap,
+ * munmap or close never come back in.
+ */
+extern __thread int pl_inside __attribute__((tls_model("initial-exec")));
+
+/* ---- User memory (uaccess.c). ---- */
+
+/*
+ * Copy len bytes from / to the program's memory at uaddr, as the kernel's
+ * copy_from_user and copy_to_user do: an address that cannot be read (or
+ * written) is EFAULT, not a crash.  Returns 0 or EFAULT.
+ */
+int pl_copyin(void *dst, const void *uaddr, size_t len);
+int pl_copyout(void *uaddr, const void *src, size_t len);
+
+/* A fork()ed child has another pid. */
+void pl_uaccess_fork_child(void);
+
+/* This process's pid, without a system call. */
+pid_t pl_getpid(void);
+
+/* ---- Open device files (fdtable.c). ---- */
+
+enum pl_kind {
+	PL_GNTDEV = 1,
+	PL_GNTALLOC,
+	PL_EVTCHN,
+};
+
+/*
+ * One open device file: what Linux's struct file is for the device.  Each
+ * descriptor of it in the table holds a reference, and so does every call
+ * in progress on it; the last reference closes the device.
+ */
+struct pfile {
+	atomic_uint refs;
+	enum pl_kind kind;
+	int accmode;		/* O_RDONLY, O_WRONLY or O_RDWR, as opened */
+	atomic_int flags;	/* the program's status flags (O_NONBLOCK...) */
+	struct gbx_dev *dev;	/* gntdev, gntalloc */
+	gntbox_evtchn_t *evt;	/* evtchn */
+	pid_t pid;		/* evtchn: the process that opened it */
+	atomic_uint restricted; /* evtchn: RESTRICT_DOMID's domain + 1 */
+};
+
+/* Descriptors at or above this are never ours (they are refused). */
+#define PL_FD_MAX (1 << 20)
+
+/*
+ * Whether the table may hold fd: one or two atomic loads and no lock, so
+ * that every other descriptor costs nothing more.
+ */
+bool pl_fd_maybe(int fd);
+
+/* The open device file of fd with a reference taken, or NULL. */
+struct pfile *pl_fd_get(int fd);
+
+/* Drop a reference; the last one closes the device. */
+void pl_file_put(struct pfile *pf);
+
+/*
+ * Give the program a descriptor for pf: a duplicate of src (the device's
+ * socket or eventfd), close-on-exec if asked, entered in the table with a
+ * reference of its own.  Returns the descriptor, or -1 with errno.
+ */
+int pl_fd_install(struct pfile *pf, int src, bool cloexec);
+
+/*
+ * close, dup, dup2, dup3 and fcntl(F_DUPFD*) of a descriptor, keeping the
+ * table in step with the kernel's: each runs the real call under the
+ * table's lock.  Return what the real call returns, with errno.
+ */
+int pl_fd_close(int fd);
+int pl_fd_close_range(unsigned first, unsigned last, int flags, bool from);
+int pl_fd_dup(int fd, int cmd, int minfd);
+int pl_fd_dup3(int oldfd, int newfd, int flags, bool dup2);
+
+/* The fork handlers of the table (fdtable.c). */
+void pl_fd_fork_prepare(void);
+void pl_fd_fork_parent(void);
+void pl_fd_fork_child(void);
+
+/* ---- The devices. ---- */
+
+/* Open a device of the process's domain.  Errors: those of gntboxd's. */
+int pl_gnt_open(enum pl_kind kind, struct pfile *pf);
+int pl_evtchn_open(struct pfile *pf);
+
+/* ioctl: *ret is the call's value on success (a port for evtchn binds). */
+int pl_gntdev_ioctl(struct pfile *pf, unsigned cmd, void *arg);
+int pl_gntalloc_ioctl(struct pfile *pf, unsigned cmd, void *arg);
+int pl_evtchn_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret);
+
+/* mmap of a gntdev or gntalloc file (gntmmap.c). */
+int pl_gnt_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
+    off_t off, void **out);
+
+/* read and write of an evtchn file; *done is the byte count. */
+int pl_evtchn_read(struct pfile *pf, void *buf, size_t len, size_t *done);
+int pl_evtchn_write(struct pfile *pf, const void *buf, size_t len,
+    size_t *done);
+
+/* The descriptor to duplicate for the program, and closing. */
+int pl_evtchn_fd(const struct pfile *pf);
+void pl_evtchn_close(struct pfile *pf);
+
+/*
+ * A connection error (gntboxd went away) is EIO to the program, which
+ * knows no daemon; everything else passes unchanged.
+ */
+int pl_errno(int error);
+
+#endif /* GNTBOX_PRELOAD_PRELOAD_H */
