@@ -4,7 +4,7 @@
 #   make            build everything into build/ (DESIGN.md section 5)
 #   make check      install what is missing, then run every test, first on
 #                   the normal build, then on an ASan+UBSan build (build-san/)
-#   make demo       two domains sharing pages
+#   make demo       two domains sharing pages and talking over vchan
 #   make bench      benchmarks (bench/), with ministat reports
 #   make lint       clang-format, cppcheck and clang-tidy over the tree
 #   make format     apply .clang-format to every C file
@@ -71,6 +71,7 @@ UNIT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/*.c))
 INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
 COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
+EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
 TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
 
 # The unmodified Debian Xen libraries the compatibility tests link against.
@@ -126,6 +127,12 @@ $(O)/tests/compat/%: $(O)/obj/tests/compat/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
+# Examples link what a user would: libgntbox.so, or Debian's Xen libraries.
+$(O)/examples/%: $(O)/obj/examples/%.o $(LIBGNTBOX)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(O)/lib -Wl,-rpath,'$$ORIGIN/../lib' \
+	    -lgntbox $(XENLIBS) $(LDLIBS)
+
 $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
@@ -139,7 +146,7 @@ check: deps
 	$(MAKE) SAN=1 O=build-san tests
 	tests/run.sh build-san
 
-demo: deps all
+demo: deps all $(EXAMPLES)
 	scripts/demo.sh $(O)
 
 bench: deps all $(BENCHES)

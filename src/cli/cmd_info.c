@@ -170,7 +170,7 @@ cmd_grants(int argc, char **argv)
 	    "FLAGS", "DOMID", "FRAME", "PINS", "STATE", "OWNER", "MAPPED BY");
 	for (i = 0; i < n; i++) {
 		grant_flags(g[i].flags, flags, sizeof(flags));
-		printf("%-5u %6u  %-32s %6u  %#010x %2uw/%ur  %-8s %7u ",
+		printf("%-5u %6u  %-32s %6u  0x%08x %2uw/%ur  %-8s %7u ",
 		    g[i].domid, g[i].ref, flags, g[i].grantee, g[i].frame,
 		    g[i].pin_w, g[i].pin_r,
 		    (g[i].state & GBX_GRANT_DEFERRED) != 0 ? "deferred" :
