@@ -78,6 +78,8 @@ TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
 XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog
 
 .PHONY: all tests check deps demo bench lint lint-deps format clean
+# Keep objects that only pattern rules mention (examples, benchmarks).
+.SECONDARY:
 all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD)
 
 tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS)

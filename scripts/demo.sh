@@ -43,5 +43,5 @@ printf 'hello over vchan\ngrant tables without a hypervisor\n' |
     "$gntbox" run --dom 2 -- "$ex/vchan_echo" client 1 /local/domain/1/data/echo
 wait "$server"
 
-say "everything is released: the counters are back to zero"
+say "nothing is left behind: no grant, map, handle, page or port"
 "$gntbox" stats
