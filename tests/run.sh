@@ -51,10 +51,13 @@ run_one() {
 	rm -rf "$dir"
 }
 
+# Every test whose source exists, so a stale binary of a removed test never
+# runs; a test that was not built is a failure.
 for kind in unit integration compat; do
-	for t in "$build"/tests/$kind/*; do
-		[ -x "$t" ] || continue
-		run_one "$kind/$(basename "$t")" "$t"
+	for src in "$top"/tests/$kind/*.c; do
+		[ -f "$src" ] || continue
+		name=$(basename "$src" .c)
+		run_one "$kind/$name" "$build/tests/$kind/$name"
 	done
 done
 for t in "$top"/tests/cli/*.sh; do

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "xsclient.h"
 
 static void
@@ -28,14 +29,10 @@ xt_store(const struct xs_limits *l)
 {
 	struct xs_store *s;
 
-	if ((s = xs_store_new(l)) == NULL)
-		return (NULL);
-	if (xs_domain_introduce(s, 0, "Domain-0") != 0 ||
-	    xs_domain_introduce(s, 1, "one") != 0 ||
-	    xs_domain_introduce(s, 2, "two") != 0) {
-		xs_store_free(s);
-		return (NULL);
-	}
+	REQUIRE((s = xs_store_new(l)) != NULL);
+	REQUIRE(xs_domain_introduce(s, 0, "Domain-0") == 0);
+	REQUIRE(xs_domain_introduce(s, 1, "one") == 0);
+	REQUIRE(xs_domain_introduce(s, 2, "two") == 0);
 	return (s);
 }
 

@@ -33,7 +33,10 @@ struct xt {
 	unsigned nev;
 };
 
-/* A store (limits may be NULL) with domains 0, 1 ("one"), 2 ("two"). */
+/*
+ * A store (limits may be NULL) with domains 0, 1 ("one"), 2 ("two").
+ * The test stops (REQUIRE) if it cannot be made.
+ */
 struct xs_store *xt_store(const struct xs_limits *l);
 struct xt *xt_open(struct xs_store *s, unsigned domid);
 void xt_close(struct xt *t);

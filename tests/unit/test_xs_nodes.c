@@ -19,15 +19,6 @@
 #include "xs/internal.h"
 #include "xsclient.h"
 
-static struct xs_store *
-new_store(void)
-{
-	struct xs_store *s;
-
-	REQUIRE((s = xt_store(NULL)) != NULL);
-	return (s);
-}
-
 static void
 test_initial_tree(void)
 {
@@ -63,7 +54,7 @@ test_initial_tree(void)
 static void
 test_read_write(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[XT_MAX], big[XENSTORE_PAYLOAD_MAX + 8];
@@ -116,7 +107,7 @@ test_read_write(void)
 static void
 test_paths(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 1), *d0 = xt_open(s, 0);
 	char p[3200];
 
@@ -149,7 +140,7 @@ test_paths(void)
 static void
 test_mkdir_rm(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	char buf[XT_MAX];
 
@@ -177,7 +168,7 @@ test_mkdir_rm(void)
 static void
 test_directory(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[XT_MAX], name[64], all[200000];
@@ -240,7 +231,7 @@ test_directory(void)
 static void
 test_permissions(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *d0 = xt_open(s, 0), *d1 = xt_open(s, 1), *d2 = xt_open(s, 2);
 	char buf[XT_MAX];
 

@@ -20,15 +20,6 @@
 #include "xs/internal.h"
 #include "xsclient.h"
 
-static struct xs_store *
-new_store(void)
-{
-	struct xs_store *s;
-
-	REQUIRE((s = xt_store(NULL)) != NULL);
-	return (s);
-}
-
 static void
 expect(struct xt *t, uint32_t tx, const char *path, const char *want)
 {
@@ -45,7 +36,7 @@ expect(struct xt *t, uint32_t tx, const char *path, const char *want)
 static void
 test_rmw_and_err(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0), *o = xt_open(s, 0);
 	uint32_t tx;
 
@@ -117,7 +108,7 @@ race(struct xs_store *s, const char *setup, const char *inside,
 static void
 test_conflicts(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 
 	/* Unrelated nodes: no conflict. */
 	CHECK_ERR(race(s, "/r1/x", "/r1/x", NULL, "/r1/y", false), 0);
@@ -141,7 +132,7 @@ test_conflicts(void)
 static void
 test_view(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0), *o = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[XT_MAX];
@@ -212,7 +203,7 @@ test_view(void)
 static void
 test_errors(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0), *u = xt_open(s, 1);
 	struct xs_stats st;
 	uint32_t tx, tx2;
@@ -242,7 +233,7 @@ test_errors(void)
 static void
 test_cost(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	char path[64];
 	uint32_t tx;

@@ -32,19 +32,10 @@
 
 #define EXPECT_NONE(t) CHECK_EQ(xt_pending(t), 0)
 
-static struct xs_store *
-new_store(void)
-{
-	struct xs_store *s;
-
-	REQUIRE((s = xt_store(NULL)) != NULL);
-	return (s);
-}
-
 static void
 test_ok_then_event(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[64];
@@ -99,7 +90,7 @@ test_ok_then_event(void)
 static void
 test_relative_and_rm(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 1), *d0 = xt_open(s, 0);
 
 	CHECK_ERR(xt_watch(t, "data", "rel"), 0);
@@ -138,7 +129,7 @@ test_relative_and_rm(void)
 static void
 test_depth(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[64];
@@ -174,7 +165,7 @@ test_depth(void)
 static void
 test_permission_filter(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *d1 = xt_open(s, 1), *d2 = xt_open(s, 2);
 
 	/* Domain 1 watches a node of domain 2 it may not read. */
@@ -206,7 +197,7 @@ test_permission_filter(void)
 static void
 test_special(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *d0 = xt_open(s, 0), *d1 = xt_open(s, 1);
 	char buf[64];
 	size_t len;
@@ -266,7 +257,7 @@ test_special(void)
 static void
 test_reset_and_order(void)
 {
-	struct xs_store *s = new_store();
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	struct xs_stats st;
 	uint32_t tx;

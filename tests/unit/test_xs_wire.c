@@ -20,19 +20,10 @@
 #include "xs/internal.h"
 #include "xsclient.h"
 
-static struct xs_store *
-new_store(const struct xs_limits *l)
-{
-	struct xs_store *s;
-
-	REQUIRE((s = xt_store(l)) != NULL);
-	return (s);
-}
-
 static void
 test_framing(void)
 {
-	struct xs_store *s = new_store(NULL);
+	struct xs_store *s = xt_store(NULL);
 	struct xt *t = xt_open(s, 0);
 	unsigned char buf[256];
 	struct xsd_sockmsg h = { XS_READ, 42, 0, 0 };
@@ -84,7 +75,7 @@ test_privileged(void)
 	static const uint32_t priv[] = { XS_CONTROL, XS_INTRODUCE, XS_RELEASE,
 		XS_IS_DOMAIN_INTRODUCED, XS_RESUME, XS_SET_TARGET,
 		XST_SET_FEATURE, XST_GET_QUOTA, XST_SET_QUOTA };
-	struct xs_store *s = new_store(NULL);
+	struct xs_store *s = xt_store(NULL);
 	struct xt *u = xt_open(s, 1), *t = xt_open(s, 0);
 	struct xt_msg m;
 	size_t i;
@@ -123,7 +114,7 @@ static void
 test_bad_input_and_bound(void)
 {
 	struct xs_limits l = { .output_bytes = 4096 };
-	struct xs_store *s = new_store(&l);
+	struct xs_store *s = xt_store(&l);
 	struct xt *bad = xt_open(s, 1), *quiet = xt_open(s, 0),
 		  *good = xt_open(s, 0);
 	struct xsd_sockmsg h = { XS_WRITE, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
@@ -195,7 +186,7 @@ test_quotas(void)
 		.watches = 3,
 		.transactions = 2,
 		.perms = 3 };
-	struct xs_store *s = new_store(&l);
+	struct xs_store *s = xt_store(&l);
 	struct xt *u = xt_open(s, 1), *t = xt_open(s, 0);
 	struct xt_msg m;
 	char buf[XT_MAX], val[2100];
@@ -300,7 +291,7 @@ test_numbers(void)
 	char buf[256];
 	size_t n;
 
-	s = new_store(NULL);
+	s = xt_store(NULL);
 	t = xt_open(s, 0);
 	CHECK_EQ(xt_write(t, 0, "/n", "v"), 0);
 	n = xt_pack(buf, 2, "/", "12abc");
