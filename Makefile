@@ -160,13 +160,16 @@ C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # whose only initialised field is the one the comparison reads, which its
 # cross-function analysis cannot see.
 lint:
-	clang-format --dry-run --Werror $(C_FILES)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	@echo "clang-format"
+	@clang-format --dry-run --Werror $(C_FILES)
+	@echo "cppcheck"
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --suppress=ctuuninitvar \
 	    --inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude -Isrc \
 	    -I/usr/include/bsd -DLIBBSD_OVERLAY \
 	    --suppress=missingIncludeSystem $(filter %.c,$(C_FILES))
-	clang-tidy --quiet $(filter src/%.c,$(C_FILES)) -- $(ALL_CFLAGS)
+	@echo "clang-tidy"
+	@clang-tidy --quiet $(filter src/%.c,$(C_FILES)) -- $(ALL_CFLAGS)
 
 lint-deps:
 	scripts/install-deps.sh lint
