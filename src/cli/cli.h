@@ -35,6 +35,25 @@ bool cli_wants_help(int argc, char **argv);
  */
 int cli_parse_domid(const char *cmd, const char *s, int *domid);
 
+/* The common options; which ones a command takes is its `allowed` mask. */
+#define CLI_OPT_DOM  0x1 /* --dom N */
+#define CLI_OPT_NAME 0x2 /* --name NAME */
+#define CLI_OPT_JSON 0x4 /* --json */
+
+struct cli_opts {
+	int domid;	  /* -1 when not given */
+	const char *name; /* NULL when not given */
+	bool json;
+};
+
+/*
+ * Parse the allowed common options and --help, with no operands.
+ * Returns 0; -1 after printing help (to stdout); or the exit status of a
+ * usage error, already reported in one line.
+ */
+int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
+    const char *help, struct cli_opts *o);
+
 /*
  * The path of rel relative to the directory of this program (gntboxd and
  * the preload library are found next to gntbox: build/bin, build/lib).

@@ -4,7 +4,6 @@
  * gntbox stats (counters, optionally as JSON).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,61 +31,20 @@ info_open(const char *cmd, struct gbx_conn **c)
 	return (cli_fail(cmd, "gntboxd: %s", strerror(error)));
 }
 
-/*
- * The options of the dump commands: [--dom N] and, for stats, --json.
- * Returns 0, -1 after --help, or an exit status.
- */
-static int
-info_args(const char *cmd, int argc, char **argv, int *domid, bool *json,
-    const char *help)
-{
-	static const struct option opts[] = {
-		{ "dom", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, rc;
-
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			if (domid == NULL)
-				return (cli_usage(cmd, "no --dom here"));
-			if ((rc = cli_parse_domid(cmd, optarg, domid)) != 0)
-				return (rc);
-			break;
-		case 'j':
-			if (json == NULL)
-				return (cli_usage(cmd, "no --json here"));
-			*json = true;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return (-1);
-		default:
-			return (cli_usage(cmd, "unknown option \'%s\'",
-			    argv[optind - 1]));
-		}
-	}
-	if (optind != argc)
-		return (cli_usage(cmd, "unexpected '%s'", argv[optind]));
-	return (0);
-}
-
 int
 cmd_list(int argc, char **argv)
 {
+	struct cli_opts o;
 	struct gbx_domain_rec *d;
 	struct gbx_conn *c;
 	uint32_t i, n;
 	int error, rc;
 
-	if ((rc = info_args("list", argc, argv, NULL, NULL,
+	if ((rc = cli_options("list", argc, argv, 0,
 		 "usage: gntbox list\n\nList the domains: id, name, open "
 		 "connections, grants in use,\nmaptrack handles, ports, and "
-		 "whether privileged or being destroyed.\n")) != 0)
+		 "whether privileged or being destroyed.\n",
+		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if ((rc = info_open("list", &c)) != 0)
 		return (rc);
@@ -143,21 +101,23 @@ grant_flags(uint16_t f, char *buf, size_t len)
 int
 cmd_grants(int argc, char **argv)
 {
+	struct cli_opts o;
 	struct gbx_grant_rec *g;
 	struct gbx_conn *c;
 	char flags[80];
 	uint32_t i, j, n;
 	int domid, error, rc;
 
-	domid = GBX_ALL_DOMAINS;
-	if ((rc = info_args("grants", argc, argv, &domid, NULL,
+	if ((rc = cli_options("grants", argc, argv, CLI_OPT_DOM,
 		 "usage: gntbox grants [--dom N]\n\nDump the grant tables "
 		 "(of domain N, or of all): each entry in use\nwith its flags, "
 		 "grantee, frame, pins (writable/read-only host\nmappings), "
 		 "state, the process that shared it and the processes that\n"
 		 "map it.  'deferred' entries were given up by their owner "
-		 "while the\ngrantee still maps them.\n")) != 0)
+		 "while the\ngrantee still maps them.\n",
+		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
+	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
 	if ((rc = info_open("grants", &c)) != 0)
 		return (rc);
 	error = gbx_ctl_grants(c, (unsigned)domid, &g, &n);
@@ -189,6 +149,7 @@ cmd_grants(int argc, char **argv)
 int
 cmd_ports(int argc, char **argv)
 {
+	struct cli_opts o;
 	static const char *states[] = { "free", "unbound", "interdomain",
 		"virq" };
 	struct gbx_port_rec *p;
@@ -196,13 +157,14 @@ cmd_ports(int argc, char **argv)
 	uint32_t i, n;
 	int domid, error, rc;
 
-	domid = GBX_ALL_DOMAINS;
-	if ((rc = info_args("ports", argc, argv, &domid, NULL,
+	if ((rc = cli_options("ports", argc, argv, CLI_OPT_DOM,
 		 "usage: gntbox ports [--dom N]\n\nList the event-channel "
 		 "ports in use (of domain N, or of all), like\nXen's "
 		 "lsevtchn: state, remote end, owning process, and unmap\n"
-		 "notifies waiting to fire on the port.\n")) != 0)
+		 "notifies waiting to fire on the port.\n",
+		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
+	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
 	if ((rc = info_open("ports", &c)) != 0)
 		return (rc);
 	error = gbx_ctl_ports(c, (unsigned)domid, &p, &n);
@@ -235,9 +197,9 @@ cmd_ports(int argc, char **argv)
 int
 cmd_stats(int argc, char **argv)
 {
+	struct cli_opts o;
 	struct gbx_stats st;
 	struct gbx_conn *c;
-	bool json;
 	int error, rc;
 	const struct {
 		const char *name;
@@ -262,12 +224,12 @@ cmd_stats(int argc, char **argv)
 	};
 	size_t i;
 
-	json = false;
-	if ((rc = info_args("stats", argc, argv, NULL, &json,
+	if ((rc = cli_options("stats", argc, argv, CLI_OPT_JSON,
 		 "usage: gntbox stats [--json]\n\nPrint gntboxd's counters. "
 		 "The first twelve are levels (what exists\nnow: every test "
 		 "expects them back at their baseline afterwards); the\nrest "
-		 "are totals since gntboxd started.\n")) != 0)
+		 "are totals since gntboxd started.\n",
+		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if ((rc = info_open("stats", &c)) != 0)
 		return (rc);
@@ -275,17 +237,17 @@ cmd_stats(int argc, char **argv)
 	gbx_conn_close(c);
 	if (error != 0)
 		return (cli_fail("stats", "%s", strerror(error)));
-	if (json)
+	if (o.json)
 		putchar('{');
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (json)
+		if (o.json)
 			printf("%s\"%s\": %llu", i == 0 ? "" : ", ", f[i].name,
 			    (unsigned long long)*f[i].v);
 		else
 			printf("%-18s %llu\n", f[i].name,
 			    (unsigned long long)*f[i].v);
 	}
-	if (json)
+	if (o.json)
 		printf("}\n");
 	return (0);
 }

@@ -6,6 +6,7 @@
  * first in the same run; analysed alone the file is clean.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,5 +64,48 @@ cli_parse_domid(const char *cmd, const char *s, int *domid)
 		return (cli_usage(cmd, "'%s' is not a domain id (0 to %d)", s,
 		    GBX_DOMID_MAX));
 	*domid = (int)v;
+	return (0);
+}
+
+int
+cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
+    const char *help, struct cli_opts *o)
+{
+	static const struct option opts[] = {
+		{ "dom", required_argument, NULL, CLI_OPT_DOM },
+		{ "name", required_argument, NULL, CLI_OPT_NAME },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, rc;
+
+	o->domid = -1;
+	o->name = NULL;
+	o->json = false;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(help, stdout);
+			return (-1);
+		}
+		if (ch == '?')
+			return (cli_usage(cmd, "unknown option '%s'",
+			    argv[optind - 1]));
+		if (((unsigned)ch & allowed) == 0)
+			return (cli_usage(cmd, "no --%s here",
+			    ch == CLI_OPT_DOM	   ? "dom" :
+				ch == CLI_OPT_NAME ? "name" :
+						     "json"));
+		if (ch == CLI_OPT_DOM &&
+		    (rc = cli_parse_domid(cmd, optarg, &o->domid)) != 0)
+			return (rc);
+		if (ch == CLI_OPT_NAME)
+			o->name = optarg;
+		if (ch == CLI_OPT_JSON)
+			o->json = true;
+	}
+	if (optind != argc)
+		return (cli_usage(cmd, "unexpected '%s'", argv[optind]));
 	return (0);
 }

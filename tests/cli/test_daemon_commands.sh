@@ -22,6 +22,10 @@ expect_fail 2 "^gntbox: create: 'x1' is not a domain id" "$GNTBOX" create --dom 
 expect_fail 2 "^gntbox: destroy: unexpected 'extra'" "$GNTBOX" destroy --dom 1 extra
 expect_fail 2 "^gntbox: stats: unknown option .--frob.\$" "$GNTBOX" stats --frob
 expect_fail 2 "^gntbox: list: unexpected 'x'" "$GNTBOX" list x
+expect_fail 2 "^gntbox: list: no --dom here\$" "$GNTBOX" list --dom 1
+expect_fail 2 "^gntbox: stats: no --dom here\$" "$GNTBOX" stats --dom 1
+expect_fail 2 "^gntbox: grants: no --json here\$" "$GNTBOX" grants --json
+expect_fail 2 "^gntbox: destroy: no --name here\$" "$GNTBOX" destroy --dom 1 --name x
 expect_fail 2 "^gntbox: run: --dom N is required" "$GNTBOX" run -- true
 expect_fail 2 "^gntbox: run: missing the command" "$GNTBOX" run --dom 1
 expect_fail 2 "^gntbox: xs: missing operation" "$GNTBOX" xs
