@@ -503,6 +503,27 @@ conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 		conn_close(g, c);
 }
 
+pid_t
+conn_peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len;
+
+	len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return (0);
+	return (cred.pid);
+}
+
+void
+conn_refuse(struct gbxd *g, int fd, const char *path, const char *why)
+{
+
+	gbx_warn("%s: %s: connection refused", path, why);
+	g->hv.st.conns_dropped++;
+	(void)close(fd);
+}
+
 /*
  * A new connection on ds: its peer's pid (SO_PEERCRED) is kept for the
  * dumps; too many connections before HELLO on one socket are refused.
@@ -510,23 +531,18 @@ conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 void
 conn_accept(struct gbxd *g, struct dsock *ds, int fd)
 {
-	struct ucred cred;
-	socklen_t clen;
 	struct conn *c;
 
 	if (ds->npending >= GBXD_PENDING_PER_SOCK) {
-		gbx_warn("%s: too many connections before HELLO", ds->path);
-		g->hv.st.conns_dropped++;
-		(void)close(fd);
+		conn_refuse(g, fd, ds->path,
+		    "too many connections before HELLO");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		(void)close(fd);
 		return;
 	}
-	clen = sizeof(cred);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		c->pid = cred.pid;
+	c->pid = conn_peer_pid(fd);
 	c->g = g;
 	c->ev.fd = fd;
 	c->ev.fn = conn_event;

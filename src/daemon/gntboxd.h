@@ -185,6 +185,12 @@ int dsock_listen(const char *path, int type, int *fdp);
 
 /* conn.c */
 void conn_accept(struct gbxd *g, struct dsock *ds, int fd);
+
+/* The pid of a socket's peer (SO_PEERCRED), or 0 when unknown. */
+pid_t conn_peer_pid(int fd);
+
+/* Refuse a new connection fd: log why (on path), count it, close it. */
+void conn_refuse(struct gbxd *g, int fd, const char *path, const char *why);
 void conn_close(struct gbxd *g, struct conn *c);
 void conn_drop(struct gbxd *g, struct conn *c, const char *why);
 int conn_reply(struct conn *c, struct req *r, int error, const void *body,

@@ -357,8 +357,6 @@ xsd_conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 static void
 xsd_conn_new(struct gbxd *g, struct xsd_sock *ls, int fd)
 {
-	struct ucred cred;
-	socklen_t clen;
 	struct xsd_conn *c;
 
 	if (!xs_domain_introduced(g->xs->store, ls->domid)) {
@@ -368,18 +366,14 @@ xsd_conn_new(struct gbxd *g, struct xsd_sock *ls, int fd)
 		return;
 	}
 	if (ls->nconns >= GBXD_CONNS_PER_DOMAIN) {
-		gbx_warn("%s: too many connections", ls->path);
-		g->hv.st.conns_dropped++;
-		(void)close(fd);
+		conn_refuse(g, fd, ls->path, "too many connections");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		(void)close(fd);
 		return;
 	}
-	clen = sizeof(cred);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		c->pid = cred.pid;
+	c->pid = conn_peer_pid(fd);
 	c->g = g;
 	c->ls = ls;
 	c->ev.fd = fd;
