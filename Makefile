@@ -46,7 +46,7 @@ BASE_SRCS	:= $(wildcard src/base/*.c src/proto/*.c)
 HV_SRCS		:= $(wildcard src/hv/*.c)
 XS_SRCS		:= $(wildcard src/xs/*.c)
 DAEMON_SRCS	:= $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
-DEV_SRCS	:= $(wildcard src/dev/*.c)
+CLIENT_SRCS	:= $(wildcard src/client/*.c)
 LIB_SRCS	:= $(wildcard src/lib/*.c)
 PRELOAD_SRCS	:= $(wildcard src/preload/*.c)
 CLI_SRCS	:= $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
@@ -56,10 +56,11 @@ obj		= $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 BASE_OBJS	:= $(call obj,$(BASE_SRCS))
 DAEMON_OBJS	:= $(call obj,$(DAEMON_SRCS) $(HV_SRCS) $(XS_SRCS)) $(BASE_OBJS)
-CLIENT_OBJS	:= $(call obj,$(LIB_SRCS) $(DEV_SRCS)) $(BASE_OBJS)
-CLI_OBJS	:= $(call obj,$(CLI_SRCS)) $(CLIENT_OBJS)
+CLIENT_OBJS	:= $(call obj,$(CLIENT_SRCS)) $(BASE_OBJS)
+LIB_OBJS	:= $(call obj,$(LIB_SRCS)) $(CLIENT_OBJS)
+CLI_OBJS	:= $(call obj,$(CLI_SRCS)) $(LIB_OBJS)
 INTERNAL_OBJS	:= $(call obj,$(DAEMON_SRCS) $(HV_SRCS) $(XS_SRCS) \
-		   $(LIB_SRCS) $(DEV_SRCS) $(CLI_SRCS)) $(BASE_OBJS)
+		   $(LIB_SRCS) $(CLIENT_SRCS) $(CLI_SRCS)) $(BASE_OBJS)
 
 GNTBOXD		:= $(O)/bin/gntboxd
 GNTBOX		:= $(O)/bin/gntbox
@@ -98,7 +99,7 @@ $(GNTBOX): $(O)/obj/src/cli/main.o $(CLI_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(LIBGNTBOX): $(CLIENT_OBJS)
+$(LIBGNTBOX): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libgntbox.so.0 -o $@.0 $^ \
 	    $(LDLIBS)
@@ -106,7 +107,7 @@ $(LIBGNTBOX): $(CLIENT_OBJS)
 
 # The preload library carries its own copy of the client code and exports
 # nothing but the libc entry points it stands in for (preload.map).
-$(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(CLIENT_OBJS) src/preload/preload.map
+$(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(LIB_OBJS) src/preload/preload.map
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
 	    -o $@ $(filter %.o,$^) $(LDLIBS) -ldl

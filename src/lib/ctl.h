@@ -1,7 +1,7 @@
 /*
  * ctl.h: the control client, for the gntbox command and the tests.
  *
- * A control session is a connection to $GNTBOX_DIR/control (conn.h).
+ * A control session is a connection to $GNTBOX_DIR/control (client/link.h).
  * Open one with gbx_ctl_open(), make any number of requests, and close it
  * with gbx_conn_close().  The public gntbox_get_stats(),
  * gntbox_domain_create() and gntbox_domain_destroy() each open a session
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/conn.h"
+#include "client/link.h"
 #include "proto/proto.h"
 
 int gbx_ctl_open(struct gbx_conn **cp);

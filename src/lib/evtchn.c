@@ -51,7 +51,7 @@
 #include "base/paths.h"
 #include "base/tree.h"
 #include "gntbox.h"
-#include "lib/conn.h"
+#include "client/link.h"
 #include "lib/evtchn.h"
 #include "lib/result.h"
 #include "proto/evtpage.h"

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 
 #define PL_CHUNK_SHIFT 10

@@ -3,9 +3,10 @@
  * drivers/xen/gntalloc.c answers them (docs/differences.md lists where
  * gntbox answers otherwise).
  *
- * A gntalloc file is a grant device (dev.h) used for shared pages only.
- * libxengnttab's pattern is ALLOC_GREF, mmap, SET_UNMAP_NOTIFY, then
- * DEALLOC_GREF at once: the pages live while they are mapped.
+ * A gntalloc file is a grant device (client/gntdev.h) used for shared
+ * pages only.  libxengnttab's pattern is ALLOC_GREF, mmap,
+ * SET_UNMAP_NOTIFY, then DEALLOC_GREF at once: the pages live while they
+ * are mapped.
  */
 #include <sys/ioctl.h>
 
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <xen/gntalloc.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 

@@ -3,7 +3,7 @@
  * answers them (the order of checks and the errno of each are Linux's;
  * docs/differences.md lists where gntbox answers otherwise).
  *
- * A gntdev file is a grant device (dev.h) used for maps only.  Its
+ * A gntdev file is a grant device (client/gntdev.h) used for maps only.  Its
  * offsets are bytes, page aligned, as Linux's; a map is recorded by
  * MAP_GRANT_REF and mapped, all or nothing, by mmap (gntmmap.c).
  */
@@ -15,7 +15,7 @@
 #include <xen/grant_table.h>
 #include <xen/gntdev.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -132,7 +132,7 @@ gntdev_notify(struct pfile *pf, void *arg)
  * GRANT_COPY.  Segments are read a batch at a time; each is checked as
  * Linux checks it (a grant on one side at least, a grant side within its
  * page: else EINVAL for the whole call), then the batch is copied with one
- * round trip (dev/copy.h) and the statuses written back.  A count of 0 is
+ * round trip (client/copy.h) and the statuses written back.  A count of 0 is
  * 0 (QEMU's probe).
  */
 static int

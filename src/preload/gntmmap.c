@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 

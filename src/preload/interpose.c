@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -376,10 +376,10 @@ ioctl(int fd, unsigned long request, ...)
 /*
  * A call that replaces [addr, addr + len) (an munmap, a MAP_FIXED, an
  * mremap onto a fixed address): our mappings in the range are detached
- * first, the real call runs, and then the grants go (dev.h).  If the call
- * fails, the detached mappings are unmapped all the same: the kernel may
- * have unmapped the range before it failed, and the bookkeeping must
- * never claim a mapping that is gone.
+ * first, the real call runs, and then the grants go (client/gntdev.h).
+ * If the call fails, the detached mappings are unmapped all the same: the
+ * kernel may have unmapped the range before it failed, and the
+ * bookkeeping must never claim a mapping that is gone.
  */
 struct pl_replace {
 	struct gbx_vmbatch b;

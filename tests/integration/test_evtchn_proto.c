@@ -22,7 +22,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "lib/conn.h"
+#include "client/link.h"
 #include "proto/evtpage.h"
 #include "proto/msg.h"
 #include "test_evtchn.h"

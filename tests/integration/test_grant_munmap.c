@@ -13,7 +13,7 @@
  * - gntbox_unmap() while mapped: the mapping lives on, the offset is
  *   reused at once, the grants go with the mapping.
  * - gntbox_close() unmaps everything.
- * - The preload library's paths (dev/dev.h): dropping the handle keeps
+ * - The preload library's paths (client/gntdev.h): dropping the handle keeps
  *   the connection for the mappings, and a munmap(2) of any range
  *   (pages, gaps and guards of several mappings) releases what it covers.
  */
@@ -28,7 +28,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "harness.h"
 
 #define PG   4096

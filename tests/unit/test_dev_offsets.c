@@ -1,5 +1,5 @@
 /*
- * Unit test of a grant device's offset space (dev/offsets.h): byte
+ * Unit test of a grant device's offset space (client/offsets.h): byte
  * offsets over page numbers 0 .. 2^52 - 1, first fit with reuse of holes
  * of exactly the requested size (Linux's gntdev needs one page more),
  * caller-chosen offsets at 0 and at the very top, and counts of 0, 1,
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "check.h"
-#include "dev/offsets.h"
+#include "client/offsets.h"
 
 #define PG	 4096ULL
 #define TOP_PAGE (GBX_OFF_NPAGES - 1) /* the highest page number */

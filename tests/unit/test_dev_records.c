@@ -1,5 +1,5 @@
 /*
- * Unit test of a grant device's records (dev/records.h): map records found
+ * Unit test of a grant device's records (client/records.h): map records found
  * by exact offset and by any page they hold, shared pages whose runs span
  * share calls, giving up a run in the middle, at the edges and across
  * segments, and the per-page mapping counts that decide MAPPED, UNMAPPED
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "dev/records.h"
+#include "client/records.h"
 
 static void
 test_maps(void)

@@ -1,5 +1,5 @@
 /*
- * Unit test of the process-wide address index (dev/vmindex.h), on
+ * Unit test of the process-wide address index (client/vmindex.h), on
  * addresses that are never mapped: partial munmaps in the middle and at
  * either end of a mapping, the guard page going with the last page (and
  * alone, as the preload library's munmap can take it), gntbox_munmap's
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "dev/vmindex.h"
+#include "client/vmindex.h"
 
 #define PG ((uintptr_t)4096)
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/rbfloor.h"
-#include "dev/records.h"
+#include "client/records.h"
 
 static int
 gbx_maprec_cmp(const struct gbx_maprec *a, const struct gbx_maprec *b)

@@ -13,8 +13,8 @@
  * mmap(MAP_FIXED)) reserves exactly its pages there and has no guard: the
  * page after it is the program's.
  */
-#ifndef GNTBOX_DEV_PLACE_H
-#define GNTBOX_DEV_PLACE_H
+#ifndef GNTBOX_CLIENT_PLACE_H
+#define GNTBOX_CLIENT_PLACE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,4 +42,4 @@ int gbx_place_run(void *base, uint32_t slot, uint32_t n, int prot, int fd,
  */
 void gbx_place_undo(void *base, uint32_t nslots);
 
-#endif /* GNTBOX_DEV_PLACE_H */
+#endif /* GNTBOX_CLIENT_PLACE_H */

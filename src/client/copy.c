@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <xen/grant_table.h>
 
-#include "dev/copy.h"
-#include "lib/conn.h"
+#include "client/copy.h"
+#include "client/link.h"
 #include "proto/proto.h"
 
 #define GBX_DOMID_SELF 0x7ff0u /* DOMID_SELF */

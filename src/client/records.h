@@ -26,8 +26,8 @@
  *
  * Pure bookkeeping, no I/O and no locking: the device's lock covers it.
  */
-#ifndef GNTBOX_DEV_RECORDS_H
-#define GNTBOX_DEV_RECORDS_H
+#ifndef GNTBOX_CLIENT_RECORDS_H
+#define GNTBOX_CLIENT_RECORDS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -183,4 +183,4 @@ bool gbx_spage_unmap(struct gbx_spage *p);
  */
 bool gbx_spage_reap(struct gbx_spage *p);
 
-#endif /* GNTBOX_DEV_RECORDS_H */
+#endif /* GNTBOX_CLIENT_RECORDS_H */

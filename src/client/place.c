@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "dev/place.h"
+#include "client/place.h"
 #include "proto/proto.h"
 
 int

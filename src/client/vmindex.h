@@ -22,11 +22,11 @@
  * detached piece: `refs` counts them, and the piece that drops it to zero
  * tells its caller to free the mapping.
  *
- * Pure bookkeeping: no system calls and no locking (dev.c serialises the
+ * Pure bookkeeping: no system calls and no locking (gntdev_*.c serialise the
  * process-wide index with its own mutex).
  */
-#ifndef GNTBOX_DEV_VMINDEX_H
-#define GNTBOX_DEV_VMINDEX_H
+#ifndef GNTBOX_CLIENT_VMINDEX_H
+#define GNTBOX_CLIENT_VMINDEX_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -152,4 +152,4 @@ bool gbx_vmi_any_in(struct gbx_vmindex *vi, uintptr_t lo, uintptr_t hi);
  */
 struct gbx_vmap *gbx_vmi_find(const struct gbx_vmindex *vi, uintptr_t addr);
 
-#endif /* GNTBOX_DEV_VMINDEX_H */
+#endif /* GNTBOX_CLIENT_VMINDEX_H */

@@ -1,5 +1,5 @@
 /*
- * dev.c: the grant device in the client process (dev.h).
+ * gntdev_open.c: the grant device in the client process (gntdev.h).
  *
  * The bookkeeping lives in offsets.c, records.c and vmindex.c; this file
  * adds the I/O around it: the messages to gntboxd, the mmap and munmap
@@ -18,12 +18,12 @@
 #include <xen/grant_table.h>
 
 #include "base/paths.h"
-#include "dev/copy.h"
-#include "dev/dev.h"
-#include "dev/offsets.h"
-#include "dev/place.h"
-#include "dev/records.h"
-#include "lib/conn.h"
+#include "client/copy.h"
+#include "client/gntdev.h"
+#include "client/offsets.h"
+#include "client/place.h"
+#include "client/records.h"
+#include "client/link.h"
 #include "proto/proto.h"
 
 #define PG	       ((uintptr_t)GBX_PAGE_SIZE)
@@ -65,7 +65,7 @@ struct gbx_dev {
 	uint32_t pend[GBX_REFS_CHUNK];
 };
 
-/* The process-wide address index and its lock (dev.h, "Locking"). */
+/* The process-wide address index and its lock (gntdev.h, "Locking"). */
 static pthread_mutex_t gbx_vm_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gbx_vmindex gbx_vm_index = { RB_INITIALIZER(&gbx_vm_index.tree),
 	0 };
@@ -339,7 +339,7 @@ gbx_forget_page(void *arg, struct gbx_spage *p)
 
 /*
  * A new device: its offset space and records, and its connection.  The
- * fork handlers are installed with the first device (dev.h, "Fork").
+ * fork handlers are installed with the first device (gntdev.h, "Fork").
  */
 int
 gbx_dev_open(int domid, struct gbx_dev **devp)
@@ -1261,7 +1261,7 @@ gbx_dev_check_port(struct gbx_dev *dev, uint32_t port)
 }
 
 /*
- * A grant copy batch: a connection-level operation (dev/copy.c), with no
+ * A grant copy batch: a connection-level operation (client/copy.c), with no
  * device record involved, so the device's lock is not taken.
  */
 int

@@ -15,8 +15,8 @@
  *
  * Pure bookkeeping, not thread-safe: the device's lock covers it.
  */
-#ifndef GNTBOX_DEV_OFFSETS_H
-#define GNTBOX_DEV_OFFSETS_H
+#ifndef GNTBOX_CLIENT_OFFSETS_H
+#define GNTBOX_CLIENT_OFFSETS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,4 +57,4 @@ int gbx_off_alloc(struct gbx_offsets *o, uint64_t count, bool fixed,
  */
 int gbx_off_free(struct gbx_offsets *o, uint64_t page, uint64_t count);
 
-#endif /* GNTBOX_DEV_OFFSETS_H */
+#endif /* GNTBOX_CLIENT_OFFSETS_H */

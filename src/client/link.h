@@ -1,5 +1,5 @@
 /*
- * conn.h: a client connection to gntboxd (proto.h).
+ * link.h: the client's connection to gntboxd (proto.h).
  *
  * One connection per grant device handle, event channel handle, or
  * control session.  A connection:
@@ -22,8 +22,8 @@
  * broke (gntboxd went away, or answered out of protocol) fails every later
  * call with EPIPE.  Thread-safe.
  */
-#ifndef GNTBOX_LIB_CONN_H
-#define GNTBOX_LIB_CONN_H
+#ifndef GNTBOX_CLIENT_LINK_H
+#define GNTBOX_CLIENT_LINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -162,4 +162,4 @@ int gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body,
 int gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly,
     int *fd);
 
-#endif /* GNTBOX_LIB_CONN_H */
+#endif /* GNTBOX_CLIENT_LINK_H */

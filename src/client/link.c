@@ -1,5 +1,5 @@
 /*
- * conn.c: a client connection to gntboxd (conn.h).
+ * link.c: the client's connection to gntboxd (link.h).
  *
  * The connection's mutex covers the socket, the sequence counter, the
  * receive buffer, the bulk memfd and the arena cache.  A request holds it
@@ -22,7 +22,7 @@
 
 #include "base/paths.h"
 #include "base/tree.h"
-#include "lib/conn.h"
+#include "client/link.h"
 #include "proto/msg.h"
 
 struct gbx_arena {
@@ -275,7 +275,7 @@ gbx_hello(struct gbx_conn *c, uint32_t kind, unsigned domid)
 
 /*
  * Connect and say HELLO.  The socket is close-on-exec: an exec'd program
- * does not inherit our connections (a fork()ed child does, see dev.h).
+ * does not inherit our connections (a fork()ed child does, see gntdev.h).
  */
 int
 gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp)

@@ -1,5 +1,5 @@
 /*
- * dev.h: the grant device, as it lives in a client process
+ * gntdev.h: the grant device, as it lives in a client process
  * (docs/architecture.md §1).
  *
  * A device is what Linux keeps per open /dev/xen/gntdev or gntalloc file,
@@ -47,15 +47,15 @@
  * each piece's device lock to account for it.  A device may be used by
  * several threads.
  */
-#ifndef GNTBOX_DEV_DEV_H
-#define GNTBOX_DEV_DEV_H
+#ifndef GNTBOX_CLIENT_GNTDEV_H
+#define GNTBOX_CLIENT_GNTDEV_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dev/copy.h"
-#include "dev/vmindex.h"
+#include "client/copy.h"
+#include "client/vmindex.h"
 #include "gntbox.h"
 
 struct gbx_dev;
@@ -120,7 +120,7 @@ enum gbx_dev_what gbx_dev_lookup(struct gbx_dev *dev, uint64_t offset);
  */
 int gbx_dev_check_port(struct gbx_dev *dev, uint32_t port);
 
-/* A grant copy batch over the device's connection (dev/copy.h). */
+/* A grant copy batch over the device's connection (client/copy.h). */
 int gbx_dev_copy(struct gbx_dev *dev, struct gbx_copy_seg *segs, uint32_t n);
 
 /* The device's socket (gbx_conn_sock). */
@@ -178,4 +178,4 @@ bool gbx_vm_any(void);
  */
 bool gbx_vm_intersects(const void *addr, size_t len);
 
-#endif /* GNTBOX_DEV_DEV_H */
+#endif /* GNTBOX_CLIENT_GNTDEV_H */

@@ -11,8 +11,8 @@
  * EFAULT, as the kernel's pinning of user pages would say; then one
  * one-way COPY_RELEASE drops the pins.  One round trip per batch.
  */
-#ifndef GNTBOX_DEV_COPY_H
-#define GNTBOX_DEV_COPY_H
+#ifndef GNTBOX_CLIENT_COPY_H
+#define GNTBOX_CLIENT_COPY_H
 
 #include <stdint.h>
 
@@ -52,4 +52,4 @@ struct gbx_copy_seg {
 int gbx_copy_batch(struct gbx_conn *c, unsigned self, struct gbx_copy_seg *segs,
     uint32_t n);
 
-#endif /* GNTBOX_DEV_COPY_H */
+#endif /* GNTBOX_CLIENT_COPY_H */

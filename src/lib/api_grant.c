@@ -1,14 +1,14 @@
 /*
- * grant.c: the grant device half of include/gntbox.h.
+ * api_grant.c: the grant device half of include/gntbox.h.
  *
- * A gntbox_t is a grant device (dev/dev.h); each function here checks the
+ * A gntbox_t is a grant device (client/gntdev.h); each function here checks the
  * handle, calls the device and turns its errno value into the -1 / errno
  * convention of the public API.
  */
 #include <errno.h>
 #include <stdlib.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "gntbox.h"
 #include "lib/result.h"
 #include "proto/proto.h"

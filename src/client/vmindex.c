@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/rbfloor.h"
-#include "dev/vmindex.h"
+#include "client/vmindex.h"
 #include "proto/proto.h"
 
 #define PG ((uintptr_t)GBX_PAGE_SIZE)

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "dev/offsets.h"
+#include "client/offsets.h"
 #include "proto/proto.h"
 
 int
