@@ -22,8 +22,8 @@
  * detached piece: `refs` counts them, and the piece that drops it to zero
  * tells its caller to free the mapping.
  *
- * Pure bookkeeping: no system calls and no locking (gntdev_*.c serialise the
- * process-wide index with its own mutex).
+ * Pure bookkeeping: no system calls and no locking (gntdev_mmap.c
+ * serialises the process-wide index with its own mutex).
  */
 #ifndef GNTBOX_CLIENT_VMINDEX_H
 #define GNTBOX_CLIENT_VMINDEX_H
