@@ -107,7 +107,7 @@ $(LIBGNTBOX): $(LIB_OBJS)
 
 # The preload library carries its own copy of the client code and exports
 # nothing but the libc entry points it stands in for (preload.map).
-$(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(LIB_OBJS) src/preload/preload.map
+$(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(CLIENT_OBJS) src/preload/preload.map
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
 	    -o $@ $(filter %.o,$^) $(LDLIBS) -ldl

@@ -1,6 +1,7 @@
 /*
  * evtchn.c: /dev/xen/evtchn, as Linux's drivers/xen/evtchn.c answers it,
- * on an event-channel handle of libgntbox (src/lib/evtchn.c).
+ * on an event-channel handle of the client core
+ * (client/evtchn_handle.h).
  *
  * The program's descriptor is a duplicate of the handle's eventfd, so
  * poll, select and epoll on it are the kernel's own: it is readable
@@ -24,7 +25,7 @@
 #include <xen/xen.h>
 #include <xen/evtchn.h>
 
-#include "lib/evtchn.h"
+#include "client/evtchn_handle.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -35,8 +36,10 @@ int
 pl_evtchn_open(struct pfile *pf)
 {
 
-	if ((pf->evt = gntbox_evtchn_open(-1, 0)) == NULL)
-		return (errno);
+	int error;
+
+	if ((error = gbx_evtchn_open(-1, 0, &pf->evt)) != 0)
+		return (error);
 	pf->pid = pl_getpid();
 	atomic_init(&pf->restricted, 0);
 	return (0);
@@ -46,14 +49,14 @@ int
 pl_evtchn_fd(const struct pfile *pf)
 {
 
-	return (gntbox_evtchn_fd(pf->evt));
+	return (gbx_evtchn_fd(pf->evt));
 }
 
 void
 pl_evtchn_close(struct pfile *pf)
 {
 
-	(void)gntbox_evtchn_close(pf->evt);
+	gbx_evtchn_close(pf->evt);
 }
 
 /* The handle is this process's (not inherited across fork). */
@@ -62,18 +65,6 @@ evt_ours(const struct pfile *pf)
 {
 
 	return (pf->pid == pl_getpid());
-}
-
-/* A libgntbox call's -1 / errno as an errno value; else the value. */
-static int
-evt_result(int r, int *ret)
-{
-
-	if (r == -1)
-		return (errno);
-	if (ret != NULL)
-		*ret = r;
-	return (0);
 }
 
 /*
@@ -88,7 +79,7 @@ evt_read_fault(struct pfile *pf, bool nonblock)
 	struct pollfd p;
 	int n;
 
-	p.fd = gntbox_evtchn_fd(pf->evt);
+	p.fd = gbx_evtchn_fd(pf->evt);
 	p.events = POLLIN;
 	while ((n = poll(&p, 1, nonblock ? 0 : -1)) == -1 && errno == EINTR &&
 	    nonblock)
@@ -152,7 +143,7 @@ pl_evtchn_write(struct pfile *pf, const void *buf, size_t len, size_t *done)
 	if (pl_copyin(ports, buf, n * sizeof(ports[0])) != 0)
 		return (EFAULT);
 	for (i = 0; i < n; i++)
-		(void)gntbox_evtchn_unmask(pf->evt, ports[i]);
+		(void)gbx_evtchn_unmask(pf->evt, ports[i]);
 	*done = n * sizeof(ports[0]);
 	return (0);
 }
@@ -179,6 +170,8 @@ evt_bind(struct pfile *pf, unsigned cmd, void *arg, int *ret)
 	struct ioctl_evtchn_bind_unbound_port bu;
 	struct ioctl_evtchn_bind_virq bv;
 	unsigned restricted;
+	uint32_t port;
+	int error;
 
 	restricted = atomic_load(&pf->restricted);
 	switch (cmd) {
@@ -187,25 +180,28 @@ evt_bind(struct pfile *pf, unsigned cmd, void *arg, int *ret)
 			return (EACCES);
 		if (pl_copyin(&bv, arg, sizeof(bv)) != 0)
 			return (EFAULT);
-		return (
-		    evt_result(gbx_evtchn_bind_virq(pf->evt, bv.virq), ret));
+		error = gbx_evtchn_bind_virq(pf->evt, bv.virq, &port);
+		break;
 	case IOCTL_EVTCHN_BIND_UNBOUND_PORT:
 		if (restricted != 0)
 			return (EACCES);
 		if (pl_copyin(&bu, arg, sizeof(bu)) != 0)
 			return (EFAULT);
-		return (evt_result(gntbox_evtchn_bind_unbound(pf->evt,
-				       bu.remote_domain),
-		    ret));
+		error =
+		    gbx_evtchn_bind_unbound(pf->evt, bu.remote_domain, &port);
+		break;
 	default:
 		if (pl_copyin(&bi, arg, sizeof(bi)) != 0)
 			return (EFAULT);
 		if (restricted != 0 && bi.remote_domain != restricted - 1)
 			return (EACCES);
-		return (evt_result(gntbox_evtchn_bind_interdomain(pf->evt,
-				       bi.remote_domain, bi.remote_port),
-		    ret));
+		error = gbx_evtchn_bind_interdomain(pf->evt, bi.remote_domain,
+		    bi.remote_port, &port);
+		break;
 	}
+	if (error == 0)
+		*ret = (int)port;
+	return (error);
 }
 
 /* RESTRICT_DOMID: once only, and to a domain that may be named. */
@@ -221,8 +217,7 @@ evt_restrict(struct pfile *pf, void *arg)
 		return (EFAULT);
 	if (rd.domid == 0 || rd.domid >= (domid_t)DOMID_FIRST_RESERVED)
 		return (EINVAL);
-	if ((error = evt_result(gntbox_evtchn_restrict(pf->evt, rd.domid),
-		 NULL)) == 0)
+	if ((error = gbx_evtchn_restrict(pf->evt, rd.domid)) == 0)
 		atomic_store(&pf->restricted, (unsigned)rd.domid + 1);
 	return (error);
 }
@@ -243,13 +238,11 @@ pl_evtchn_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret)
 	case IOCTL_EVTCHN_UNBIND:
 		if (pl_copyin(&ub, arg, sizeof(ub)) != 0)
 			return (EFAULT);
-		return (
-		    evt_result(gntbox_evtchn_unbind(pf->evt, ub.port), NULL));
+		return (gbx_evtchn_unbind(pf->evt, ub.port));
 	case IOCTL_EVTCHN_NOTIFY:
 		if (pl_copyin(&nt, arg, sizeof(nt)) != 0)
 			return (EFAULT);
-		return (
-		    evt_result(gntbox_evtchn_notify(pf->evt, nt.port), NULL));
+		return (gbx_evtchn_notify(pf->evt, nt.port));
 	case IOCTL_EVTCHN_RESET:
 		evt_reset(pf);
 		return (0);

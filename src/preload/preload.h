@@ -38,6 +38,7 @@
 #include "gntbox.h"
 
 struct gbx_dev;
+struct gntbox_evtchn;
 
 /* ---- libc's own functions (real.c). ---- */
 
@@ -108,12 +109,12 @@ enum pl_kind {
 struct pfile {
 	atomic_uint refs;
 	enum pl_kind kind;
-	int accmode;		/* O_RDONLY, O_WRONLY or O_RDWR, as opened */
-	atomic_int flags;	/* the program's status flags (O_NONBLOCK...) */
-	struct gbx_dev *dev;	/* gntdev, gntalloc */
-	gntbox_evtchn_t *evt;	/* evtchn */
-	pid_t pid;		/* evtchn: the process that opened it */
-	atomic_uint restricted; /* evtchn: RESTRICT_DOMID's domain + 1 */
+	int accmode;	     /* O_RDONLY, O_WRONLY or O_RDWR, as opened */
+	atomic_int flags;    /* the program's status flags (O_NONBLOCK...) */
+	struct gbx_dev *dev; /* gntdev, gntalloc */
+	struct gntbox_evtchn *evt; /* evtchn */
+	pid_t pid;		   /* evtchn: the process that opened it */
+	atomic_uint restricted;	   /* evtchn: RESTRICT_DOMID's domain + 1 */
 };
 
 /* Descriptors at or above this are never ours (they are refused). */

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "lib/ctl.h"
-#include "lib/evtchn.h"
+#include "client/evtchn_handle.h"
 #include "test_evtchn.h"
 
 #include <xen/xen.h>
@@ -260,11 +260,11 @@ static void
 test_dom_exc(void)
 {
 	gntbox_evtchn_t *d0, *a, *e5;
-	uint32_t p5;
-	int virq, pa;
+	uint32_t p5, virq;
+	int pa;
 
 	d0 = te_open(0);
-	virq = gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC);
+	REQUIRE(gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC, &virq) == 0);
 	REQUIRE(virq > 0);
 	th_domain(5);
 	a = te_open(1);
@@ -281,7 +281,7 @@ test_dom_exc(void)
 	CHECK(gntbox_evtchn_notify(e5, p5) == -1);
 	CHECK_ERR(gntbox_evtchn_close(e5), 0);
 	/* Again after the unmask: each destruction raises it. */
-	CHECK_ERR(gntbox_evtchn_unmask(d0, (uint32_t)virq), 0);
+	CHECK_ERR(gntbox_evtchn_unmask(d0, virq), 0);
 	th_domain(6);
 	CHECK_ERR(gntbox_domain_destroy(6), 0);
 	CHECK_EQ(te_wait(d0, 2000), virq);

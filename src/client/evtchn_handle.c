@@ -1,5 +1,6 @@
 /*
- * evtchn.c: the event-channel half of include/gntbox.h.
+ * evtchn_handle.c: an event-channel handle in the client process
+ * (evtchn_handle.h).
  *
  * A handle is a connection of kind GBX_KIND_EVTCHN.  gntboxd gave it, at
  * HELLO, its eventfd (the pollable descriptor) and its event page, mapped
@@ -50,10 +51,8 @@
 
 #include "base/paths.h"
 #include "base/tree.h"
-#include "gntbox.h"
+#include "client/evtchn_handle.h"
 #include "client/link.h"
-#include "lib/evtchn.h"
-#include "lib/result.h"
 #include "proto/evtpage.h"
 #include "proto/msg.h"
 #include "proto/proto.h"
@@ -182,7 +181,7 @@ port_cache(struct gntbox_evtchn *e, struct gbx_lport *lp, struct gbx_peer *pe,
 	lp->peer_gen = gen;
 }
 
-/* A request with a header-only reply, in the API's convention. */
+/* A request with a header-only reply. */
 static int
 evt_simple_call(struct gntbox_evtchn *e, uint16_t type, const void *body,
     size_t blen)
@@ -190,39 +189,34 @@ evt_simple_call(struct gntbox_evtchn *e, uint16_t type, const void *body,
 	struct gbx_call call;
 
 	gbx_call_init(&call, type, body, blen, NULL, 0);
-	return (gbx_ret(gbx_conn_call(e->conn, &call)));
+	return (gbx_conn_call(e->conn, &call));
 }
 
 /*
  * Open a handle: HELLO of kind EVTCHN, whose reply brings the eventfd and
  * the page.  Only GNTBOX_EVTCHN_NONBLOCK is a valid flag.
  */
-GNTBOX_API gntbox_evtchn_t *
-gntbox_evtchn_open(int domid, unsigned flags)
+int
+gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
 {
 	const struct gbx_hello_reply *hr;
 	struct gntbox_evtchn *e;
 	int fds[GBX_MAX_FDS], error;
 	unsigned nfds;
 
-	if (domid == -1 && (domid = gbx_env_domid()) == -1) {
-		errno = EINVAL;
-		return (NULL);
-	}
+	if (domid == -1 && (domid = gbx_env_domid()) == -1)
+		return (EINVAL);
 	if (domid < 0 || domid > GBX_DOMID_MAX ||
-	    (flags & ~GNTBOX_EVTCHN_NONBLOCK) != 0) {
-		errno = EINVAL;
-		return (NULL);
-	}
+	    (flags & ~GNTBOX_EVTCHN_NONBLOCK) != 0)
+		return (EINVAL);
 	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return (NULL);
+		return (ENOMEM);
 	e->efd = -1;
 	e->nonblock = (flags & GNTBOX_EVTCHN_NONBLOCK) != 0;
 	RB_INIT(&e->peers);
 	if ((error = pthread_rwlock_init(&e->lock, NULL)) != 0) {
 		free(e);
-		errno = error;
-		return (NULL);
+		return (error);
 	}
 	if ((error = gbx_conn_open(GBX_KIND_EVTCHN, (unsigned)domid,
 		 &e->conn)) != 0)
@@ -249,7 +243,8 @@ gntbox_evtchn_open(int domid, unsigned flags)
 		error = ENOMEM;
 		goto fail;
 	}
-	return (e);
+	*ep = e;
+	return (0);
 fail:
 	if (e->page != NULL)
 		(void)munmap(e->page, GBX_EVTPAGE_BYTES);
@@ -259,21 +254,18 @@ fail:
 		gbx_conn_close(e->conn);
 	(void)pthread_rwlock_destroy(&e->lock);
 	free(e);
-	errno = error;
-	return (NULL);
+	return (error);
 }
 
 /*
  * Close: the connection's end makes gntboxd close every port of the
  * handle (their remote ends become unbound); then every peer goes.
  */
-GNTBOX_API int
-gntbox_evtchn_close(gntbox_evtchn_t *e)
+void
+gbx_evtchn_close(struct gntbox_evtchn *e)
 {
 	struct gbx_peer *pe;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	gbx_conn_close(e->conn);
 	while ((pe = RB_MIN(gbx_peers, &e->peers)) != NULL) {
 		RB_REMOVE(gbx_peers, &e->peers, pe);
@@ -286,24 +278,22 @@ gntbox_evtchn_close(gntbox_evtchn_t *e)
 	free(e->ports);
 	(void)pthread_rwlock_destroy(&e->lock);
 	free(e);
-	return (0);
 }
 
-GNTBOX_API int
-gntbox_evtchn_fd(const gntbox_evtchn_t *e)
+int
+gbx_evtchn_fd(const struct gntbox_evtchn *e)
 {
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	return (e->efd);
 }
 
 /*
  * A bind request; on success the new port is ours (gntboxd has written
- * its slot already).  Returns the port or -1.
+ * its slot already) and goes to *port.
  */
 static int
-evt_bind(struct gntbox_evtchn *e, uint16_t type, const struct gbx_evt_bind *b)
+evt_bind(struct gntbox_evtchn *e, uint16_t type, const struct gbx_evt_bind *b,
+    uint32_t *port)
 {
 	struct gbx_evt_bind_reply rep;
 	struct gbx_call call;
@@ -311,54 +301,49 @@ evt_bind(struct gntbox_evtchn *e, uint16_t type, const struct gbx_evt_bind *b)
 
 	gbx_call_init(&call, type, b, sizeof(*b), &rep, sizeof(rep));
 	if ((error = gbx_conn_call(e->conn, &call)) != 0)
-		return (gbx_ret(error));
+		return (error);
 	if (call.rlen != sizeof(rep) || rep.port == 0 || rep.port >= e->nports)
-		return (gbx_ret(EPROTO));
+		return (EPROTO);
 	(void)pthread_rwlock_wrlock(&e->lock);
 	port_uncache(e, &e->ports[rep.port]);
 	e->ports[rep.port].bound = true;
 	e->ports[rep.port].gen = rep.gen;
 	(void)pthread_rwlock_unlock(&e->lock);
-	return ((int)rep.port);
+	*port = rep.port;
+	return (0);
 }
 
-GNTBOX_API int
-gntbox_evtchn_bind_unbound(gntbox_evtchn_t *e, uint32_t remote)
+int
+gbx_evtchn_bind_unbound(struct gntbox_evtchn *e, uint32_t remote,
+    uint32_t *port)
 {
 	struct gbx_evt_bind b;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	memset(&b, 0, sizeof(b));
 	b.remote_dom = remote;
-	return (evt_bind(e, GBX_EVT_BIND_UNBOUND, &b));
+	return (evt_bind(e, GBX_EVT_BIND_UNBOUND, &b, port));
 }
 
-GNTBOX_API int
-gntbox_evtchn_bind_interdomain(gntbox_evtchn_t *e, uint32_t remote,
-    uint32_t remote_port)
+int
+gbx_evtchn_bind_interdomain(struct gntbox_evtchn *e, uint32_t remote,
+    uint32_t remote_port, uint32_t *port)
 {
 	struct gbx_evt_bind b;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	memset(&b, 0, sizeof(b));
 	b.remote_dom = remote;
 	b.remote_port = remote_port;
-	return (evt_bind(e, GBX_EVT_BIND_INTERDOMAIN, &b));
+	return (evt_bind(e, GBX_EVT_BIND_INTERDOMAIN, &b, port));
 }
 
-/* A virq's port (lib/evtchn.h). */
 int
-gbx_evtchn_bind_virq(gntbox_evtchn_t *e, uint32_t virq)
+gbx_evtchn_bind_virq(struct gntbox_evtchn *e, uint32_t virq, uint32_t *port)
 {
 	struct gbx_evt_bind b;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	memset(&b, 0, sizeof(b));
 	b.virq = virq;
-	return (evt_bind(e, GBX_EVT_BIND_VIRQ, &b));
+	return (evt_bind(e, GBX_EVT_BIND_VIRQ, &b, port));
 }
 
 /*
@@ -367,19 +352,17 @@ gbx_evtchn_bind_virq(gntbox_evtchn_t *e, uint32_t virq)
  * then the slot is retired (no notifier can reach it afterwards, and its
  * pending count, if any, becomes debt); then gntboxd closes the port.
  */
-GNTBOX_API int
-gntbox_evtchn_unbind(gntbox_evtchn_t *e, uint32_t port)
+int
+gbx_evtchn_unbind(struct gntbox_evtchn *e, uint32_t port)
 {
 	struct gbx_evt_port req;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	if (port >= e->nports)
-		return (gbx_ret(EINVAL));
+		return (EINVAL);
 	(void)pthread_rwlock_wrlock(&e->lock);
 	if (!e->ports[port].bound) {
 		(void)pthread_rwlock_unlock(&e->lock);
-		return (gbx_ret(ENOTCONN));
+		return (ENOTCONN);
 	}
 	port_uncache(e, &e->ports[port]);
 	e->ports[port].bound = false;
@@ -450,22 +433,20 @@ notify_slow(struct gntbox_evtchn *e, uint32_t port, uint32_t gen, bool want_fds)
  * Notify: the cached peer's slot, or gntboxd.  ENOTCONN for a port that
  * is not ours, out of range included, as Linux answers.
  */
-GNTBOX_API int
-gntbox_evtchn_notify(gntbox_evtchn_t *e, uint32_t port)
+int
+gbx_evtchn_notify(struct gntbox_evtchn *e, uint32_t port)
 {
 	struct gbx_lport *lp;
 	uint32_t gen;
 	bool cached;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	if (port >= e->nports)
-		return (gbx_ret(ENOTCONN));
+		return (ENOTCONN);
 	(void)pthread_rwlock_rdlock(&e->lock);
 	lp = &e->ports[port];
 	if (!lp->bound) {
 		(void)pthread_rwlock_unlock(&e->lock);
-		return (gbx_ret(ENOTCONN));
+		return (ENOTCONN);
 	}
 	cached = lp->peer != NULL;
 	if (cached &&
@@ -477,34 +458,25 @@ gntbox_evtchn_notify(gntbox_evtchn_t *e, uint32_t port)
 	gen = lp->gen;
 	(void)pthread_rwlock_unlock(&e->lock);
 	/* A port without a cache has no peer yet: ask for its descriptors. */
-	return (gbx_ret(notify_slow(e, port, gen, !cached)));
+	return (notify_slow(e, port, gen, !cached));
 }
 
 /*
  * The next pending port, masked until unmasked.  Waits in poll() unless
  * the handle is non-blocking (then EAGAIN).
  */
-GNTBOX_API int
-gntbox_evtchn_pending(gntbox_evtchn_t *e)
+int
+gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port)
 {
-	uint32_t port;
-	int error;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
-	if ((error = evtpage_wait_take(e->page, e->efd, e->nonblock, &port)) !=
-	    0)
-		return (gbx_ret(error));
-	return ((int)port);
+	return (evtpage_wait_take(e->page, e->efd, e->nonblock, port));
 }
 
-/* A pending port, waiting or not as the caller says (lib/evtchn.h). */
+/* A pending port, waiting or not as the caller says. */
 int
-gbx_evtchn_take(gntbox_evtchn_t *e, bool nonblock, uint32_t *port)
+gbx_evtchn_take(struct gntbox_evtchn *e, bool nonblock, uint32_t *port)
 {
 
-	if (e == NULL)
-		return (EINVAL);
 	return (evtpage_wait_take(e->page, e->efd, nonblock, port));
 }
 
@@ -512,12 +484,10 @@ gbx_evtchn_take(gntbox_evtchn_t *e, bool nonblock, uint32_t *port)
  * Unmask: ports not ours are ignored, as Linux ignores unknown ports
  * written to /dev/xen/evtchn.
  */
-GNTBOX_API int
-gntbox_evtchn_unmask(gntbox_evtchn_t *e, uint32_t port)
+int
+gbx_evtchn_unmask(struct gntbox_evtchn *e, uint32_t port)
 {
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	if (port >= e->nports)
 		return (0);
 	(void)pthread_rwlock_rdlock(&e->lock);
@@ -527,13 +497,11 @@ gntbox_evtchn_unmask(gntbox_evtchn_t *e, uint32_t port)
 	return (0);
 }
 
-GNTBOX_API int
-gntbox_evtchn_restrict(gntbox_evtchn_t *e, uint32_t domid)
+int
+gbx_evtchn_restrict(struct gntbox_evtchn *e, uint32_t domid)
 {
 	struct gbx_evt_restrict req;
 
-	if (e == NULL)
-		return (gbx_ret(EINVAL));
 	memset(&req, 0, sizeof(req));
 	req.domid = domid;
 	return (evt_simple_call(e, GBX_EVT_RESTRICT, &req, sizeof(req)));
