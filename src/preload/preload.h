@@ -1,11 +1,14 @@
 /*
  * preload.h: libgntbox-preload.so, the Linux device ABI for unmodified
- * programs (docs/architecture.md §1, DESIGN.md §4).
+ * programs (docs/architecture.md §1, docs/design.md "Linux device ABI").
  *
  * The library stands in for a few libc entry points (interpose.c) so that
  * /dev/xen/gntdev, /dev/xen/gntalloc and /dev/xen/evtchn behave as Linux's
- * drivers do, on top of the client-side grant device (src/dev/) and the
- * event-channel client (src/lib/):
+ * drivers do.  It is built on the client core alone (src/client/: the
+ * grant device of gntdev.h, the event-channel handle of evtchn_handle.h,
+ * the connection of link.h), beside libgntbox's public API (src/lib/),
+ * never on it: preload/ and lib/ do not include each other, and the
+ * library links its own copy of the core.
  *
  * - open() of one of those paths, in a process that `gntbox run` made a
  *   process of a domain, opens a device and returns a descriptor the
@@ -15,11 +18,12 @@
  *   file, and poll works on the evtchn descriptor natively.
  * - fdtable.c maps those descriptors to their open device files (struct
  *   pfile), with O(1) checks for every other descriptor.
- * - gntdev.c, gntalloc.c and evtchn.c answer ioctl, mmap, read and write
- *   with Linux's numbers, layouts, check order and errno values.
+ * - linux_gntdev.c, linux_gntalloc.c, linux_mmap.c and linux_evtchn.c
+ *   answer ioctl, mmap, read and write with Linux's numbers, layouts,
+ *   check order and errno values.
  * - Any munmap, mmap(MAP_FIXED) or mremap that covers grant mappings is
- *   accounted for (dev.h's gbx_vm_unmap_begin / _end), after one atomic
- *   test when the process has none.
+ *   accounted for (gntdev.h's gbx_vm_unmap_begin / _end), after one
+ *   atomic test when the process has none.
  *
  * Device functions return 0 or an errno value.
  */
@@ -72,8 +76,8 @@ void pl_real_init(void);
 
 /*
  * Nonzero while this thread runs the library's own code: the entry
- * points then go straight to libc, so that dev/ and lib/ calling mmap,
- * munmap or close never come back in.
+ * points then go straight to libc, so that the client core calling mmap,
+ * munmap or close never comes back in.
  */
 extern __thread int pl_inside __attribute__((tls_model("initial-exec")));
 
@@ -165,7 +169,7 @@ int pl_gntdev_ioctl(struct pfile *pf, unsigned cmd, void *arg);
 int pl_gntalloc_ioctl(struct pfile *pf, unsigned cmd, void *arg);
 int pl_evtchn_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret);
 
-/* mmap of a gntdev or gntalloc file (gntmmap.c). */
+/* mmap of a gntdev or gntalloc file (linux_mmap.c). */
 int pl_gnt_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
     off_t off, void **out);
 

@@ -1,11 +1,12 @@
 /*
- * gntdev.c: /dev/xen/gntdev's ioctls, as Linux's drivers/xen/gntdev.c
- * answers them (the order of checks and the errno of each are Linux's;
- * docs/differences.md lists where gntbox answers otherwise).
+ * linux_gntdev.c: /dev/xen/gntdev's ioctls, as Linux's
+ * drivers/xen/gntdev.c answers them (the order of checks and the errno of
+ * each are Linux's; docs/differences.md lists where gntbox answers
+ * otherwise).
  *
- * A gntdev file is a grant device (client/gntdev.h) used for maps only.  Its
- * offsets are bytes, page aligned, as Linux's; a map is recorded by
- * MAP_GRANT_REF and mapped, all or nothing, by mmap (gntmmap.c).
+ * A gntdev file is a grant device (client/gntdev.h) used for maps only.
+ * Its offsets are bytes, page aligned, as Linux's; a map is recorded by
+ * MAP_GRANT_REF and mapped, all or nothing, by mmap (linux_mmap.c).
  */
 #include <sys/ioctl.h>
 

@@ -1,6 +1,6 @@
 /*
- * evtchn.c: /dev/xen/evtchn, as Linux's drivers/xen/evtchn.c answers it,
- * on an event-channel handle of the client core
+ * linux_evtchn.c: /dev/xen/evtchn, as Linux's drivers/xen/evtchn.c
+ * answers it, on an event-channel handle of the client core
  * (client/evtchn_handle.h).
  *
  * The program's descriptor is a duplicate of the handle's eventfd, so

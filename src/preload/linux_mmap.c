@@ -1,5 +1,5 @@
 /*
- * gntmmap.c: mmap of /dev/xen/gntdev and /dev/xen/gntalloc.
+ * linux_mmap.c: mmap of /dev/xen/gntdev and /dev/xen/gntalloc.
  *
  * The checks are the kernel's own first (length, offset, the file's
  * access mode), then the driver's: gntdev needs MAP_SHARED for a writable

@@ -1,5 +1,5 @@
 /*
- * gntalloc.c: /dev/xen/gntalloc's ioctls, as Linux's
+ * linux_gntalloc.c: /dev/xen/gntalloc's ioctls, as Linux's
  * drivers/xen/gntalloc.c answers them (docs/differences.md lists where
  * gntbox answers otherwise).
  *
