@@ -5,14 +5,21 @@
  * A device is what Linux keeps per open /dev/xen/gntdev or gntalloc file,
  * unified as FreeBSD's gntdev is: one offset space (offsets.h) holding map
  * records and shared pages (records.h), the mappings made from them, and
- * the connection to gntboxd that holds the grants themselves.  libgntbox's
- * gntbox_t is a device; the preload library will make one per opened
- * device file.  All functions return 0 or an errno value.
+ * the connection to gntboxd that holds the grants themselves (link.h).
+ * libgntbox's gntbox_t holds one device (lib/api_grant.c); the preload
+ * library makes one per open gntdev or gntalloc file (pl_gnt_open() in
+ * preload/linux_gntdev.c).  All functions return 0 or an errno value.
  *
- * The round trips follow DESIGN.md §6: gbx_dev_map() only records;
- * gbx_dev_mmap() of a map is the one round trip (MAP); releases are
- * one-way messages (UNMAP for a map's handles, MAPPED / UNMAPPED for the
- * mapping hold of shared pages, DEALLOC for their file hold).
+ * The files, one story each (gntdev_internal.h has what they share):
+ * gntdev_open.c opens, closes and keeps the records; gntdev_mmap.c maps,
+ * unmaps and keeps the address index; gntdev_fork.c handles fork();
+ * gntdev_notify.c sets unmap notifies.
+ *
+ * The round trips follow docs/design.md ("Performance budget"):
+ * gbx_dev_map() only records; gbx_dev_mmap() of a map is the one round
+ * trip (MAP); releases are one-way messages (UNMAP for a map's handles,
+ * MAPPED / UNMAPPED for the mapping hold of shared pages, DEALLOC for
+ * their file hold).
  *
  * Mappings.  Each mapping is entered in one process-wide address index
  * (vmindex.h) so that any munmap(addr, len) can be resolved to the

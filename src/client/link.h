@@ -1,6 +1,12 @@
 /*
  * link.h: the client's connection to gntboxd (proto.h).
  *
+ * The bottom of the client core (src/client/), built on base/ and proto/
+ * only: the grant device (gntdev.h), the event-channel handle
+ * (evtchn_handle.h) and the control client (lib/ctl.h) each talk to
+ * gntboxd through one.  (gntboxd's side of a connection is another
+ * matter, in src/daemon/.)
+ *
  * One connection per grant device handle, event channel handle, or
  * control session.  A connection:
  *
