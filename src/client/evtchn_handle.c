@@ -75,6 +75,7 @@ struct gbx_lport {
 	uint32_t peer_gen;
 };
 
+/* The handle, which include/gntbox.h calls gntbox_evtchn_t. */
 struct gntbox_evtchn {
 	struct gbx_conn *conn;
 	struct gbx_evtpage *page; /* our event page */
