@@ -10,9 +10,11 @@
 # It reads the #include "..." lines of every file under src/ (the files git
 # knows, tracked or not yet added, or every file when DIR is not a git
 # checkout) and fails, one line per problem, when
-#   - a folder includes a folder the table below does not allow it,
-#   - a folder outside the table lists the public header include/gntbox.h,
-#   - a folder of src/ is missing from the table,
+#   - a folder includes one that its line of the table below does not list,
+#   - a folder not named in PUBLIC includes the public header
+#     include/gntbox.h,
+#   - a folder of src/ is missing from the table, or a line of the table
+#     names a folder that has no line above it,
 #   - two files under src/ share a name (main.c excepted): a name must say
 #     which side of the socket its file is on,
 #   - a file under src/ is longer than MAX_LINES lines.
@@ -22,8 +24,9 @@
 set -u
 
 # The layer table, bottom to top: a folder, then the folders it may include
-# (itself always).  A new folder gets a line here; docs/contributing.md
-# says how to choose it.
+# (itself always), each of which must have a line above it, so that no
+# cycle can be written.  A new folder gets a line here; docs/contributing.md
+# ("Layers") says how to choose it.
 LAYERS='
 base
 proto	base
@@ -132,6 +135,11 @@ scan() {
 			allowed[w[1], w[1]] = 1
 			deps[w[1]] = ""
 			for (j = 2; j <= m; j++) {
+				# Only lines above: the table cannot hold a cycle.
+				if (!(w[j] in rank))
+					problem("scripts/layers.sh: " w[1] \
+					    " lists " w[j] ", which has no " \
+					    "line above it in the layer table")
 				allowed[w[1], w[j]] = 1
 				deps[w[1]] = deps[w[1]] (j > 2 ? " " : "") w[j]
 			}
@@ -292,7 +300,7 @@ self_test() {
 	# prints exactly TEXT (and, on failure, its count line).
 	expect() {
 		t=$((t + 1))
-		got=$("$self" "$tmp/tree" 2>&1)
+		got=$("$checker" "$tmp/tree" 2>&1)
 		rc=$?
 		want=$3
 		[ -n "$want" ] && want="$want
@@ -306,6 +314,7 @@ layers.sh: 1 problem(s) (docs/contributing.md, \"Layers\")"
 		fi
 	}
 
+	checker=$self
 	fresh
 	expect "allowed includes pass" 0 ""
 	fresh
@@ -329,6 +338,13 @@ layers.sh: 1 problem(s) (docs/contributing.md, \"Layers\")"
 	echo '/* dev */' >"$tmp/tree/src/dev/dev.c"
 	expect "a folder outside the table fails" 1 \
 	    'src/dev/: a folder the layer table does not list (scripts/layers.sh)'
+	# This script with a first table line that names a folder above it.
+	checker="$tmp/layers.sh"
+	awk '{ print } /^LAYERS=.$/ { print "first\tcli" }' "$self" >"$checker"
+	chmod +x "$checker"
+	fresh
+	expect "a table line naming a folder not above it fails" 1 \
+	    'scripts/layers.sh: first lists cli, which has no line above it in the layer table'
 
 	t=$((t + 1))
 	fresh

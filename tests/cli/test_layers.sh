@@ -2,7 +2,8 @@
 # scripts/layers.sh, the include-layer check of make lint: its self-test
 # (each rule on a tree made for it: an allowed include, an upward include,
 # the public header out of place, a duplicate name, a file one line too
-# long, a folder outside the table, the --graph counts), then the same
+# long, a folder outside the table, a table line that would allow a cycle,
+# the --graph counts), then the same
 # checker run here on a tree of our own, so that its exit status and its
 # message are seen from outside, as make lint sees them.  The check of the
 # real tree is make lint's, not this test's.
@@ -16,6 +17,7 @@ expect_ok "$layers" --self-test
 for case in "allowed includes pass" "an upward include fails" \
     "the public header outside its folders fails" "a duplicate name fails" \
     "a file of 801 lines fails" "a folder outside the table fails" \
+    "a table line naming a folder not above it fails" \
     "--graph counts each edge and marks the forbidden"; do
 	expect_out "^ok [0-9]+ - $case\$"
 done
