@@ -1,12 +1,13 @@
 # gntbox: the Xen grant-table device, event channels and xenstore in user
 # space.  See README.md.
 #
-#   make            build everything into build/ (DESIGN.md section 5)
+#   make            build everything into build/ (docs/design.md)
 #   make check      install what is missing, then run every test, first on
 #                   the normal build, then on an ASan+UBSan build (build-san/)
 #   make demo       two domains sharing pages and talking over vchan
 #   make bench      benchmarks (bench/), with ministat reports
-#   make lint       clang-format, cppcheck and clang-tidy over the tree
+#   make lint       the include layers of src/ (scripts/layers.sh), then
+#                   clang-format, cppcheck and clang-tidy over the tree
 #   make format     apply .clang-format to every C file
 #
 # Sources are found by folder: a new file in src/<part>/ joins its part
@@ -161,6 +162,8 @@ C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 # whose only initialised field is the one the comparison reads, which its
 # cross-function analysis cannot see.
 lint:
+	@echo "layers"
+	@scripts/layers.sh
 	@echo "clang-format"
 	@clang-format --dry-run --Werror $(C_FILES)
 	@echo "cppcheck"
