@@ -3,12 +3,12 @@
  *
  * gntboxd is one thread around one epoll loop (loop.c).  Everything that
  * can wake it is a struct ev: the signalfd, the timers, the listening
- * sockets (dsock.c: the control socket and one device socket per domain)
- * and the connections (conn.c), each with its process token.  A
- * connection's messages are parsed and checked in conn.c, then handled by
- * gntdev.c (grant-device kind), evtchn.c (event-channel kind) or control.c
- * (control kind), which call into the hypervisor model (src/hv/).
- * xenstore.c serves each domain's xenstore socket (a byte stream) with the
+ * sockets (listener.c: the control socket and one device socket per
+ * domain) and the connections (connection.c), each with its process
+ * token.  A connection's messages are parsed and checked in connection.c,
+ * then handled by serve_gntdev.c (grant-device kind), serve_evtchn.c
+ * (event-channel kind) or serve_control.c (control kind), which call into
+ * the hypervisor model (src/hv/).  serve_xenstore.c serves each domain's xenstore socket (a byte stream) with the
  * engine of src/xs/.
  *
  * Objects that can still have events pending in the current epoll batch
@@ -97,7 +97,7 @@ struct conn {
 	uint32_t id;		/* for diagnostics */
 	/* Kind GNTDEV. */
 	struct hv_client *client;
-	/* Kind EVTCHN (evtchn.c). */
+	/* Kind EVTCHN (serve_evtchn.c). */
 	struct evtd_handle *evt;
 	struct outq outq;
 	uint32_t outn;
@@ -108,7 +108,7 @@ struct conn {
 	uint32_t nerrors; /* protocol errors, for rate-limited logging */
 };
 
-/* One request being handled: conn.c parses it, a handler answers it. */
+/* One request being handled: connection.c parses it, a handler answers it. */
 struct req {
 	struct gbx_hdr h;
 	const struct msgtype *t;
@@ -126,7 +126,7 @@ struct req {
 
 typedef void msg_fn(struct gbxd *g, struct conn *c, struct req *r);
 
-/* What conn.c checks of each message type before its handler runs. */
+/* What connection.c checks of each message type before its handler runs. */
 struct msgtype {
 	uint16_t type;
 	uint8_t kind;	   /* GBX_KIND_*, or 0 for HELLO */
@@ -165,7 +165,7 @@ struct gbxd {
 	struct dsock_list paused; /* listeners paused by EMFILE */
 	struct conn_list conn_grave;
 	struct dsock_list dsock_grave;
-	struct xsd *xs; /* xenstore.c */
+	struct xsd *xs; /* serve_xenstore.c */
 };
 
 /* loop.c */
@@ -176,14 +176,14 @@ void loop_del(struct gbxd *g, struct ev *ev);
 int loop_run(struct gbxd *g);
 void loop_fini(struct gbxd *g);
 
-/* dsock.c */
+/* listener.c */
 int dsock_open(struct gbxd *g, bool control, unsigned domid);
 void dsock_close(struct gbxd *g, struct dsock *ds);
 void dsock_resume_all(struct gbxd *g);
 void dsock_clean_stale(struct gbxd *g);
 int dsock_listen(const char *path, int type, int *fdp);
 
-/* conn.c */
+/* connection.c */
 void conn_accept(struct gbxd *g, struct dsock *ds, int fd);
 
 /* The pid of a socket's peer (SO_PEERCRED), or 0 when unknown. */
@@ -204,7 +204,7 @@ void conn_protocol_error(struct gbxd *g, struct conn *c, const char *what);
 void conn_token_hangup(struct gbxd *g, struct conn *c);
 
 /*
- * xenstore.c: the store, each domain's xenstore socket and its
+ * serve_xenstore.c: the store, each domain's xenstore socket and its
  * connections.  xsd_domain_add() and xsd_domain_remove() follow the
  * domain's device socket (which makes and removes its directory).
  */
@@ -220,12 +220,12 @@ void xsd_bury(struct gbxd *g);
 /* hello.c */
 msg_fn h_hello;
 
-/* gntdev.c */
+/* serve_gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
 msg_fn h_notify_grant, h_notify_map, h_arena_get;
 msg_fn h_copy_acquire, h_copy_release, h_adopt;
 
-/* evtchn.c */
+/* serve_evtchn.c */
 int evtd_open(struct conn *c, struct hv_domain *d);
 void evtd_hello(const struct conn *c, struct gbx_hello_reply *hr, int *fds,
     unsigned *nfds);
@@ -236,7 +236,7 @@ bool evtd_port_rec(const struct hv_domain *d, uint32_t port,
     struct gbx_port_rec *rec);
 msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
 
-/* control.c */
+/* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
 msg_fn h_domain_list, h_grants, h_ports, h_stats;
 void gbxd_hello_reply(const struct gbxd *g, unsigned domid,

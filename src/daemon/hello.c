@@ -10,7 +10,7 @@
  * exec'ed, and its mappings are gone, so the client's mapping holds and
  * map objects are released (proto.h, docs/architecture.md §5).  An EVTCHN
  * connection gets an event-channel handle, whose eventfd and event page
- * go with the reply (evtchn.c).
+ * go with the reply (serve_evtchn.c).
  */
 #include <sys/epoll.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 /*
- * conn.c: connections: accepting, reading and checking messages,
+ * connection.c: connections: accepting, reading and checking messages,
  * dispatching them, and queueing replies.
  *
  * Every message is checked here against its type's entry in msgtypes[]

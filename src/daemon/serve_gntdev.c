@@ -1,7 +1,7 @@
 /*
- * gntdev.c: the grant-device messages (kind GBX_KIND_GNTDEV).
+ * serve_gntdev.c: the grant-device messages (kind GBX_KIND_GNTDEV).
  *
- * conn.c has checked each message's shape, count and tail; these
+ * connection.c has checked each message's shape, count and tail; these
  * handlers check what the hypervisor model does not (flags), call it, and
  * answer.  A reply that refers to arenas this connection has not been sent
  * yet attaches their descriptors (at most GBX_MAX_FDS; the client asks

@@ -1,9 +1,9 @@
 /*
- * dsock.c: the listening sockets: $GNTBOX_DIR/control and one
+ * listener.c: the listening sockets: $GNTBOX_DIR/control and one
  * $GNTBOX_DIR/dom/N/device per domain, created with the domain and removed
  * when it is destroyed or the daemon exits.  A connection's domain is the
  * socket it came in on (docs/architecture.md §2).  Each domain's xenstore
- * socket sits beside its device socket; xenstore.c owns it.
+ * socket sits beside its device socket; serve_xenstore.c owns it.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>

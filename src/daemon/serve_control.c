@@ -1,5 +1,5 @@
 /*
- * control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
+ * serve_control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
  * shutdown, domains, dumps and statistics.
  *
  * Dumps are written into the request's bulk memfd in chunks, so that a

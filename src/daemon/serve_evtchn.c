@@ -1,5 +1,5 @@
 /*
- * evtchn.c: event-channel handles (connections of kind GBX_KIND_EVTCHN)
+ * serve_evtchn.c: event-channel handles (connections of kind GBX_KIND_EVTCHN)
  * and their messages.
  *
  * Each handle is a struct evt_handle of the hypervisor model (hv/evtchn.h)

@@ -1,5 +1,5 @@
 /*
- * xenstore.c: xenstore as a service: each domain's socket
+ * serve_xenstore.c: xenstore as a service: each domain's socket
  * $GNTBOX_DIR/dom/N/xenstore (SOCK_STREAM, as libxenstore expects), its
  * connections, and the glue between them and the engine of src/xs/.
  *
@@ -35,7 +35,7 @@
  * closed as they come.
  *
  * Closed connections and listeners wait on our own graveyard until the
- * loop has finished its batch of events (xsd_bury), as conn.c's do.
+ * loop has finished its batch of events (xsd_bury), as connection.c's do.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
