@@ -1,9 +1,19 @@
 /*
- * listener.c: the listening sockets: $GNTBOX_DIR/control and one
- * $GNTBOX_DIR/dom/N/device per domain, created with the domain and removed
- * when it is destroyed or the daemon exits.  A connection's domain is the
- * socket it came in on (docs/architecture.md §2).  Each domain's xenstore
- * socket sits beside its device socket; serve_xenstore.c owns it.
+ * listener.c: listening sockets.
+ *
+ * A listener accepts a bounded number of connections per turn and hands
+ * each new socket to its accept callback, which decides what becomes of
+ * it (dispatch.c's for the message sockets, serve_xenstore.c's for the
+ * xenstore ones).  When accept runs out of descriptors the listener stops
+ * listening, rather than spin on a socket that stays readable, and goes on
+ * the one paused list; every connection's close resumes them all.
+ *
+ * The sockets: $GNTBOX_DIR/control, and for each domain
+ * $GNTBOX_DIR/dom/N/device (made here with the domain's directory) and
+ * $GNTBOX_DIR/dom/N/xenstore beside it (serve_xenstore.c), created with
+ * the domain and removed when it is destroyed or the daemon exits.  A
+ * connection's domain is the socket it came in on (docs/architecture.md
+ * §2).
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -20,74 +30,52 @@
 #include "base/log.h"
 #include "daemon/gntboxd.h"
 
-/*
- * A listener is readable: accept a bounded number of connections.
- */
+/* A listener is readable: accept a bounded number of connections. */
 static void
-dsock_event(struct gbxd *g, struct ev *ev, uint32_t events)
+listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
-	struct dsock *ds = (struct dsock *)ev;
+	struct listener *l = (struct listener *)(void *)ev;
 	int i, fd;
 
 	(void)events;
 	for (i = 0; i < GBXD_ACCEPTS_PER_TURN && !ev->dead; i++) {
 		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				/*
-				 * Out of descriptors: stop listening until a
-				 * connection closes, rather than spin on a
-				 * socket that stays readable.
-				 */
-				gbx_warn("accept: %s: pausing %s",
-				    strerror(errno), ds->path);
-				if (!ds->paused && loop_mod(g, ev, 0) == 0) {
-					ds->paused = true;
-					TAILQ_INSERT_TAIL(&g->paused, ds,
-					    plink);
-				}
-			}
-			return;
+		if (fd != -1) {
+			l->accept(g, l, fd);
+			continue;
 		}
-		conn_accept(g, ds, fd);
+		/* Out of descriptors: listen again when a connection closes. */
+		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			errno == ENOMEM) &&
+		    !l->paused && loop_mod(g, ev, 0) == 0) {
+			gbx_warn("accept: %s: pausing %s", strerror(errno),
+			    l->path);
+			l->paused = true;
+			TAILQ_INSERT_TAIL(&g->paused, l, plink);
+		}
+		return;
 	}
 }
 
-/*
- * A connection closed: listeners paused for lack of descriptors listen
- * again, the xenstore ones included.
- */
 void
-dsock_resume_all(struct gbxd *g)
+listener_resume_all(struct gbxd *g)
 {
-	struct dsock *ds;
+	struct listener *l;
 
-	while ((ds = TAILQ_FIRST(&g->paused)) != NULL) {
-		TAILQ_REMOVE(&g->paused, ds, plink);
-		ds->paused = false;
-		(void)loop_mod(g, &ds->ev, EPOLLIN);
+	while ((l = TAILQ_FIRST(&g->paused)) != NULL) {
+		TAILQ_REMOVE(&g->paused, l, plink);
+		l->paused = false;
+		(void)loop_mod(g, &l->ev, EPOLLIN);
 	}
-	xsd_resume(g);
-}
-
-/* mkdir that accepts an existing directory. */
-static int
-mkdir_ok(const char *path)
-{
-
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		return (errno);
-	return (0);
 }
 
 /*
- * Listen on a new AF_UNIX socket of the given type at path, replacing a
+ * A new AF_UNIX socket of the given type listening at path, replacing a
  * stale file there (we hold gntboxd.lock).  Returns 0 with the socket in
  * *fdp, or an errno value with nothing left behind.
  */
-int
-dsock_listen(const char *path, int type, int *fdp)
+static int
+listen_at(const char *path, int type, int *fdp)
 {
 	struct sockaddr_un sun;
 	int error, fd;
@@ -112,92 +100,121 @@ dsock_listen(const char *path, int type, int *fdp)
 	return (0);
 }
 
-/*
- * Create and listen on the control socket or domain domid's device
- * socket (making $GNTBOX_DIR/dom/N first).
- */
 int
-dsock_open(struct gbxd *g, bool control, unsigned domid)
+listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
+    accept_fn *fn, struct listener **lp)
 {
-	struct dsock *ds;
-	char dir[GBX_PATH_MAX];
+	struct listener *l;
 	int error;
 
-	if ((ds = calloc(1, sizeof(*ds))) == NULL)
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (ENOMEM);
-	ds->control = control;
-	ds->domid = (uint16_t)domid;
-	ds->ev.fd = -1;
-	ds->ev.fn = dsock_event;
-	TAILQ_INIT(&ds->conns);
-	if (control) {
-		error = gbx_path_control(ds->path, sizeof(ds->path));
-	} else {
-		if ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
-		    (error = mkdir_ok(dir)) != 0 ||
-		    (error = gbx_path_domain_dir(dir, sizeof(dir), domid)) !=
-			0 ||
-		    (error = mkdir_ok(dir)) != 0)
-			goto fail;
-		error = gbx_path_device(ds->path, sizeof(ds->path), domid);
+	l->accept = fn;
+	l->domid = (uint16_t)domid;
+	l->ev.fn = listener_event;
+	TAILQ_INIT(&l->conns);
+	(void)snprintf(l->path, sizeof(l->path), "%s", path);
+	if ((error = listen_at(l->path, type, &l->ev.fd)) == 0 &&
+	    (error = loop_add(g, &l->ev, EPOLLIN)) != 0) {
+		(void)close(l->ev.fd);
+		(void)unlink(l->path);
 	}
-	if (error != 0 ||
-	    (error = dsock_listen(ds->path, SOCK_SEQPACKET, &ds->ev.fd)) != 0 ||
-	    (error = loop_add(g, &ds->ev, EPOLLIN)) != 0)
-		goto fail;
-	if (control)
-		g->control = ds;
-	else
-		g->doms[domid] = ds;
+	if (error != 0) {
+		gbx_err("cannot listen on %s: %s", path, strerror(error));
+		free(l);
+		return (error);
+	}
+	*lp = l;
 	return (0);
-fail:
-	gbx_err("cannot listen on %s: %s",
-	    ds->path[0] != '\0' ? ds->path : "the runtime directory",
-	    strerror(error));
-	if (ds->ev.fd != -1) {
-		(void)close(ds->ev.fd);
-		(void)unlink(ds->path);
-	}
-	free(ds);
-	return (error);
 }
 
-/*
- * Close a listener: every connection accepted on it, then the socket and
- * its file (and a domain's directory, once empty).
- */
 void
-dsock_close(struct gbxd *g, struct dsock *ds)
+listener_close(struct gbxd *g, struct listener *l)
 {
 	struct conn *c;
-	char dir[GBX_PATH_MAX];
 
-	while ((c = TAILQ_FIRST(&ds->conns)) != NULL)
+	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
 		conn_close(g, c);
-	loop_del(g, &ds->ev);
-	(void)close(ds->ev.fd);
-	ds->ev.dead = true;
-	(void)unlink(ds->path);
-	if (ds->paused)
-		TAILQ_REMOVE(&g->paused, ds, plink);
-	if (ds->control) {
-		g->control = NULL;
-	} else {
-		g->doms[ds->domid] = NULL;
-		/* Fails while another part still has a socket in it. */
-		if (gbx_path_domain_dir(dir, sizeof(dir), ds->domid) == 0)
-			(void)rmdir(dir);
+	loop_del(g, &l->ev);
+	(void)close(l->ev.fd);
+	(void)unlink(l->path);
+	if (l->paused)
+		TAILQ_REMOVE(&g->paused, l, plink);
+	loop_bury(g, &l->ev, l);
+}
+
+int
+listen_control(struct gbxd *g)
+{
+	char path[GBX_PATH_MAX];
+	int error;
+
+	if ((error = gbx_path_control(path, sizeof(path))) != 0) {
+		gbx_err("cannot listen on the runtime directory: %s",
+		    strerror(error));
+		return (error);
 	}
-	TAILQ_INSERT_TAIL(&g->dsock_grave, ds, glink);
+	if ((error = listener_open(g, path, SOCK_SEQPACKET, 0, mconn_accept,
+		 &g->control)) != 0)
+		return (error);
+	g->control->control = true;
+	return (0);
+}
+
+/* mkdir that accepts an existing directory. */
+static int
+mkdir_ok(const char *path)
+{
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		return (errno);
+	return (0);
+}
+
+/* Domain domid's device socket, making $GNTBOX_DIR/dom/N first. */
+int
+listen_device(struct gbxd *g, unsigned domid)
+{
+	char dir[GBX_PATH_MAX], path[GBX_PATH_MAX];
+	int error;
+
+	if ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
+	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0 ||
+	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = gbx_path_device(path, sizeof(path), domid)) != 0) {
+		gbx_err("cannot listen on the runtime directory: %s",
+		    strerror(error));
+		return (error);
+	}
+	return (listener_open(g, path, SOCK_SEQPACKET, domid, mconn_accept,
+	    &g->doms[domid]));
 }
 
 /*
- * Remove the device sockets a previous gntboxd on this directory left
- * behind when it died, so that no client connects to a dead socket of a
- * domain that does not exist.  Only names we create are touched.
+ * Close domain domid's device socket, then its directory, which is empty
+ * unless another part still has a socket in it.
  */
 void
-dsock_clean_stale(struct gbxd *g)
+unlisten_device(struct gbxd *g, unsigned domid)
+{
+	char dir[GBX_PATH_MAX];
+
+	if (g->doms[domid] == NULL)
+		return;
+	listener_close(g, g->doms[domid]);
+	g->doms[domid] = NULL;
+	if (gbx_path_domain_dir(dir, sizeof(dir), domid) == 0)
+		(void)rmdir(dir);
+}
+
+/*
+ * Remove the sockets a previous gntboxd on this directory left behind
+ * when it died, so that no client connects to a dead socket of a domain
+ * that does not exist.  Only names we create are touched.
+ */
+void
+listener_clean_stale(struct gbxd *g)
 {
 	char dir[GBX_PATH_MAX], path[GBX_PATH_MAX];
 	struct dirent *de;
