@@ -95,7 +95,7 @@ typedef void timer_fn(struct gbxd *g, struct timer *t);
 
 /* A timerfd in the loop; fn runs when it fires. */
 struct timer {
-	struct ev ev;
+	struct ev ev; /* first: the loop hands it back */
 	timer_fn *fn;
 };
 
@@ -141,7 +141,7 @@ typedef void accept_fn(struct gbxd *g, struct listener *l, int fd);
 
 /* A listening socket. */
 struct listener {
-	struct ev ev;
+	struct ev ev; /* first: the loop hands it back */
 	accept_fn *accept;
 	uint16_t domid;
 	bool control; /* the control socket */
@@ -183,9 +183,12 @@ struct conn_ops {
 	void (*close)(struct gbxd *g, struct conn *c);
 };
 
-/* What every connection has, first in its service's struct. */
+/*
+ * What every connection has, first in its service's struct, so that the
+ * service's functions may convert a struct conn or its ev into theirs.
+ */
 struct conn {
-	struct ev ev;
+	struct ev ev; /* first: the loop hands it back */
 	struct gbxd *g;
 	const struct conn_ops *ops;
 	struct listener *l;	/* the socket it came in on */
@@ -221,9 +224,9 @@ STAILQ_HEAD(outq, outmsg);
 
 /* A connection on the control socket or a device socket. */
 struct mconn {
-	struct conn conn;
-	struct ev token; /* the process token (GNTDEV); fd -1 when none */
-	uint32_t kind;	 /* GBX_KIND_*; 0 before HELLO */
+	struct conn conn; /* first */
+	struct ev token;  /* the process token (GNTDEV); fd -1 when none */
+	uint32_t kind;	  /* GBX_KIND_*; 0 before HELLO */
 	/* Kind GNTDEV. */
 	struct hv_client *client;
 	/* Kind EVTCHN (serve_evtchn.c). */

@@ -1,6 +1,6 @@
 /*
- * gntboxd: the hypervisor and kernel side of gntbox (docs/architecture.md
- * §9 gives the command line).
+ * gntboxd: the hypervisor and kernel side of gntbox (docs/design.md,
+ * "Command line", gives the command line; gntboxd(8) documents it).
  *
  * Start-up order matters: gntboxd.lock is taken before anything else is
  * touched, so that a second daemon on the same directory exits (status 3)

@@ -59,8 +59,9 @@
 struct xsd_conn;
 TAILQ_HEAD(xsd_conn_list, xsd_conn);
 
+/* A xenstore connection. */
 struct xsd_conn {
-	struct conn conn;
+	struct conn conn; /* first (gntboxd.h) */
 	struct xs_conn *xc;
 	TAILQ_ENTRY(xsd_conn) nlink; /* on the noted list */
 	bool noted;
