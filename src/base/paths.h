@@ -1,5 +1,6 @@
 /*
- * paths.h: where a gntboxd lives (DESIGN.md §5, docs/architecture.md §2).
+ * paths.h: where a gntboxd lives (docs/design.md, "Runtime directory";
+ * docs/architecture.md §2).
  *
  * Everything a gntboxd creates is under its runtime directory:
  * $GNTBOX_DIR if set, else $XDG_RUNTIME_DIR/gntbox, else /tmp/gntbox-$UID.

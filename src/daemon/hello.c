@@ -10,12 +10,17 @@
  * exec'ed, and its mappings are gone, so the client's mapping holds and
  * map objects are released (proto.h, docs/architecture.md §5).  An EVTCHN
  * connection gets an event-channel handle, whose eventfd and event page
- * go with the reply (evtchn.c).
+ * go with the reply (serve_evtchn.c).
+ *
+ * A connection counts against its socket's pending connections
+ * (GBXD_PENDING_PER_SOCK) until its HELLO succeeds, and against the
+ * domain's connections (GBXD_CONNS_PER_DOMAIN) afterwards.
  */
 #include <sys/epoll.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,18 +33,20 @@
 static void
 token_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
-	struct conn *c;
+	struct mconn *c;
 
 	(void)events;
-	c = (struct conn *)(void *)((char *)ev - offsetof(struct conn, token));
+	c = (struct mconn *)(void *)((char *)ev -
+	    offsetof(struct mconn, token));
 	loop_del(g, ev);
 	(void)close(ev->fd);
 	ev->fd = -1;
 	ev->dead = true;
-	gbx_debug("connection %u: process token hung up", c->id);
-	conn_token_hangup(g, c);
+	gbx_debug("connection %u: process token hung up", c->conn.id);
+	mconn_token_hangup(g, c);
 }
 
+/* The daemon's parameters, for HELLO and CTL_PING. */
 void
 gbxd_hello_reply(const struct gbxd *g, unsigned domid,
     struct gbx_hello_reply *hr)
@@ -56,7 +63,7 @@ gbxd_hello_reply(const struct gbxd *g, unsigned domid,
 
 /* Take the token of a GNTDEV HELLO: a socket we can watch for hangup. */
 static int
-hello_token(struct gbxd *g, struct conn *c, struct req *r)
+hello_token(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct stat st;
 
@@ -73,77 +80,72 @@ hello_token(struct gbxd *g, struct conn *c, struct req *r)
 	return (0);
 }
 
-void
-h_hello(struct gbxd *g, struct conn *c, struct req *r)
+/* May a connection on l say HELLO of this kind, with its descriptors? */
+static bool
+hello_kind_ok(const struct listener *l, uint32_t kind, const struct req *r)
 {
-	struct gbx_hello h;
-	struct gbx_hello_reply hr;
-	struct hv_domain *d;
-	struct dsock *ds = c->ds;
-	int error, fds[2];
-	unsigned nfds;
 
-	memcpy(&h, r->body, sizeof(h));
-	if (h.version != GBX_PROTO_VERSION) {
-		r->why = "unknown protocol version";
-		conn_fail(g, c, r, EPROTO);
-		return;
-	}
-	switch (h.kind) {
+	switch (kind) {
 	case GBX_KIND_CONTROL:
-		error = ds->control && r->nfds == 0 ? 0 : EPROTO;
-		break;
+		return (l->control && r->nfds == 0);
 	case GBX_KIND_GNTDEV:
-		error = ds->control ? EPROTO : 0;
-		break;
+		return (!l->control);
 	case GBX_KIND_EVTCHN:
 		/* An event-channel handle has no process token. */
-		error = ds->control || r->nfds != 0 ? EPROTO : 0;
-		break;
+		return (!l->control && r->nfds == 0);
 	default:
-		error = EPROTO;
-		break;
+		return (false);
 	}
-	if (error != 0) {
-		r->why = "kind unknown, not served, or not on this socket";
-		conn_fail(g, c, r, error);
-		return;
-	}
+}
+
+/*
+ * HELLO: the kind must fit the socket; a domain's connection needs its
+ * domain alive and a free place among the domain's connections.  A
+ * GNTDEV connection becomes a hypervisor client watching its token, an
+ * EVTCHN one an event-channel handle.
+ */
+int
+h_hello(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	struct gbx_hello h;
+	struct gbx_hello_reply *hr;
+	struct listener *l = c->conn.l;
+	struct hv_domain *d;
+	int error;
+
+	memcpy(&h, r->body, sizeof(h));
+	if (h.version != GBX_PROTO_VERSION)
+		return (req_bad(r, "unknown protocol version"));
+	if (!hello_kind_ok(l, h.kind, r))
+		return (req_bad(r,
+		    "kind unknown, not served, or not on this socket"));
 	d = NULL;
-	if (!ds->control &&
-	    ((d = hv_domain_find(&g->hv, ds->domid)) == NULL ||
-		hv_domain_dying(d))) {
-		conn_fail(g, c, r, ESRCH);
-		return;
-	}
-	if (ds->nhello >= GBXD_CONNS_PER_DOMAIN) {
-		conn_fail(g, c, r, EMFILE);
-		return;
-	}
+	if (!l->control &&
+	    ((d = hv_domain_find(&g->hv, l->domid)) == NULL ||
+		hv_domain_dying(d)))
+		return (ESRCH);
+	if (l->nhello >= GBXD_CONNS_PER_DOMAIN)
+		return (EMFILE);
 	if (h.kind == GBX_KIND_GNTDEV) {
 		if ((error = hello_token(g, c, r)) != 0) {
 			r->why = "the process token must be one socket";
-			conn_fail(g, c, r, error);
-			return;
+			return (error);
 		}
-		if ((c->client = hv_client_new(d, (uint32_t)c->pid)) == NULL) {
+		if ((c->client = hv_client_new(d, (uint32_t)c->conn.pid)) ==
+		    NULL) {
 			loop_del(g, &c->token);
 			(void)close(c->token.fd);
 			c->token.fd = -1;
-			conn_fail(g, c, r, ENOMEM);
-			return;
+			return (ENOMEM);
 		}
 	}
-	if (h.kind == GBX_KIND_EVTCHN && (error = evtd_open(c, d)) != 0) {
-		conn_fail(g, c, r, error == ENOMEM ? ENOMEM : EMFILE);
-		return;
-	}
+	if (h.kind == GBX_KIND_EVTCHN && (error = evtd_open(g, c, d)) != 0)
+		return (error == ENOMEM ? ENOMEM : EMFILE);
 	c->kind = h.kind;
-	ds->npending--;
-	ds->nhello++;
-	gbxd_hello_reply(g, ds->domid, &hr);
-	nfds = 0;
+	l->nhello++;
+	hr = REPLY_BODY(r, struct gbx_hello_reply);
+	gbxd_hello_reply(g, l->domid, hr);
 	if (c->evt != NULL)
-		evtd_hello(c, &hr, fds, &nfds);
-	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, fds, nfds);
+		evtd_hello(c, hr, r);
+	return (0);
 }

@@ -1,6 +1,6 @@
 /*
- * gntboxd: the hypervisor and kernel side of gntbox (docs/architecture.md
- * §9 gives the command line).
+ * gntboxd: the hypervisor and kernel side of gntbox (docs/design.md,
+ * "Command line", gives the command line; gntboxd(8) documents it).
  *
  * Start-up order matters: gntboxd.lock is taken before anything else is
  * touched, so that a second daemon on the same directory exits (status 3)
@@ -239,15 +239,18 @@ shutdown_all(struct gbxd *g)
 
 	/* Before the device sockets, whose closing removes the directories. */
 	xsd_fini(g);
-	for (i = 0; i <= GBX_DOMID_MAX; i++)
-		if (g->doms[i] != NULL)
-			dsock_close(g, g->doms[i]);
-	if (g->control != NULL)
-		dsock_close(g, g->control);
-	/* Handles point into their domains' port tables: they go first. */
-	while (evtd_reap_pending())
-		(void)evtd_reap(UINT_MAX);
+	for (i = 0; g->doms != NULL && i <= GBX_DOMID_MAX; i++)
+		unlisten_device(g, i);
+	if (g->control != NULL) {
+		listener_close(g, g->control);
+		g->control = NULL;
+	}
+	/*
+	 * The reaper's queue is emptied first, event-channel handles (which
+	 * point into their domains' port tables) included.
+	 */
 	hv_fini(&g->hv);
+	background_fini(g);
 	loop_fini(g);
 	free(g->doms);
 	if (gbx_path_file(path, sizeof(path), "dom") == 0)
@@ -297,19 +300,22 @@ main(int argc, char **argv)
 	raise_nofile();
 	g.idle_exit = o.idle_exit;
 	g.epfd = -1;
+	g.deferred.ev.fd = g.idle.ev.fd = -1;
+	TAILQ_INIT(&g.paused);
 	if ((error = write_pidfile()) != 0) {
 		gbx_err("pid file: %s", strerror(error));
 		return (1);
 	}
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
 	    (error = hv_init(&g.hv, &o.lim)) != 0 ||
-	    (error = loop_init(&g)) != 0) {
+	    (error = loop_init(&g)) != 0 ||
+	    (error = background_init(&g)) != 0) {
 		gbx_err("start-up: %s", strerror(error != 0 ? error : ENOMEM));
 		remove_pidfile();
 		return (1);
 	}
-	dsock_clean_stale(&g);
-	if (dsock_open(&g, true, 0) != 0 || dsock_open(&g, false, 0) != 0 ||
+	listener_clean_stale(&g);
+	if (listen_control(&g) != 0 || listen_device(&g, 0) != 0 ||
 	    (error = xsd_init(&g)) != 0) {
 		if (error != 0)
 			gbx_err("xenstore: %s", strerror(error));

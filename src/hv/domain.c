@@ -20,6 +20,10 @@ domain_cmp(const struct hv_domain *a, const struct hv_domain *b)
 
 RB_GENERATE_STATIC_UNUSED(hv_domtree, hv_domain, link, domain_cmp)
 
+/* base/paths.c bounds domain ids with Xen's constant, proto.h with ours. */
+_Static_assert(GBX_DOMID_MAX == DOMID_FIRST_RESERVED - 1,
+    "GBX_DOMID_MAX is not DOMID_FIRST_RESERVED - 1");
+
 bool
 hv_domain_name_ok(const char *name)
 {

@@ -44,6 +44,51 @@ hv_init(struct hv *hv, const struct hv_limits *lim)
 	return (hv_domain_create(hv, 0, NULL, &d0));
 }
 
+void
+hv_reap_queue(struct hv *hv, struct hv_reapable *r)
+{
+
+	if (!r->queued) {
+		TAILQ_INSERT_TAIL(&hv->reapq, r, link);
+		r->queued = true;
+	}
+}
+
+/*
+ * First come first served: a teardown that is not finished when the
+ * budget runs out stays first, for the next call.
+ */
+unsigned
+hv_reap(struct hv *hv, unsigned budget)
+{
+	struct hv_reapable *r;
+	unsigned done;
+	bool finished;
+
+	done = 0;
+	while (done < budget && (r = TAILQ_FIRST(&hv->reapq)) != NULL) {
+		TAILQ_REMOVE(&hv->reapq, r, link);
+		r->queued = false;
+		done += r->fn(r, budget - done, &finished);
+		if (!finished) {
+			/* Its turn is not over: it stays first. */
+			if (!r->queued) {
+				TAILQ_INSERT_HEAD(&hv->reapq, r, link);
+				r->queued = true;
+			}
+			break;
+		}
+	}
+	return (done);
+}
+
+bool
+hv_reap_pending(const struct hv *hv)
+{
+
+	return (!TAILQ_EMPTY(&hv->reapq));
+}
+
 /* Unmap every handle of d that no map object owns (unit tests make them). */
 static void
 hv_unmap_all(struct hv_domain *d)

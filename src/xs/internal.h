@@ -10,10 +10,11 @@
  *   view.c         a request's view of the tree (live, or a transaction's)
  *   transaction.c  transactions: a private overlay and its commit
  *   watch.c        watches, their index and event delivery
- *   domain.c       domains: introduce, release, per-domain state
+ *   xs_domain.c    domains: introduce, release, per-domain state
  *   quota.c        limits and the GET_QUOTA / SET_QUOTA requests
  *   ops.c          the node requests (READ, WRITE, RM, ...)
- *   conn.c         connections: input framing, output queue, dispatch
+ *   xs_conn.c      the engine's connections: input framing, output queue,
+ *                  dispatch
  *   store.c        the store, its initial tree, CONTROL and self-check
  */
 #ifndef GNTBOX_XS_INTERNAL_H
@@ -290,7 +291,7 @@ unsigned xs_perm_for(const struct xs_store *s, uint32_t domid,
 void xs_perms_adjust(struct xs_store *s, struct xs_perms *p);
 bool xs_is_priv(uint32_t domid);
 
-/* domain.c */
+/* xs_domain.c */
 struct xs_domain *xs_domain_find(const struct xs_store *s, uint32_t domid);
 struct xs_domain *xs_domain_get(struct xs_store *s, uint32_t domid);
 struct xs_domain *xs_domain_first(struct xs_store *s);
@@ -366,7 +367,7 @@ int xs_do_directory_part(struct xs_req *rq);
 int xs_do_get_perms(struct xs_req *rq);
 int xs_do_set_perms(struct xs_req *rq);
 
-/* conn.c */
+/* xs_conn.c */
 void xs_reply(struct xs_req *rq, uint32_t type, const void *data, size_t len);
 void xs_reply_ok(struct xs_req *rq);
 void xs_reply_str(struct xs_req *rq, const char *s);

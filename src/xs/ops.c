@@ -4,7 +4,7 @@
  * send_directory_part, do_get_perms, do_set_perms).
  *
  * Each handler returns 0 after queueing its reply, or an errno value that
- * conn.c turns into an ERROR reply.  They work on the request's view
+ * xs_conn.c turns into an ERROR reply.  They work on the request's view
  * (view.c), so the same code serves requests inside and outside a
  * transaction.
  */

@@ -1,5 +1,6 @@
 /*
- * conn.c: connections, as the daemon drives them (xs.h).
+ * xs_conn.c: the xenstore engine's connections, as the daemon drives them
+ * (xs.h).
  *
  * Input is framed here: a 16-byte xsd_sockmsg header, then its payload.
  * A payload above XENSTORE_PAYLOAD_MAX is a protocol violation that C

@@ -1,5 +1,5 @@
 /*
- * domain.c: domains as the store sees them.
+ * xs_domain.c: domains as the store sees them.
  *
  * gntboxd creates and destroys domains; it tells the store with
  * xs_domain_introduce() and xs_domain_release().  Introducing a domain

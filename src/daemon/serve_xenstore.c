@@ -1,5 +1,5 @@
 /*
- * xenstore.c: xenstore as a service: each domain's socket
+ * serve_xenstore.c: xenstore as a service: each domain's socket
  * $GNTBOX_DIR/dom/N/xenstore (SOCK_STREAM, as libxenstore expects), its
  * connections, and the glue between them and the engine of src/xs/.
  *
@@ -34,8 +34,9 @@
  * destroyed, but the store no longer knows it: connections to it are
  * closed as they come.
  *
- * Closed connections and listeners wait on our own graveyard until the
- * loop has finished its batch of events (xsd_bury), as conn.c's do.
+ * The sockets are listeners (listener.c) and the connections have the
+ * lifecycle of every connection (connection.c): this file gives them
+ * their accept callback and their init, event and close functions.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -58,29 +59,14 @@
 struct xsd_conn;
 TAILQ_HEAD(xsd_conn_list, xsd_conn);
 
-/* A domain's xenstore socket. */
-struct xsd_sock {
-	struct ev ev;
-	uint16_t domid;
-	bool paused; /* accept hit the descriptor limit */
-	char path[GBX_PATH_MAX];
-	struct xsd_conn_list conns;
-	uint32_t nconns;
-	TAILQ_ENTRY(xsd_sock) link; /* paused, then on the graveyard */
-};
-
+/* A xenstore connection. */
 struct xsd_conn {
-	struct ev ev;
-	struct gbxd *g;
-	struct xsd_sock *ls;
+	struct conn conn; /* first (gntboxd.h) */
 	struct xs_conn *xc;
-	TAILQ_ENTRY(xsd_conn) link;  /* in ls->conns, then on the graveyard */
 	TAILQ_ENTRY(xsd_conn) nlink; /* on the noted list */
 	bool noted;
 	uint32_t events; /* epoll interest */
-	uint32_t id;
-	pid_t pid;
-	size_t inoff; /* unfed input: in[inoff .. inoff + inlen) */
+	size_t inoff;	 /* unfed input: in[inoff .. inoff + inlen) */
 	size_t inlen;
 	size_t msgleft; /* bytes of the current request not yet fed */
 	unsigned char in[XSD_READ_BYTES];
@@ -88,11 +74,8 @@ struct xsd_conn {
 
 struct xsd {
 	struct xs_store *store;
-	struct xsd_sock **socks; /* GBX_DOMID_MAX + 1 slots */
+	struct listener **socks; /* GBX_DOMID_MAX + 1 slots */
 	struct xsd_conn_list noted;
-	struct xsd_conn_list grave;
-	TAILQ_HEAD(, xsd_sock) paused;
-	TAILQ_HEAD(, xsd_sock) sgrave;
 };
 
 /*
@@ -104,44 +87,15 @@ xsd_output_ready(void *cookie)
 {
 	struct xsd_conn *c = cookie;
 
-	if (c->noted || c->ev.dead)
+	if (c->noted || c->conn.ev.dead)
 		return;
 	c->noted = true;
-	TAILQ_INSERT_TAIL(&c->g->xs->noted, c, nlink);
+	TAILQ_INSERT_TAIL(&c->conn.g->xs->noted, c, nlink);
 }
 
-static const struct xs_conn_ops xsd_conn_ops = {
+static const struct xs_conn_ops xsd_engine_ops = {
 	.output_ready = xsd_output_ready,
 };
-
-/*
- * Close c: its socket, then its xs_conn (which ends its watches and
- * aborts its transactions).  The struct waits for the end of the batch.
- */
-static void
-xsd_conn_close(struct gbxd *g, struct xsd_conn *c)
-{
-	struct xsd *x = g->xs;
-
-	if (c->ev.dead)
-		return;
-	loop_del(g, &c->ev);
-	(void)close(c->ev.fd);
-	c->ev.dead = true;
-	if (c->noted) {
-		TAILQ_REMOVE(&x->noted, c, nlink);
-		c->noted = false;
-	}
-	xs_conn_free(c->xc);
-	c->xc = NULL;
-	TAILQ_REMOVE(&c->ls->conns, c, link);
-	c->ls->nconns--;
-	g->nconns--;
-	g->hv.st.connections--;
-	gbx_debug("xenstore connection %u closed", c->id);
-	TAILQ_INSERT_TAIL(&x->grave, c, link);
-	dsock_resume_all(g);
-}
 
 /*
  * Drop c because of error (what xs_conn_input() returned, or what the
@@ -171,8 +125,8 @@ xsd_conn_drop(struct gbxd *g, struct xsd_conn *c, int error)
 	if (error != ECONNRESET)
 		g->hv.st.conns_dropped++;
 	gbx_info("xenstore connection %u (pid %d, domain %u): dropped: %s",
-	    c->id, (int)c->pid, c->ls->domid, why);
-	xsd_conn_close(g, c);
+	    c->conn.id, (int)c->conn.pid, c->conn.l->domid, why);
+	conn_close(g, &c->conn);
 }
 
 /*
@@ -189,7 +143,7 @@ xsd_flush(struct xsd_conn *c)
 	for (sent = 0;
 	     sent < XSD_OUT_PER_TURN && (len = xs_conn_output(c->xc, &p)) > 0;
 	     sent += (size_t)r) {
-		r = send(c->ev.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		r = send(c->conn.ev.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (r == -1)
 			return (errno == EAGAIN || errno == EINTR ? 0 : errno);
 		xs_conn_consume(c->xc, (size_t)r);
@@ -215,7 +169,7 @@ xsd_arm(struct gbxd *g, struct xsd_conn *c)
 
 	want = xs_conn_output(c->xc, &p) > 0 || xsd_has_input(c) ? EPOLLOUT :
 								   EPOLLIN;
-	if (want != c->events && loop_mod(g, &c->ev, want) == 0)
+	if (want != c->events && loop_mod(g, &c->conn.ev, want) == 0)
 		c->events = want;
 }
 
@@ -260,7 +214,7 @@ xsd_read(struct xsd_conn *c)
 		memmove(c->in, c->in + c->inoff, c->inlen);
 		c->inoff = 0;
 	}
-	r = recv(c->ev.fd, c->in + c->inlen, sizeof(c->in) - c->inlen,
+	r = recv(c->conn.ev.fd, c->in + c->inlen, sizeof(c->in) - c->inlen,
 	    MSG_DONTWAIT);
 	if (r > 0) {
 		c->inlen += (size_t)r;
@@ -286,7 +240,7 @@ xsd_conn_turn(struct gbxd *g, struct xsd_conn *c)
 
 	for (n = 0; n < GBXD_MSGS_PER_TURN;) {
 		if (xsd_flush(c) != 0) {
-			xsd_conn_close(g, c);
+			conn_close(g, &c->conn);
 			return;
 		}
 		if (xs_conn_output(c->xc, &p) > 0)
@@ -302,7 +256,7 @@ xsd_conn_turn(struct gbxd *g, struct xsd_conn *c)
 		}
 		if ((r = xsd_read(c)) <= 0) {
 			if (r < 0)
-				xsd_conn_close(g, c);
+				conn_close(g, &c->conn);
 			return;
 		}
 	}
@@ -325,7 +279,7 @@ xsd_settle(struct gbxd *g)
 		if (xs_conn_failed(c->xc))
 			xsd_conn_drop(g, c, xs_conn_error(c->xc));
 		else if (xsd_flush(c) != 0)
-			xsd_conn_close(g, c);
+			conn_close(g, &c->conn);
 		else
 			xsd_arm(g, c);
 	}
@@ -343,149 +297,97 @@ xsd_conn_event(struct gbxd *g, struct ev *ev, uint32_t events)
 
 	(void)events;
 	xsd_conn_turn(g, c);
-	if (!c->ev.dead)
+	if (!c->conn.ev.dead)
 		xsd_arm(g, c);
 	xsd_settle(g);
 }
 
+/* A new connection: an xs_conn of the socket's domain. */
+static int
+xsd_conn_init(struct gbxd *g, struct conn *conn)
+{
+	struct xsd_conn *c = (struct xsd_conn *)(void *)conn;
+
+	c->events = EPOLLIN;
+	c->xc = xs_conn_new(g->xs->store, conn->l->domid, &xsd_engine_ops, c);
+	return (c->xc != NULL ? 0 : ENOMEM);
+}
+
 /*
- * A client connected to ls: it becomes a connection of ls's domain.  It
- * is closed at once when domain 0 has released the domain over the wire
+ * The connection closed: its xs_conn goes (which ends its watches and
+ * aborts its transactions).
+ */
+static void
+xsd_conn_release(struct gbxd *g, struct conn *conn)
+{
+	struct xsd_conn *c = (struct xsd_conn *)(void *)conn;
+
+	if (c->noted) {
+		TAILQ_REMOVE(&g->xs->noted, c, nlink);
+		c->noted = false;
+	}
+	xs_conn_free(c->xc);
+	c->xc = NULL;
+}
+
+static const struct conn_ops xsd_conn_ops = {
+	.name = "xenstore connection",
+	.size = sizeof(struct xsd_conn),
+	.event = xsd_conn_event,
+	.events = EPOLLIN,
+	.init = xsd_conn_init,
+	.close = xsd_conn_release,
+};
+
+/*
+ * A client connected to l: it becomes a connection of l's domain.  It is
+ * closed at once when domain 0 has released the domain over the wire
  * (the store serves it no more until it is destroyed and created again),
  * and past GBXD_CONNS_PER_DOMAIN connections on one socket.
  */
 static void
-xsd_conn_new(struct gbxd *g, struct xsd_sock *ls, int fd)
+xsd_accept(struct gbxd *g, struct listener *l, int fd)
 {
-	struct xsd_conn *c;
 
-	if (!xs_domain_introduced(g->xs->store, ls->domid)) {
+	if (!xs_domain_introduced(g->xs->store, l->domid)) {
 		gbx_info("%s: domain %u was released: closing a connection",
-		    ls->path, ls->domid);
+		    l->path, l->domid);
 		(void)close(fd);
 		return;
 	}
-	if (ls->nconns >= GBXD_CONNS_PER_DOMAIN) {
-		conn_refuse(g, fd, ls->path, "too many connections");
+	if (l->nopen >= GBXD_CONNS_PER_DOMAIN) {
+		conn_refuse(g, fd, l->path, "too many connections");
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		(void)close(fd);
-		return;
-	}
-	c->pid = conn_peer_pid(fd);
-	c->g = g;
-	c->ls = ls;
-	c->ev.fd = fd;
-	c->ev.fn = xsd_conn_event;
-	c->events = EPOLLIN;
-	c->id = ++g->next_conn_id;
-	if ((c->xc = xs_conn_new(g->xs->store, ls->domid, &xsd_conn_ops, c)) ==
-		NULL ||
-	    loop_add(g, &c->ev, c->events) != 0) {
-		xs_conn_free(c->xc);
-		(void)close(fd);
-		free(c);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&ls->conns, c, link);
-	ls->nconns++;
-	g->nconns++;
-	g->hv.st.connections++;
-	gbx_debug("xenstore connection %u from pid %d on %s", c->id,
-	    (int)c->pid, ls->path);
-}
-
-/* A xenstore socket is readable: accept a bounded number of clients. */
-static void
-xsd_sock_event(struct gbxd *g, struct ev *ev, uint32_t events)
-{
-	struct xsd_sock *ls = (struct xsd_sock *)(void *)ev;
-	int fd, i;
-
-	(void)events;
-	for (i = 0; i < GBXD_ACCEPTS_PER_TURN; i++) {
-		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd != -1) {
-			xsd_conn_new(g, ls, fd);
-			continue;
-		}
-		/* Out of descriptors: listen again when a connection closes. */
-		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			errno == ENOMEM) &&
-		    !ls->paused && loop_mod(g, ev, 0) == 0) {
-			gbx_warn("accept: %s: pausing %s", strerror(errno),
-			    ls->path);
-			ls->paused = true;
-			TAILQ_INSERT_TAIL(&g->xs->paused, ls, link);
-		}
-		return;
-	}
-}
-
-/* A connection closed: paused xenstore sockets listen again. */
-void
-xsd_resume(struct gbxd *g)
-{
-	struct xsd_sock *ls;
-
-	if (g->xs == NULL)
-		return;
-	while ((ls = TAILQ_FIRST(&g->xs->paused)) != NULL) {
-		TAILQ_REMOVE(&g->xs->paused, ls, link);
-		ls->paused = false;
-		(void)loop_mod(g, &ls->ev, EPOLLIN);
-	}
+	(void)conn_new(g, l, fd, &xsd_conn_ops);
 }
 
 /*
  * Listen on domain domid's xenstore socket.  Its directory exists: the
- * domain's device socket was made first (dsock_open).
+ * domain's device socket was made first (listen_device).
  */
 static int
 xsd_listen(struct gbxd *g, unsigned domid)
 {
-	struct xsd_sock *ls;
+	char path[GBX_PATH_MAX];
 	int error;
 
-	if ((ls = calloc(1, sizeof(*ls))) == NULL)
-		return (ENOMEM);
-	ls->domid = (uint16_t)domid;
-	ls->ev.fd = -1;
-	ls->ev.fn = xsd_sock_event;
-	TAILQ_INIT(&ls->conns);
-	if ((error = gbx_path_xenstore(ls->path, sizeof(ls->path), domid)) !=
-		0 ||
-	    (error = dsock_listen(ls->path, SOCK_STREAM, &ls->ev.fd)) != 0 ||
-	    (error = loop_add(g, &ls->ev, EPOLLIN)) != 0) {
-		gbx_err("cannot listen on %s: %s", ls->path, strerror(error));
-		if (ls->ev.fd != -1) {
-			(void)close(ls->ev.fd);
-			(void)unlink(ls->path);
-		}
-		free(ls);
+	if ((error = gbx_path_xenstore(path, sizeof(path), domid)) != 0) {
+		gbx_err("cannot listen on domain %u's xenstore socket: %s",
+		    domid, strerror(error));
 		return (error);
 	}
-	g->xs->socks[domid] = ls;
-	return (0);
+	return (listener_open(g, path, SOCK_STREAM, domid, xsd_accept,
+	    &g->xs->socks[domid]));
 }
 
-/* Close a xenstore socket: its connections, then the socket and file. */
+/* Close a domain's xenstore socket and its connections. */
 static void
-xsd_unlisten(struct gbxd *g, struct xsd_sock *ls)
+xsd_unlisten(struct gbxd *g, unsigned domid)
 {
-	struct xsd_conn *c;
 
-	while ((c = TAILQ_FIRST(&ls->conns)) != NULL)
-		xsd_conn_close(g, c);
-	loop_del(g, &ls->ev);
-	(void)close(ls->ev.fd);
-	ls->ev.dead = true;
-	(void)unlink(ls->path);
-	if (ls->paused)
-		TAILQ_REMOVE(&g->xs->paused, ls, link);
-	g->xs->socks[ls->domid] = NULL;
-	TAILQ_INSERT_TAIL(&g->xs->sgrave, ls, link);
+	listener_close(g, g->xs->socks[domid]);
+	g->xs->socks[domid] = NULL;
 }
 
 /*
@@ -521,7 +423,7 @@ xsd_domain_remove(struct gbxd *g, unsigned domid)
 	int error;
 
 	if (g->xs->socks[domid] != NULL)
-		xsd_unlisten(g, g->xs->socks[domid]);
+		xsd_unlisten(g, domid);
 	error = xs_domain_release(g->xs->store, domid);
 	if (error != 0 && error != ENOENT)
 		gbx_warn("xenstore: releasing domain %u: %s", domid,
@@ -533,9 +435,9 @@ xsd_domain_remove(struct gbxd *g, unsigned domid)
 uint32_t
 xsd_domain_conns(const struct gbxd *g, unsigned domid)
 {
-	const struct xsd_sock *ls = g->xs->socks[domid];
+	const struct listener *l = g->xs->socks[domid];
 
-	return (ls != NULL ? ls->nconns : 0);
+	return (l != NULL ? l->nopen : 0);
 }
 
 /* The store's levels into gntbox stats. */
@@ -550,29 +452,10 @@ xsd_stats(const struct gbxd *g, struct gbx_stats *st)
 	st->transactions = xst.transactions;
 }
 
-/* Free what was closed during the batch (loop.c's loop_bury). */
-void
-xsd_bury(struct gbxd *g)
-{
-	struct xsd_conn *c;
-	struct xsd_sock *ls;
-
-	if (g->xs == NULL)
-		return;
-	while ((c = TAILQ_FIRST(&g->xs->grave)) != NULL) {
-		TAILQ_REMOVE(&g->xs->grave, c, link);
-		free(c);
-	}
-	while ((ls = TAILQ_FIRST(&g->xs->sgrave)) != NULL) {
-		TAILQ_REMOVE(&g->xs->sgrave, ls, link);
-		free(ls);
-	}
-}
-
 /*
  * The store, with C xenstored's initial tree and domain 0 introduced
  * (the store leaves that to us), and domain 0's socket, whose directory
- * dsock_open() made.
+ * listen_device() made.
  */
 int
 xsd_init(struct gbxd *g)
@@ -583,9 +466,6 @@ xsd_init(struct gbxd *g)
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return (ENOMEM);
 	TAILQ_INIT(&x->noted);
-	TAILQ_INIT(&x->grave);
-	TAILQ_INIT(&x->paused);
-	TAILQ_INIT(&x->sgrave);
 	g->xs = x;
 	if ((x->socks = calloc(GBX_DOMID_MAX + 1, sizeof(*x->socks))) == NULL ||
 	    (x->store = xs_store_new(NULL)) == NULL) {
@@ -614,8 +494,7 @@ xsd_fini(struct gbxd *g)
 		return;
 	for (i = 0; x->socks != NULL && i <= GBX_DOMID_MAX; i++)
 		if (x->socks[i] != NULL)
-			xsd_unlisten(g, x->socks[i]);
-	xsd_bury(g);
+			xsd_unlisten(g, i);
 	xs_store_free(x->store);
 	free(x->socks);
 	free(x);

@@ -1,5 +1,5 @@
 /*
- * control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
+ * serve_control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
  * shutdown, domains, dumps and statistics.
  *
  * Dumps are written into the request's bulk memfd in chunks, so that a
@@ -19,85 +19,79 @@
 #define DUMP_CHUNK 256 /* records per pwrite */
 
 /* CTL_PING: the daemon's parameters and pid. */
-void
-h_ping(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_ping(struct gbxd *g, struct mconn *c, struct req *r)
 {
-	struct gbx_hello_reply hr;
 
-	gbxd_hello_reply(g, 0, &hr);
-	(void)conn_reply(c, r, 0, &hr, sizeof(hr), NULL, 0, NULL, 0);
+	(void)c;
+	gbxd_hello_reply(g, 0, REPLY_BODY(r, struct gbx_hello_reply));
+	return (0);
 }
 
 /*
- * CTL_SHUTDOWN: reply, then leave the loop; main() closes everything.
+ * CTL_SHUTDOWN: reply, then leave the loop (after this batch of events);
+ * main() closes everything.
  */
-void
-h_shutdown(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_shutdown(struct gbxd *g, struct mconn *c, struct req *r)
 {
 
-	gbx_info("shutdown requested by pid %d", (int)c->pid);
-	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	(void)r;
+	gbx_info("shutdown requested by pid %d", (int)c->conn.pid);
 	g->quit = true;
+	return (0);
 }
 
 /*
  * CTL_DOMAIN_CREATE: the domain, then its device socket, then its
  * xenstore home and socket (a failure undoes what was made).
  */
-void
-h_domain_create(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_create dc;
 	struct hv_domain *d;
 	int error;
 
+	(void)c;
 	memcpy(&dc, r->body, sizeof(dc));
 	if ((dc.flags & ~GBX_CREATE_EXIST_OK) != 0 ||
-	    memchr(dc.name, '\0', sizeof(dc.name)) == NULL) {
-		conn_fail(g, c, r, EINVAL);
-		return;
-	}
+	    memchr(dc.name, '\0', sizeof(dc.name)) == NULL)
+		return (EINVAL);
 	error = hv_domain_create(&g->hv, dc.domid, dc.name, &d);
-	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0) {
-		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
-		return;
-	}
-	if (error == 0 && (error = dsock_open(g, false, dc.domid)) != 0) {
+	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0)
+		return (0);
+	if (error != 0)
+		return (error);
+	if ((error = listen_device(g, dc.domid)) != 0) {
 		(void)hv_domain_destroy(d);
-		error = error == ENOMEM ? ENOMEM : EIO;
-	} else if (error == 0 &&
-	    (error = xsd_domain_add(g, dc.domid, d->name)) != 0) {
-		dsock_close(g, g->doms[dc.domid]);
-		(void)hv_domain_destroy(d);
-		error = error == ENOMEM ? ENOMEM : EIO;
+		return (error == ENOMEM ? ENOMEM : EIO);
 	}
-	if (error != 0) {
-		conn_fail(g, c, r, error);
-		return;
+	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0) {
+		unlisten_device(g, dc.domid);
+		(void)hv_domain_destroy(d);
+		return (error == ENOMEM ? ENOMEM : EIO);
 	}
 	gbx_info("domain %u (%s) created", d->domid, d->name);
-	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	return (0);
 }
 
 /*
  * CTL_DOMAIN_DESTROY: mark it dying, close its connections and sockets;
  * its xenstore nodes go and @releaseDomain fires.
  */
-void
-h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_id di;
 	struct hv_domain *d;
 
+	(void)c;
 	memcpy(&di, r->body, sizeof(di));
-	if (di.domid == 0) {
-		conn_fail(g, c, r, EPERM);
-		return;
-	}
-	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL) {
-		conn_fail(g, c, r, ESRCH);
-		return;
-	}
+	if (di.domid == 0)
+		return (EPERM);
+	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL)
+		return (ESRCH);
 	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
 	/*
 	 * Dying first, so that closing its connections cannot free it under
@@ -106,9 +100,8 @@ h_domain_destroy(struct gbxd *g, struct conn *c, struct req *r)
 	 */
 	(void)hv_domain_destroy(d);
 	xsd_domain_remove(g, di.domid);
-	if (g->doms[di.domid] != NULL)
-		dsock_close(g, g->doms[di.domid]);
-	(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	unlisten_device(g, di.domid);
+	return (0);
 }
 
 /* Buffered records, flushed into the bulk memfd a chunk at a time. */
@@ -152,20 +145,20 @@ dump_next(struct dump *dp)
 	return (p);
 }
 
-static void
-dump_reply(struct gbxd *g, struct conn *c, struct req *r, struct dump *dp)
+/* The last chunk, then the reply that counts the records. */
+static int
+dump_reply(struct req *r, struct dump *dp)
 {
-	struct gbx_dump_reply rep;
+	struct gbx_dump_reply *rep;
 
 	dump_flush(dp);
-	if (dp->error != 0) {
-		conn_fail(g, c, r, EPROTO);
-		return;
-	}
-	rep.count = dp->count;
-	rep.rec_size = (uint32_t)dp->rec;
-	r->bulk_out = true;
-	(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
+	if (dp->error != 0)
+		return (EPROTO);
+	rep = REPLY_BODY(r, struct gbx_dump_reply);
+	rep->count = dp->count;
+	rep->rec_size = (uint32_t)dp->rec;
+	reply_bulk_out(r);
+	return (0);
 }
 
 /* One dump at a time (one thread): its chunk buffer is static. */
@@ -180,43 +173,41 @@ dump_new(struct req *r, size_t rec)
 	return (&dump);
 }
 
-/* A dump of one domain needs the domain; ESRCH otherwise. */
+/* A dump of one domain needs the domain. */
 static bool
-dump_domain_ok(struct gbxd *g, struct conn *c, struct req *r, unsigned domid)
+dump_domain_ok(struct gbxd *g, unsigned domid)
 {
 
-	if (domid != GBX_ALL_DOMAINS && hv_domain_find(&g->hv, domid) == NULL) {
-		conn_fail(g, c, r, ESRCH);
-		return (false);
-	}
-	return (true);
+	return (
+	    domid == GBX_ALL_DOMAINS || hv_domain_find(&g->hv, domid) != NULL);
 }
 
 /*
  * CTL_DOMAIN_LIST: one record per domain, dying ones included.
  */
-void
-h_domain_list(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_domain_list(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_rec *rec;
 	struct hv_domain *d;
 	struct dump *dp;
-	struct dsock *ds;
+	struct listener *l;
 
+	(void)c;
 	dp = dump_new(r, sizeof(*rec));
 	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
 		rec = dump_next(dp);
 		rec->domid = d->domid;
 		rec->flags = d->flags;
-		ds = g->doms[d->domid];
-		rec->conns = (ds != NULL ? ds->nopen : 0) +
-		    xsd_domain_conns(g, d->domid);
+		l = g->doms[d->domid];
+		rec->conns =
+		    (l != NULL ? l->nopen : 0) + xsd_domain_conns(g, d->domid);
 		rec->grants = d->gt.nused;
 		rec->handles = d->mt.nused;
 		rec->ports = d->evt.nallocated;
 		memcpy(rec->name, d->name, sizeof(rec->name));
 	}
-	dump_reply(g, c, r, dp);
+	return (dump_reply(r, dp));
 }
 
 /* One grant's record. */
@@ -247,8 +238,8 @@ grant_rec(struct gbx_grant_rec *rec, const struct hv_grant *g)
  * CTL_GRANTS: one record per grant in use, deferred ones included, in
  * domain then reference order.
  */
-void
-h_grants(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_grants(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_dump q;
 	struct hv_domain *d;
@@ -256,9 +247,10 @@ h_grants(struct gbxd *g, struct conn *c, struct req *r)
 	struct dump *dp;
 	uint32_t ref, n;
 
+	(void)c;
 	memcpy(&q, r->body, sizeof(q));
-	if (!dump_domain_ok(g, c, r, q.domid))
-		return;
+	if (!dump_domain_ok(g, q.domid))
+		return (ESRCH);
 	dp = dump_new(r, sizeof(struct gbx_grant_rec));
 	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
 		if (q.domid != GBX_ALL_DOMAINS && d->domid != q.domid)
@@ -270,14 +262,14 @@ h_grants(struct gbxd *g, struct conn *c, struct req *r)
 				grant_rec(dump_next(dp), gr);
 		}
 	}
-	dump_reply(g, c, r, dp);
+	return (dump_reply(r, dp));
 }
 
 /*
  * CTL_PORTS: one record per port in use, in domain then port order.
  */
-void
-h_ports(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_ports(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_port_rec rec;
 	struct gbx_dump q;
@@ -285,9 +277,10 @@ h_ports(struct gbxd *g, struct conn *c, struct req *r)
 	struct dump *dp;
 	uint32_t port;
 
+	(void)c;
 	memcpy(&q, r->body, sizeof(q));
-	if (!dump_domain_ok(g, c, r, q.domid))
-		return;
+	if (!dump_domain_ok(g, q.domid))
+		return (ESRCH);
 	dp = dump_new(r, sizeof(struct gbx_port_rec));
 	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
 		if (q.domid != GBX_ALL_DOMAINS && d->domid != q.domid)
@@ -297,26 +290,28 @@ h_ports(struct gbxd *g, struct conn *c, struct req *r)
 			if (evtd_port_rec(d, port, &rec))
 				memcpy(dump_next(dp), &rec, sizeof(rec));
 	}
-	dump_reply(g, c, r, dp);
+	return (dump_reply(r, dp));
 }
 
 /*
  * CTL_STATS: the hypervisor's counters, which the daemon's own share,
  * and the xenstore levels.
  */
-void
-h_stats(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_stats(struct gbxd *g, struct mconn *c, struct req *r)
 {
-	struct gbx_stats st;
+	struct gbx_stats *st;
 	struct hv_domain *d;
 
-	st = g->hv.st;
+	(void)c;
+	st = REPLY_BODY(r, struct gbx_stats);
+	*st = g->hv.st;
 	/* Ports are counted by their tables; a sum over the domains. */
-	st.ports = 0;
+	st->ports = 0;
 	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d))
-		st.ports += d->evt.nallocated;
-	xsd_stats(g, &st);
-	st.size = sizeof(st);
-	st.pad = 0;
-	(void)conn_reply(c, r, 0, &st, sizeof(st), NULL, 0, NULL, 0);
+		st->ports += d->evt.nallocated;
+	xsd_stats(g, st);
+	st->size = sizeof(*st);
+	st->pad = 0;
+	return (0);
 }

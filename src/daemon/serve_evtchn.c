@@ -1,5 +1,5 @@
 /*
- * evtchn.c: event-channel handles (connections of kind GBX_KIND_EVTCHN)
+ * serve_evtchn.c: event-channel handles (connections of kind GBX_KIND_EVTCHN)
  * and their messages.
  *
  * Each handle is a struct evt_handle of the hypervisor model (hv/evtchn.h)
@@ -14,13 +14,14 @@
  * list, so that either side's close removes it.  Handle ids are never
  * reused, so a record can never name the wrong handle.
  *
- * Closing.  A closed connection's handle goes on a queue that evtd_reap()
- * empties a bounded number of steps per loop turn: first its ports (which
- * stop anyone from naming it), then the sent records on both sides, then
- * the handle itself.  Its page and eventfd live until then, so a notify
- * in flight always lands in a mapped page.  The handle counts as a client
- * of its domain (nclients) until it is freed, so the domain, whose port
- * table the handle points into, cannot go first.
+ * Closing.  A closed connection's handle joins the hypervisor's reap
+ * queue (hv.h), beside the grant-device clients, which the loop empties
+ * a bounded number of steps per turn: first its ports (which stop anyone
+ * from naming it), then the sent records on both sides, then the handle
+ * itself.  Its page and eventfd live until then, so a notify in flight
+ * always lands in a mapped page.  The handle counts as a client of its
+ * domain (nclients) until it is freed, so the domain, whose port table
+ * the handle points into, cannot go first.
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -54,17 +55,14 @@ TAILQ_HEAD(evtd_sentlist, evtd_sent);
 struct evtd_handle {
 	struct evt_handle h; /* id, domain, page, eventfd, ports */
 	struct hv_domain *dom;
-	int pagefd;			/* the event page's memfd */
-	uint32_t pid;			/* the process that opened it */
-	struct evtd_senttree sent;	/* peers this connection holds */
-	struct evtd_sentlist sent_to;	/* connections that hold this one */
-	TAILQ_ENTRY(evtd_handle) rlink; /* on the closing queue */
+	int pagefd;		      /* the event page's memfd */
+	uint32_t pid;		      /* the process that opened it */
+	struct evtd_senttree sent;    /* peers this connection holds */
+	struct evtd_sentlist sent_to; /* connections that hold this one */
+	struct hv_reapable reap;      /* on the reap queue once closed */
 };
 
-TAILQ_HEAD(evtd_queue, evtd_handle);
-
-static struct evtd_queue evtd_closing = TAILQ_HEAD_INITIALIZER(evtd_closing);
-static uint64_t evtd_last_id;
+static hv_reap_fn evtd_reap;
 
 static int
 sent_cmp(const struct evtd_sent *a, const struct evtd_sent *b)
@@ -177,7 +175,7 @@ page_create(uint32_t nports, int *fdp, struct gbx_evtpage **pgp)
  * Errors: ENOMEM, EMFILE and the like from memfd_create and eventfd.
  */
 int
-evtd_open(struct conn *c, struct hv_domain *d)
+evtd_open(struct gbxd *g, struct mconn *c, struct hv_domain *d)
 {
 	struct evtd_handle *eh;
 	int error;
@@ -197,12 +195,13 @@ evtd_open(struct conn *c, struct hv_domain *d)
 		free(eh);
 		return (error);
 	}
-	eh->h.id = ++evtd_last_id;
+	eh->h.id = ++g->last_evt_id;
 	evt_handle_init(&eh->h, &d->evt);
 	eh->dom = d;
-	eh->pid = (uint32_t)c->pid;
+	eh->pid = (uint32_t)c->conn.pid;
 	RB_INIT(&eh->sent);
 	TAILQ_INIT(&eh->sent_to);
+	eh->reap.fn = evtd_reap;
 	d->nclients++;
 	c->evt = eh;
 	return (0);
@@ -210,28 +209,28 @@ evtd_open(struct conn *c, struct hv_domain *d)
 
 /* What the HELLO reply of an EVTCHN connection adds. */
 void
-evtd_hello(const struct conn *c, struct gbx_hello_reply *hr, int *fds,
-    unsigned *nfds)
+evtd_hello(const struct mconn *c, struct gbx_hello_reply *hr, struct req *r)
 {
 	const struct evtd_handle *eh = c->evt;
+	int fds[2];
 
 	hr->page_bytes = GBX_EVTPAGE_BYTES;
 	hr->handle_id = eh->h.id;
 	fds[0] = eh->h.efd;
 	fds[1] = eh->pagefd;
-	*nfds = 2;
+	reply_fds(r, fds, 2);
 }
 
 /*
- * The connection closed: queue its handle for evtd_reap().  O(1).
+ * The connection closed: queue its handle for the reaper.  O(1).
  */
 void
-evtd_close(struct conn *c)
+evtd_close(struct gbxd *g, struct mconn *c)
 {
 	struct evtd_handle *eh = c->evt;
 
 	c->evt = NULL;
-	TAILQ_INSERT_TAIL(&evtd_closing, eh, rlink);
+	hv_reap_queue(&g->hv, &eh->reap);
 }
 
 /* Free a handle that owns nothing and that no record names. */
@@ -249,63 +248,40 @@ handle_free(struct evtd_handle *eh)
 }
 
 /*
- * Up to budget steps of closing work (a port released, a record removed,
- * a handle freed), handles in the order they closed.  Returns the steps
- * done.
+ * The handle's step of the reaper (hv.h): up to budget units of closing
+ * work (a port released, a record removed, the handle freed).
  */
-unsigned
-evtd_reap(unsigned budget)
+static unsigned
+evtd_reap(struct hv_reapable *r, unsigned budget, bool *finished)
 {
 	struct evtd_handle *eh;
 	unsigned done;
 
-	done = 0;
-	while (done < budget && (eh = TAILQ_FIRST(&evtd_closing)) != NULL) {
-		done += evt_handle_close(&eh->h, budget - done);
-		/* Ports first: once none is left, nothing names the handle. */
-		if (eh->h.nports == 0 && done < budget)
-			done += sent_forget(eh, budget - done);
-		if (eh->h.nports != 0 || !RB_EMPTY(&eh->sent) ||
-		    !TAILQ_EMPTY(&eh->sent_to) || done >= budget)
-			break;
-		TAILQ_REMOVE(&evtd_closing, eh, rlink);
-		handle_free(eh);
-		done++;
-	}
-	return (done);
-}
-
-bool
-evtd_reap_pending(void)
-{
-
-	return (!TAILQ_EMPTY(&evtd_closing));
+	eh = (struct evtd_handle *)(void *)((char *)r -
+	    offsetof(struct evtd_handle, reap));
+	*finished = false;
+	done = evt_handle_close(&eh->h, budget);
+	/* Ports first: once none is left, nothing names the handle. */
+	if (eh->h.nports == 0 && done < budget)
+		done += sent_forget(eh, budget - done);
+	if (eh->h.nports != 0 || !RB_EMPTY(&eh->sent) ||
+	    !TAILQ_EMPTY(&eh->sent_to) || done >= budget)
+		return (done);
+	handle_free(eh);
+	*finished = true;
+	return (done + 1);
 }
 
 /*
- * The handle a request came on, or NULL (answered ESRCH) when its domain
- * is dying: the port table is closed then, and the connection about to be.
+ * The handle a request came on, or NULL when its domain is dying (the
+ * request is answered ESRCH): the port table is closed then, and the
+ * connection about to be.
  */
 static struct evtd_handle *
-req_handle(struct gbxd *g, struct conn *c, struct req *r)
+req_handle(struct mconn *c)
 {
 
-	if (hv_domain_dying(c->evt->dom)) {
-		conn_fail(g, c, r, ESRCH);
-		return (NULL);
-	}
-	return (c->evt);
-}
-
-/* A header-only answer: 0 or the error. */
-static void
-answer(struct gbxd *g, struct conn *c, struct req *r, int error)
-{
-
-	if (error != 0)
-		conn_fail(g, c, r, error);
-	else
-		(void)conn_reply(c, r, 0, NULL, 0, NULL, 0, NULL, 0);
+	return (hv_domain_dying(c->evt->dom) ? NULL : c->evt);
 }
 
 /*
@@ -315,55 +291,48 @@ answer(struct gbxd *g, struct conn *c, struct req *r, int error)
  * EVT_BIND_VIRQ (VIRQ_DOM_EXC in domain 0 only, hv/evtchn.h).  The reply
  * has the new port and its generation.
  */
-void
-h_evt_bind(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_evt_bind(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_evt_bind b;
-	struct gbx_evt_bind_reply rep;
+	struct gbx_evt_bind_reply *rep;
 	struct evtd_handle *eh;
 	struct hv_domain *rd;
-	int error;
 
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
+	if ((eh = req_handle(c)) == NULL)
+		return (ESRCH);
 	memcpy(&b, r->body, sizeof(b));
-	memset(&rep, 0, sizeof(rep));
+	rep = REPLY_BODY(r, struct gbx_evt_bind_reply);
 	switch (r->h.type) {
 	case GBX_EVT_BIND_UNBOUND:
-		error =
-		    evt_bind_unbound(&eh->h, b.remote_dom, &rep.port, &rep.gen);
-		break;
+		return (evt_bind_unbound(&eh->h, b.remote_dom, &rep->port,
+		    &rep->gen));
 	case GBX_EVT_BIND_INTERDOMAIN:
 		rd = hv_domain_live(&g->hv,
 		    evt_domid_resolve(&eh->dom->evt, b.remote_dom));
-		error = evt_bind_interdomain(&eh->h, b.remote_dom,
-		    rd != NULL ? &rd->evt : NULL, b.remote_port, &rep.port,
-		    &rep.gen);
-		break;
+		return (evt_bind_interdomain(&eh->h, b.remote_dom,
+		    rd != NULL ? &rd->evt : NULL, b.remote_port, &rep->port,
+		    &rep->gen));
 	default:
-		error = evt_bind_virq(&eh->h, b.virq, &rep.port, &rep.gen);
-		break;
+		return (evt_bind_virq(&eh->h, b.virq, &rep->port, &rep->gen));
 	}
-	if (error != 0)
-		conn_fail(g, c, r, error);
-	else
-		(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
 }
 
 /*
  * EVT_UNBIND: the client retired the slot; the model retires it again and
  * closes the port (or leaves it to the notifies that hold it).
  */
-void
-h_evt_unbind(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_evt_unbind(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_evt_port p;
 	struct evtd_handle *eh;
 
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
+	(void)g;
+	if ((eh = req_handle(c)) == NULL)
+		return (ESRCH);
 	memcpy(&p, r->body, sizeof(p));
-	answer(g, c, r, evt_unbind(&eh->h, p.port));
+	return (evt_unbind(&eh->h, p.port));
 }
 
 /*
@@ -371,59 +340,55 @@ h_evt_unbind(struct gbxd *g, struct conn *c, struct req *r)
  * remote end is, with the peer handle's eventfd and page the first time
  * this connection hears of it or when it asks for them.
  */
-void
-h_evt_notify(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_evt_notify(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_evt_notify n;
-	struct gbx_evt_notify_reply rep;
+	struct gbx_evt_notify_reply *rep;
 	struct evtd_handle *eh, *peer;
 	struct evt_target t;
 	int error, fds[2];
 
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
+	(void)g;
+	if ((eh = req_handle(c)) == NULL)
+		return (ESRCH);
 	memcpy(&n, r->body, sizeof(n));
-	if ((n.flags & ~GBX_EVT_WANT_FDS) != 0) {
-		conn_fail(g, c, r, EINVAL);
-		return;
-	}
-	if ((error = evt_notify(&eh->h, n.port, &t)) != 0) {
-		conn_fail(g, c, r, error);
-		return;
-	}
-	memset(&rep, 0, sizeof(rep));
+	if ((n.flags & ~GBX_EVT_WANT_FDS) != 0)
+		return (EINVAL);
+	if ((error = evt_notify(&eh->h, n.port, &t)) != 0)
+		return (error);
+	rep = REPLY_BODY(r, struct gbx_evt_notify_reply);
 	if (t.handle == NULL) {
-		rep.state = GBX_EVT_PEER_NONE;
-		(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
-		return;
+		rep->state = GBX_EVT_PEER_NONE;
+		return (0);
 	}
 	peer = handle_of(t.handle);
-	rep.state = GBX_EVT_PEER_HANDLE;
-	rep.peer_port = t.port;
-	rep.peer_gen = t.gen;
-	rep.peer_handle = peer->h.id;
-	if ((n.flags & GBX_EVT_WANT_FDS) == 0 && sent_find(eh, peer)) {
-		(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, NULL, 0);
-		return;
-	}
-	rep.fds_attached = 1;
+	rep->state = GBX_EVT_PEER_HANDLE;
+	rep->peer_port = t.port;
+	rep->peer_gen = t.gen;
+	rep->peer_handle = peer->h.id;
+	if ((n.flags & GBX_EVT_WANT_FDS) == 0 && sent_find(eh, peer))
+		return (0);
+	rep->fds_attached = 1;
 	fds[0] = peer->h.efd;
 	fds[1] = peer->pagefd;
-	(void)conn_reply(c, r, 0, &rep, sizeof(rep), NULL, 0, fds, 2);
+	reply_fds(r, fds, 2);
 	sent_add(eh, peer);
+	return (0);
 }
 
 /* EVT_RESTRICT: Linux's IOCTL_EVTCHN_RESTRICT_DOMID. */
-void
-h_evt_restrict(struct gbxd *g, struct conn *c, struct req *r)
+int
+h_evt_restrict(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_evt_restrict rs;
 	struct evtd_handle *eh;
 
-	if ((eh = req_handle(g, c, r)) == NULL)
-		return;
+	(void)g;
+	if ((eh = req_handle(c)) == NULL)
+		return (ESRCH);
 	memcpy(&rs, r->body, sizeof(rs));
-	answer(g, c, r, evt_restrict(&eh->h, rs.domid));
+	return (evt_restrict(&eh->h, rs.domid));
 }
 
 /*
