@@ -1,7 +1,7 @@
 /*
  * cmd_run.c: gntbox run --dom N [--name NAME] -- CMD [ARGS...]
  *
- * Runs CMD as a process of domain N (DESIGN.md §5): it starts gntboxd if
+ * Runs CMD as a process of domain N (docs/design.md, "Command line"): it starts gntboxd if
  * none answers (with --idle-exit, so a daemon started this way goes away
  * when nothing uses it), creates domain N if it does not exist, and runs
  * CMD with the preload library and the domain's xenstore socket in its

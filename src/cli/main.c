@@ -1,5 +1,5 @@
 /*
- * gntbox: the command line of gntbox (DESIGN.md §5, gntbox(1)).
+ * gntbox: the command line of gntbox (docs/design.md "Command line", gntbox(1)).
  *
  * main() only finds the subcommand; each lives in its own file.
  */

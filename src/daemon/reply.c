@@ -2,7 +2,7 @@
  * reply.c: replies on message connections: the builder a handler answers
  * with, and the output queue.
  *
- * The builder mirrors the client's call builder (src/lib/conn.h): the
+ * The builder mirrors the client's call builder (src/client/link.h): the
  * handler asks for room for the fixed body, adds a tail and descriptors,
  * and returns; the dispatcher sends what it built.  A tail that goes back
  * through the request's bulk memfd is written when it is added, so that
