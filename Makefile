@@ -1,7 +1,8 @@
 # gntbox: the Xen grant-table device, event channels and xenstore in user
 # space.  See README.md.
 #
-#   make            build everything into build/ (docs/design.md)
+#   make            build everything into build/ (docs/design.md), the
+#                   examples too; it names the Debian packages it lacks
 #   make check      install what is missing, then run every test, first on
 #                   the normal build, then on an ASan+UBSan build (build-san/)
 #   make demo       two domains sharing pages and talking over vchan
@@ -23,11 +24,15 @@ endif
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 CFLAGS		?= -O2 -g
-BSD_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags libbsd-overlay 2>/dev/null)
+# Asked of pkg-config once, when the first compiler command needs it: not
+# when the Makefile is read, which on a fresh machine is before `make demo`
+# or `make check` has installed libbsd-dev (issue 12).
+BSD_CFLAGS	= $(eval BSD_CFLAGS := $$(shell $(PKG_CONFIG) --cflags \
+		    libbsd-overlay))$(BSD_CFLAGS)
 WARNINGS	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wformat=2 -Wundef -Wvla \
 		   -Wno-format-nonliteral
-ALL_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
+ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 		   -Iinclude -Isrc $(BSD_CFLAGS) $(WARNINGS) $(CFLAGS)
 ALL_LDFLAGS	:= $(LDFLAGS)
 LDLIBS		:= -lpthread
@@ -88,7 +93,7 @@ tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS)
 
 $(O)/obj/tests/%.o $(O)/obj/bench/%.o: ALL_CFLAGS += -Itests/lib
 
-$(O)/obj/%.o: %.c
+$(O)/obj/%.o: %.c | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -141,8 +146,16 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
+# The targets from README.md install what they need first and only then
+# build, in a new make: a prerequisite would build alongside the install.
 deps:
 	scripts/install-deps.sh
+
+# Before the first compiler command: the Debian packages a build needs,
+# named in one message when some are missing.
+.PHONY: depcheck
+depcheck:
+	@scripts/install-deps.sh --check build
 
 check: deps
 	$(MAKE) SAN= O=build tests
@@ -150,10 +163,14 @@ check: deps
 	$(MAKE) SAN=1 O=build-san tests
 	tests/run.sh build-san
 
-demo: deps all $(EXAMPLES)
+demo:
+	scripts/install-deps.sh demo
+	$(MAKE) all
 	scripts/demo.sh $(O)
 
-bench: deps all $(BENCHES)
+bench:
+	scripts/install-deps.sh bench
+	$(MAKE) all $(BENCHES)
 	bench/run.sh $(O)
 
 C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -1,18 +1,36 @@
 #!/bin/sh
 # Install the Debian packages gntbox needs that are missing.
-#   scripts/install-deps.sh [check|bench|lint]   (default: check)
-# `make check`, `make demo` and `make bench` call it; it needs root (or
-# sudo without a password) only when something is missing.
+#   scripts/install-deps.sh [PROFILE]           install what PROFILE lacks
+#   scripts/install-deps.sh --check PROFILE     only say what it lacks
+# PROFILE: build (make), demo (make demo), check (make check, the default),
+# bench (make bench), lint (make lint).
+# `make check`, `make demo` and `make bench` call it; it needs root (or sudo
+# without a password) only when something is missing.  Plain `make` calls
+# it with --check before it compiles anything, so that a machine without
+# the packages gets their names rather than a compiler error (issue 12).
 set -eu
 
-base="make gcc pkg-config libbsd-dev"
+only_check=false
+if [ "${1:-}" = "--check" ]; then
+	only_check=true
+	shift
+fi
+
+build="make gcc pkg-config libbsd-dev libxen-dev"
+# The tests also run Debian's xenstore tools.
+check="$build xenstore-utils"
 case "${1:-check}" in
-check)	want="$base libxen-dev xenstore-utils" ;;
-bench)	want="$base libxen-dev xenstore-utils ministat gnuplot-nox" ;;
-lint)	want="$base clang-format clang-tidy cppcheck" ;;
-*)	echo "install-deps.sh: unknown profile '$1' (check, bench or lint)" >&2
+build | demo) want="$build" ;;
+check)	want="$check" ;;
+bench)	want="$check ministat gnuplot-nox" ;;
+lint)	want="$build clang-format clang-tidy cppcheck" ;;
+*)	echo "install-deps.sh: unknown profile '$1'" \
+	    "(build, demo, check, bench or lint)" >&2
 	exit 2 ;;
 esac
+
+# Without dpkg this is not Debian: the compiler will say what is missing.
+command -v dpkg-query >/dev/null 2>&1 || exit 0
 
 missing=""
 for p in $want; do
@@ -22,6 +40,15 @@ for p in $want; do
 	fi
 done
 [ -z "$missing" ] && exit 0
+
+if $only_check; then
+	cat >&2 <<EOF
+gntbox needs Debian packages that are not installed:$missing
+Install them with:  sudo apt-get install$missing
+(or run 'make demo' or 'make check', which install what they need)
+EOF
+	exit 1
+fi
 
 if [ "$(id -u)" -eq 0 ]; then
 	sudo=""
