@@ -79,6 +79,8 @@ INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
 COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
 EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
+# The example of include/gntbox.h's usage guide, its two processes.
+HEADER_EXAMPLE	:= $(O)/tests/header/example_share $(O)/tests/header/example_map
 TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
 
 # The unmodified Debian Xen libraries the compatibility tests link against.
@@ -87,9 +89,9 @@ XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog
 .PHONY: all tests check deps demo bench lint lint-deps format clean
 # Keep objects that only pattern rules mention (examples, benchmarks).
 .SECONDARY:
-all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD)
+all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(EXAMPLES)
 
-tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS)
+tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS) $(HEADER_EXAMPLE)
 
 $(O)/obj/tests/%.o $(O)/obj/bench/%.o: ALL_CFLAGS += -Itests/lib
 
@@ -141,6 +143,17 @@ $(O)/examples/%: $(O)/obj/examples/%.o $(LIBGNTBOX)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(O)/lib -Wl,-rpath,'$$ORIGIN/../lib' \
 	    -lgntbox $(XENLIBS) $(LDLIBS)
+
+# The header's example is cut out of include/gntbox.h, so that what the
+# guide shows is what compiles (and tests/cli/test_header_example.sh runs).
+$(O)/gen/header/example_%.c: include/gntbox.h scripts/header-example.sh
+	@mkdir -p $(@D)
+	scripts/header-example.sh $* include/gntbox.h >$@
+
+$(O)/tests/header/%: $(O)/gen/header/%.c $(LIBGNTBOX) | depcheck
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -L$(O)/lib \
+	    -Wl,-rpath,'$$ORIGIN/../../lib' -lgntbox $(LDLIBS)
 
 $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
