@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config.h" /* generated: GBX_VERSION */
 
 static const struct cmd {
 	const char *name;
@@ -34,7 +35,9 @@ usage(FILE *f)
 	fprintf(f, "usage: gntbox COMMAND [ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n'gntbox COMMAND --help' describes each.\n");
+	fprintf(f,
+	    "\n'gntbox COMMAND --help' describes each; "
+	    "'gntbox --version' prints the version.\n");
 }
 
 int
@@ -51,6 +54,10 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return (0);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("gntbox %s\n", GBX_VERSION);
 		return (0);
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

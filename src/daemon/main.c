@@ -25,6 +25,7 @@
 
 #include "base/log.h"
 #include "base/paths.h"
+#include "config.h" /* generated: GBX_VERSION */
 #include "daemon/gntboxd.h"
 #include "hv/domain.h"
 
@@ -39,16 +40,19 @@ struct opts {
 	struct hv_limits lim;
 };
 
+/* The usage: asked for (--help) on stdout with 0, else on stderr with 1. */
 static void
-usage(void)
+usage(bool asked)
 {
 
-	fprintf(stderr,
+	fprintf(asked ? stdout : stderr,
 	    "usage: gntboxd [--dir DIR] [--ready-fd FD] [--idle-exit SECONDS] "
 	    "[--log FILE]\n"
 	    "               [--verbose] [--max-grant-frames N] "
-	    "[--max-maptrack N] [--max-ports N]\n");
-	exit(1);
+	    "[--max-maptrack N] [--max-ports N]\n"
+	    "       gntboxd --help | --version\n"
+	    "gntboxd(8) describes them.\n");
+	exit(asked ? 0 : 1);
 }
 
 /* A decimal number in [lo, hi], or exit 1 naming the option. */
@@ -84,6 +88,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "max-maptrack", required_argument, NULL, 'm' },
 		{ "max-ports", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -123,12 +128,18 @@ parse(int argc, char **argv, struct opts *o)
 			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
 			    2, HV_DEF_PORTS);
 			break;
+		case 'h':
+			usage(true);
+			break;
+		case 'V':
+			printf("gntboxd %s\n", GBX_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(false);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(false);
 }
 
 /* mkdir -p with mode 0700 for what we create. */
