@@ -10,6 +10,7 @@
 #   make lint       the include layers of src/ (scripts/layers.sh), then
 #                   clang-format, cppcheck and clang-tidy over the tree
 #   make format     apply .clang-format to every C file
+#   make abi-baseline  record libgntbox's ABI after a deliberate change
 #
 # Sources are found by folder: a new file in src/<part>/ joins its part
 # without an edit here.  A file named main.c is a program's entry point.
@@ -77,6 +78,7 @@ INTERNAL_OBJS	:= $(call obj,$(DAEMON_SRCS) $(HV_SRCS) $(XS_SRCS) \
 GNTBOXD		:= $(O)/bin/gntboxd
 GNTBOX		:= $(O)/bin/gntbox
 LIBGNTBOX	:= $(O)/lib/libgntbox.so
+LIBGNTBOX_REAL	:= libgntbox.so.0.1
 PRELOAD		:= $(O)/lib/libgntbox-preload.so
 INTERNAL	:= $(O)/lib/libgntbox-internal.a
 
@@ -113,11 +115,17 @@ $(GNTBOX): $(O)/obj/src/cli/main.o $(CLI_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
 
-$(LIBGNTBOX): $(LIB_OBJS)
+# libgntbox.so.0 (the soname) -> libgntbox.so.0.N, N the latest symbol
+# version GNTBOX_N, as Xen's libxengnttab.so.1.2 carries VERS_1.2.  Every
+# public symbol is versioned by libgntbox.map; tests/cli/test_abi.sh holds
+# the library to src/lib/libgntbox.abi (make abi-baseline rewrites it).
+$(LIBGNTBOX): $(LIB_OBJS) src/lib/libgntbox.map
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libgntbox.so.0 -o $@.0 $^ \
-	    $(LDLIBS)
-	ln -sf libgntbox.so.0 $@
+	$(CC) $(ALL_LDFLAGS) -shared -Wl,-soname,libgntbox.so.0 \
+	    -Wl,--version-script=src/lib/libgntbox.map \
+	    -o $(O)/lib/$(LIBGNTBOX_REAL) $(filter %.o,$^) $(LDLIBS)
+	ln -sf $(LIBGNTBOX_REAL) $@.0
+	ln -sf $(LIBGNTBOX_REAL) $@
 
 # The preload library carries its own copy of the client code and exports
 # nothing but the libc entry points it stands in for (preload.map).
@@ -172,7 +180,7 @@ deps:
 
 # Before the first compiler command: the Debian packages a build needs,
 # named in one message when some are missing.
-.PHONY: depcheck FORCE
+.PHONY: depcheck abi-baseline FORCE
 depcheck:
 	@scripts/install-deps.sh --check build
 
@@ -201,6 +209,16 @@ $(CONFIG_H): FORCE
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 FORCE:
+
+# The ABI baseline tests/cli/test_abi.sh compares the library with: rewrite
+# it only for a deliberate change (new symbols in a new GNTBOX_N node).
+# Only what include/gntbox.h shows is recorded: the library's own types
+# may change at will.
+abi-baseline: $(LIBGNTBOX)
+	abidw --header-file include/gntbox.h --drop-private-types \
+	    --exported-interfaces-only --no-corpus-path --no-comp-dir-path \
+	    --no-show-locs --type-id-style hash \
+	    --out-file src/lib/libgntbox.abi $(O)/lib/libgntbox.so.0
 
 C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
