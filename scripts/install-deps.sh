@@ -17,9 +17,9 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 build="make gcc pkg-config libbsd-dev libxen-dev"
-# The tests also run Debian's xenstore tools and compare the library's
-# ABI (abigail-tools).
-check="$build xenstore-utils abigail-tools"
+# The tests also run Debian's xenstore tools, render the installed manual
+# pages (man-db) and compare the library's ABI (abigail-tools).
+check="$build xenstore-utils man-db abigail-tools"
 case "${1:-check}" in
 build | demo) want="$build" ;;
 check)	want="$check" ;;

@@ -27,6 +27,20 @@ int gbx_path_xenstore(char *buf, size_t len, unsigned domid);
 int gbx_path_file(char *buf, size_t len, const char *name);
 
 /*
+ * The gntboxd program and the preload library that this program goes
+ * with.  In a build tree (its bin/ has an obj/ beside it) they are
+ * build/bin/gntboxd and build/lib/libgntbox-preload.so, and nothing
+ * installed is used.  An installed program looks where `make install` put
+ * them, first relative to its own directory (the install variables' BINDIR
+ * to SBINDIR and to PRELOADDIR, so a copy installed under DESTDIR or moved
+ * whole works), then at the compiled-in absolute paths.  Returns 0 with
+ * the path in buf; or ENOENT with the last path tried in buf; or
+ * ENAMETOOLONG.
+ */
+int gbx_path_gntboxd(char *buf, size_t len);
+int gbx_path_preload(char *buf, size_t len);
+
+/*
  * The domain of this process as `gntbox run` set it ($GNTBOX_DOMID).
  * Returns it, or -1 with errno EINVAL when unset or malformed.
  */

@@ -54,12 +54,6 @@ struct cli_opts {
 int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
     const char *help, struct cli_opts *o);
 
-/*
- * The path of rel relative to the directory of this program (gntboxd and
- * the preload library are found next to gntbox: build/bin, build/lib).
- */
-int cli_sibling_path(const char *rel, char *buf, size_t len);
-
 /* 0 when a gntboxd answers on the control socket (its pid in *pid). */
 int cli_daemon_ping(pid_t *pid);
 

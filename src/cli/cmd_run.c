@@ -88,22 +88,16 @@ asan_runtime(char *buf, size_t len)
 }
 
 /*
- * Put the preload library in LD_PRELOAD, after anything already there,
+ * Put the preload library lib in LD_PRELOAD, after anything already there,
  * and a sanitizer runtime before everything (asan_runtime).
  */
 static int
-set_preload(void)
+set_preload(const char *lib)
 {
-	char lib[GBX_PATH_MAX], asan[GBX_PATH_MAX], *both;
+	char asan[GBX_PATH_MAX], *both;
 	const char *old;
-	int error, rc;
+	int rc;
 
-	if ((error = cli_sibling_path("../lib/libgntbox-preload.so", lib,
-		 sizeof(lib))) != 0)
-		return (
-		    cli_fail(RUN_CMD, "preload library: %s", strerror(error)));
-	if (access(lib, R_OK) != 0)
-		return (cli_fail(RUN_CMD, "%s: %s", lib, strerror(errno)));
 	old = getenv("LD_PRELOAD");
 	if (old != NULL && strstr(old, "libgntbox-preload.so") != NULL)
 		return (0); /* a nested gntbox run: already there */
@@ -120,7 +114,7 @@ set_preload(void)
 }
 
 static int
-set_domain_env(int domid)
+set_domain_env(int domid, const char *lib)
 {
 	char dir[GBX_PATH_MAX], abs[PATH_MAX], xs[GBX_PATH_MAX], id[16];
 	int error, rc;
@@ -140,7 +134,7 @@ set_domain_env(int domid)
 	if ((rc = set_env("GNTBOX_DOMID", id)) != 0 ||
 	    (rc = set_env("XENSTORED_PATH", xs)) != 0)
 		return (rc);
-	return (set_preload());
+	return (set_preload(lib));
 }
 
 static volatile sig_atomic_t run_child;
@@ -191,6 +185,7 @@ cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char lib[GBX_PATH_MAX];
 	struct gbx_conn *ctl;
 	const char *name;
 	pid_t child;
@@ -222,6 +217,11 @@ cmd_run(int argc, char **argv)
 	if (optind >= argc)
 		return (cli_usage(RUN_CMD, "missing the command to run"));
 
+	/* Before anything changes: a missing library leaves no daemon. */
+	if ((error = gbx_path_preload(lib, sizeof(lib))) != 0)
+		return (
+		    cli_fail(RUN_CMD, "cannot find the preload library: %s: %s",
+			lib, strerror(error)));
 	if ((rc = cli_daemon_ensure(RUN_CMD, RUN_IDLE_EXIT)) != 0)
 		return (rc);
 	if ((error = gbx_ctl_open(&ctl)) != 0)
@@ -232,7 +232,7 @@ cmd_run(int argc, char **argv)
 		return (cli_fail(RUN_CMD, "create domain %d: %s", domid,
 		    strerror(error)));
 	}
-	if ((rc = set_domain_env(domid)) != 0) {
+	if ((rc = set_domain_env(domid, lib)) != 0) {
 		gbx_conn_close(ctl);
 		return (rc);
 	}

@@ -13,8 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,20 +25,6 @@
 #include "lib/ctl.h"
 
 #define READY_TIMEOUT_MS 10000
-
-int
-cli_sibling_path(const char *rel, char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
-		return (errno);
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), rel) >= len)
-		return (ENAMETOOLONG);
-	return (0);
-}
 
 int
 cli_daemon_ping(pid_t *pid)
@@ -143,12 +127,9 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	    (error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
 		return (
 		    cli_fail(cmd, "runtime directory: %s", strerror(error)));
-	if ((error = cli_sibling_path("gntboxd", gntboxd, sizeof(gntboxd))) !=
-	    0)
-		return (
-		    cli_fail(cmd, "cannot find gntboxd: %s", strerror(error)));
-	if (access(gntboxd, X_OK) != 0)
-		return (cli_fail(cmd, "%s: %s", gntboxd, strerror(errno)));
+	if ((error = gbx_path_gntboxd(gntboxd, sizeof(gntboxd))) != 0)
+		return (cli_fail(cmd, "cannot find gntboxd: %s: %s", gntboxd,
+		    strerror(error)));
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
 		return (cli_fail(cmd, "%s: %s", dir, strerror(errno)));
 	if (pipe2(p, O_CLOEXEC) == -1)
