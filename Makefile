@@ -235,6 +235,8 @@ MANDIR		?= $(PREFIX)/share/man
 PRELOADDIR	?= $(LIBDIR)/gntbox
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
 DESTDIR		?=
 INSTALL		?= install
 
@@ -248,7 +250,8 @@ install: all
 	    $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PRELOADDIR) \
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR)
 	$(INSTALL) -m 755 $(GNTBOX) $(DESTDIR)$(BINDIR)/gntbox
 	$(INSTALL) -m 755 $(GNTBOXD) $(DESTDIR)$(SBINDIR)/gntboxd
 	$(INSTALL) -m 644 $(O)/lib/$(LIBGNTBOX_REAL) $(DESTDIR)$(LIBDIR)/
@@ -262,6 +265,10 @@ install: all
 	$(INSTALL) -m 644 docs/gntboxd.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 dist/gntbox.bash-completion \
 	    $(DESTDIR)$(BASHCOMPDIR)/gntbox
+	$(SUBST) dist/gntboxd.service.in \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/gntboxd.service
+	$(SUBST) dist/gntboxd.user.service.in \
+	    >$(DESTDIR)$(SYSTEMDUSERUNITDIR)/gntboxd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/gntbox $(DESTDIR)$(SBINDIR)/gntboxd \
@@ -270,7 +277,9 @@ uninstall:
 	    $(DESTDIR)$(PRELOADDIR)/libgntbox-preload.so \
 	    $(DESTDIR)$(INCLUDEDIR)/gntbox.h $(DESTDIR)$(PKGCONFIGDIR)/gntbox.pc \
 	    $(DESTDIR)$(MANDIR)/man1/gntbox.1 $(DESTDIR)$(MANDIR)/man3/gntbox.3 \
-	    $(DESTDIR)$(MANDIR)/man8/gntboxd.8 $(DESTDIR)$(BASHCOMPDIR)/gntbox
+	    $(DESTDIR)$(MANDIR)/man8/gntboxd.8 $(DESTDIR)$(BASHCOMPDIR)/gntbox \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/gntboxd.service \
+	    $(DESTDIR)$(SYSTEMDUSERUNITDIR)/gntboxd.service
 	rmdir $(DESTDIR)$(PRELOADDIR) 2>/dev/null || true
 
 # The ABI baseline tests/cli/test_abi.sh compares the library with: rewrite

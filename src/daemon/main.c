@@ -25,6 +25,7 @@
 
 #include "base/log.h"
 #include "base/paths.h"
+#include "base/sdnotify.h"
 #include "config.h" /* generated: GBX_VERSION */
 #include "daemon/gntboxd.h"
 #include "hv/domain.h"
@@ -51,7 +52,8 @@ usage(bool asked)
 	    "               [--verbose] [--max-grant-frames N] "
 	    "[--max-maptrack N] [--max-ports N]\n"
 	    "       gntboxd --help | --version\n"
-	    "gntboxd(8) describes them.\n");
+	    "gntboxd(8) describes them; under systemd it reports readiness "
+	    "(Type=notify).\n");
 	exit(asked ? 0 : 1);
 }
 
@@ -229,11 +231,15 @@ raise_nofile(void)
 	}
 }
 
+/* Say that every socket listens: to systemd, and on --ready-fd. */
 static void
 ready(int fd)
 {
 	static const char msg[] = "ready\n";
+	int error;
 
+	if ((error = gbx_sd_notify("READY=1")) != 0)
+		gbx_warn("NOTIFY_SOCKET: %s", strerror(error));
 	if (fd < 0)
 		return;
 	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
@@ -336,6 +342,7 @@ main(int argc, char **argv)
 	gbx_info("pid %d serving %s", (int)getpid(), g.dir);
 	ready(o.ready_fd);
 	error = loop_run(&g);
+	(void)gbx_sd_notify("STOPPING=1");
 	shutdown_all(&g);
 	gbx_info("exiting");
 	(void)close(lockfd);

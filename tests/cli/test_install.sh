@@ -29,6 +29,8 @@ lib/libgntbox.so
 lib/libgntbox.so.0
 lib/libgntbox.so.0.1
 lib/pkgconfig/gntbox.pc
+lib/systemd/system/gntboxd.service
+lib/systemd/user/gntboxd.service
 sbin/gntboxd
 share/bash-completion/completions/gntbox
 share/man/man1/gntbox.1
