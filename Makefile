@@ -13,6 +13,8 @@
 #   make install    install (PREFIX, DESTDIR, BINDIR, SBINDIR, LIBDIR,
 #                   INCLUDEDIR, MANDIR: see "Installing" below)
 #   make uninstall  remove what make install installed
+#   make deb        build the Debian packages (debian/) into build/deb/
+#   make deb-check  the same, then lint, install, try and remove them
 #   make abi-baseline  record libgntbox's ABI after a deliberate change
 #
 # Sources are found by folder: a new file in src/<part>/ joins its part
@@ -33,6 +35,12 @@ CONFIG_H	= $(O)/gen/config.h
 CC		?= cc
 PKG_CONFIG	?= pkg-config
 CFLAGS		?= -O2 -g
+# Debian builds the packages with it (dpkg-buildflags): so do we, so that
+# make check sees what the package build would reject.  Not with the
+# sanitizers, whose interceptors it would bypass.
+ifneq ($(SAN),1)
+CPPFLAGS	?= -D_FORTIFY_SOURCE=2
+endif
 # Asked of pkg-config once, when the first compiler command needs it: not
 # when the Makefile is read, which on a fresh machine is before `make demo`
 # or `make check` has installed libbsd-dev (issue 12).
@@ -43,7 +51,7 @@ WARNINGS	:= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wno-format-nonliteral
 ALL_CFLAGS	= -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden \
 		   -Iinclude -Isrc -I$(O)/gen $(BSD_CFLAGS) $(WARNINGS) \
-		   $(CFLAGS)
+		   $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	:= $(LDFLAGS)
 LDLIBS		:= -lpthread
 # Programs, tests and benchmarks also link libbsd: its overlay headers
@@ -183,7 +191,7 @@ deps:
 
 # Before the first compiler command: the Debian packages a build needs,
 # named in one message when some are missing.
-.PHONY: depcheck install uninstall abi-baseline FORCE
+.PHONY: depcheck install uninstall abi-baseline deb deb-check FORCE
 depcheck:
 	@scripts/install-deps.sh --check build
 
@@ -291,6 +299,15 @@ abi-baseline: $(LIBGNTBOX)
 	    --exported-interfaces-only --no-corpus-path --no-comp-dir-path \
 	    --no-show-locs --type-id-style hash \
 	    --out-file src/lib/libgntbox.abi $(O)/lib/libgntbox.so.0
+
+# The Debian packages, built from a copy of the tree (debian/), into
+# $(O)/deb; deb-check also lints them, installs them, runs the installed
+# smoke test (tests/install/smoke.sh) and removes them.  Needs root.
+deb:
+	scripts/deb-check.sh --build-only $(O)/deb
+
+deb-check:
+	scripts/deb-check.sh $(O)/deb
 
 C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
