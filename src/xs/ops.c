@@ -284,8 +284,13 @@ xs_do_set_perms(struct xs_req *rq)
 	    (err = xs_view_get_node(rq, path, XSP_WRITE | XSP_OWNER, &r)) != 0)
 		goto out;
 	err = EPERM;
-	if (!xs_is_priv(rq->c->domid) && perms.p[0].id != r.perms.p[0].id)
+	if (!xs_is_priv(rq->c->domid) && perms.p[0].id != r.perms.p[0].id) {
+		xs_deny(rq,
+		    "domain %u owns it and may not give it to domain %u (only "
+		    "domain 0 may change a node's owner)",
+		    r.perms.p[0].id, perms.p[0].id);
 		goto out;
+	}
 	if ((err = xs_view_set_perms(rq, path, &r, &perms)) == 0)
 		xs_reply_ok(rq);
 out:

@@ -18,6 +18,8 @@
  * delivery loop.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,36 +27,71 @@
 
 #define F_PRIV	0x1 /* privileged domain only (C: XS_FLAG_PRIV) */
 #define F_NOTID 0x2 /* the tx_id is ignored (C: XS_FLAG_NOTID) */
+#define F_PATH	0x4 /* the first argument is a path (for request_done) */
 
 static const struct {
 	int (*fn)(struct xs_req *);
 	unsigned flags;
+	const char *name; /* for people: the daemon's log and trace */
 } handlers[XST_COUNT] = {
-	[XS_CONTROL] = { xs_do_control, F_PRIV },
-	[XS_DIRECTORY] = { xs_do_directory, 0 },
-	[XS_READ] = { xs_do_read, 0 },
-	[XS_GET_PERMS] = { xs_do_get_perms, 0 },
-	[XS_WATCH] = { xs_do_watch, F_NOTID },
-	[XS_UNWATCH] = { xs_do_unwatch, F_NOTID },
-	[XS_TRANSACTION_START] = { xs_do_transaction_start, 0 },
-	[XS_TRANSACTION_END] = { xs_do_transaction_end, 0 },
-	[XS_INTRODUCE] = { xs_do_introduce, F_PRIV },
-	[XS_RELEASE] = { xs_do_release, F_PRIV },
-	[XS_GET_DOMAIN_PATH] = { xs_do_get_domain_path, 0 },
-	[XS_WRITE] = { xs_do_write, 0 },
-	[XS_MKDIR] = { xs_do_mkdir, 0 },
-	[XS_RM] = { xs_do_rm, 0 },
-	[XS_SET_PERMS] = { xs_do_set_perms, 0 },
-	[XS_IS_DOMAIN_INTRODUCED] = { xs_do_is_domain_introduced, F_PRIV },
-	[XS_RESUME] = { xs_do_resume, F_PRIV },
-	[XS_SET_TARGET] = { xs_do_set_target, F_PRIV },
-	[XS_RESET_WATCHES] = { xs_do_reset_watches, 0 },
-	[XS_DIRECTORY_PART] = { xs_do_directory_part, 0 },
-	[XST_GET_FEATURE] = { xs_do_get_feature, 0 },
-	[XST_SET_FEATURE] = { xs_do_set_feature, F_PRIV },
-	[XST_GET_QUOTA] = { xs_do_get_quota, F_PRIV },
-	[XST_SET_QUOTA] = { xs_do_set_quota, F_PRIV },
+	[XS_CONTROL] = { xs_do_control, F_PRIV, "control" },
+	[XS_DIRECTORY] = { xs_do_directory, F_PATH, "directory" },
+	[XS_READ] = { xs_do_read, F_PATH, "read" },
+	[XS_GET_PERMS] = { xs_do_get_perms, F_PATH, "get-perms" },
+	[XS_WATCH] = { xs_do_watch, F_NOTID | F_PATH, "watch" },
+	[XS_UNWATCH] = { xs_do_unwatch, F_NOTID | F_PATH, "unwatch" },
+	[XS_TRANSACTION_START] = { xs_do_transaction_start, 0,
+	    "transaction-start" },
+	[XS_TRANSACTION_END] = { xs_do_transaction_end, 0, "transaction-end" },
+	[XS_INTRODUCE] = { xs_do_introduce, F_PRIV, "introduce" },
+	[XS_RELEASE] = { xs_do_release, F_PRIV, "release" },
+	[XS_GET_DOMAIN_PATH] = { xs_do_get_domain_path, 0, "get-domain-path" },
+	[XS_WRITE] = { xs_do_write, F_PATH, "write" },
+	[XS_MKDIR] = { xs_do_mkdir, F_PATH, "mkdir" },
+	[XS_RM] = { xs_do_rm, F_PATH, "rm" },
+	[XS_SET_PERMS] = { xs_do_set_perms, F_PATH, "set-perms" },
+	[XS_IS_DOMAIN_INTRODUCED] = { xs_do_is_domain_introduced, F_PRIV,
+	    "is-domain-introduced" },
+	[XS_RESUME] = { xs_do_resume, F_PRIV, "resume" },
+	[XS_SET_TARGET] = { xs_do_set_target, F_PRIV, "set-target" },
+	[XS_RESET_WATCHES] = { xs_do_reset_watches, 0, "reset-watches" },
+	[XS_DIRECTORY_PART] = { xs_do_directory_part, F_PATH,
+	    "directory-part" },
+	[XST_GET_FEATURE] = { xs_do_get_feature, 0, "get-feature" },
+	[XST_SET_FEATURE] = { xs_do_set_feature, F_PRIV, "set-feature" },
+	[XST_GET_QUOTA] = { xs_do_get_quota, F_PRIV, "get-quota" },
+	[XST_SET_QUOTA] = { xs_do_set_quota, F_PRIV, "set-quota" },
 };
+
+const char *
+xs_type_name(uint32_t type)
+{
+
+	if (type >= XST_COUNT || handlers[type].name == NULL)
+		return ("?");
+	return (handlers[type].name);
+}
+
+/*
+ * Say why rq is refused on permissions, for the daemon's log.  The first
+ * reason given stands: it is the nearest to what was asked.
+ */
+void
+xs_deny(struct xs_req *rq, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rq->why[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	/*
+	 * clang-tidy 14 sees an uninitialised va_list here when it has
+	 * analysed another file first (as in src/cli/util.c).
+	 */
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+	(void)vsnprintf(rq->why, sizeof(rq->why), fmt, ap);
+	va_end(ap);
+}
 
 struct xs_conn *
 xs_conn_new(struct xs_store *s, unsigned domid, const struct xs_conn_ops *ops,
@@ -237,6 +274,35 @@ xs_send_event(struct xs_conn *c, const char *path, const char *token)
 }
 
 /*
+ * Tell the daemon what rq did (xs_conn_ops.request_done): its path,
+ * canonical when it names one, its result, and why it was refused on
+ * permissions.
+ */
+static void
+report(struct xs_conn *c, struct xs_req *rq, int err)
+{
+	char path[XS_PATH_BUF];
+	struct xs_req_info info;
+	const char *arg;
+
+	if (c->ops == NULL || c->ops->request_done == NULL)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.type = rq->hdr.type;
+	info.tx_id = rq->hdr.tx_id;
+	info.error = err;
+	arg = rq->len > 0 ? rq->data : "";
+	info.path = arg;
+	if (info.type < XST_COUNT &&
+	    (handlers[info.type].flags & F_PATH) != 0 &&
+	    xs_canonical(rq, arg, true, path, NULL) == 0)
+		info.path = path;
+	if ((err == EACCES || err == EPERM) && rq->why[0] != '\0')
+		info.denied = rq->why;
+	c->ops->request_done(c->cookie, &info);
+}
+
+/*
  * Handle one complete request: unknown types are ENOSYS, privileged ones
  * EACCES for other domains, then the transaction is looked up (ENOENT)
  * unless the type ignores it, as C xenstored's process_message() does.
@@ -248,7 +314,8 @@ process(struct xs_conn *c)
 	uint32_t type;
 	int err;
 
-	memset(&rq, 0, sizeof(rq));
+	memset(&rq, 0, offsetof(struct xs_req, why));
+	rq.why[0] = '\0';
 	rq.s = c->store;
 	rq.c = c;
 	memcpy(&rq.hdr, c->in.raw, sizeof(rq.hdr));
@@ -258,15 +325,19 @@ process(struct xs_conn *c)
 	type = rq.hdr.type;
 	if (type >= XST_COUNT || handlers[type].fn == NULL)
 		err = ENOSYS;
-	else if ((handlers[type].flags & F_PRIV) != 0 && !xs_is_priv(c->domid))
+	else if ((handlers[type].flags & F_PRIV) != 0 &&
+	    !xs_is_priv(c->domid)) {
 		err = EACCES;
-	else if ((handlers[type].flags & F_NOTID) == 0 && rq.hdr.tx_id != 0 &&
+		xs_deny(&rq, "only domain 0 may make %s requests",
+		    handlers[type].name);
+	} else if ((handlers[type].flags & F_NOTID) == 0 && rq.hdr.tx_id != 0 &&
 	    (rq.tx = xs_tx_find(c, rq.hdr.tx_id)) == NULL)
 		err = ENOENT;
 	else
 		err = handlers[type].fn(&rq);
 	if (err != 0)
 		xs_reply_error(&rq, err);
+	report(c, &rq, err);
 }
 
 int

@@ -439,8 +439,11 @@ xs_do_get_feature(struct xs_req *rq)
 	n = xs_get_strings(rq->data, rq->len, vec, 1);
 	d = rq->c->dom;
 	if (n > 0) {
-		if (!xs_is_priv(rq->c->domid))
+		if (!xs_is_priv(rq->c->domid)) {
+			xs_deny(rq,
+			    "only domain 0 may read another domain's features");
 			return (EACCES);
+		}
 		if (n > 1)
 			return (EINVAL);
 		if ((err = xs_parse_domid(vec[0], &domid)) != 0)
