@@ -42,19 +42,28 @@ cli_daemon_ping(pid_t *pid)
 	return (error);
 }
 
-/* The last line of the daemon's log, to explain a failed start. */
+/*
+ * The last line of the daemon's log, to explain a failed start, without
+ * its timestamp ("2026-12-05T14:03:07.123+01:00 error: ..." gives
+ * "error: ...").
+ */
 static void
 last_log_line(const char *path, char *buf, size_t len)
 {
-	char line[256];
+	char line[256], *p;
 	FILE *f;
 
 	buf[0] = '\0';
 	if ((f = fopen(path, "r")) == NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (line[0] != '\n' && strlen(line) < len)
-			memcpy(buf, line, strlen(line) + 1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		p = line;
+		if (strlen(line) > 30 && line[4] == '-' && line[10] == 'T' &&
+		    line[29] == ' ')
+			p = line + 30;
+		if (*p != '\n' && strlen(p) < len)
+			memcpy(buf, p, strlen(p) + 1);
+	}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 }

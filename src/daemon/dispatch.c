@@ -106,6 +106,15 @@ static const struct msgtype msgtypes[] = {
 	[GBX_CTL_PORTS] = { MT(CTL_PORTS, h_ports, CONTROL),
 	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_dump) },
 	[GBX_CTL_STATS] = { MT(CTL_STATS, h_stats, CONTROL) },
+	/* Observability (issue 12). */
+	[GBX_CTL_LOG] = { MT(CTL_LOG, h_log, CONTROL), .bulk = MT_BULK_ALWAYS,
+	    .body = sizeof(struct gbx_log_req) },
+	[GBX_CTL_TRACE] = { MT(CTL_TRACE, h_trace, CONTROL),
+	    .body = sizeof(struct gbx_dump) },
+	[GBX_CTL_DOMSTATS] = { MT(CTL_DOMSTATS, h_domstats, CONTROL),
+	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_dump) },
+	[GBX_CTL_XS_PERMS] = { MT(CTL_XS_PERMS, h_xs_perms, CONTROL),
+	    COUNTED(struct gbx_xs_path, len), .req_elem = 1 },
 };
 
 /* The receive buffer, aligned so that bodies can be read in place. */
@@ -377,6 +386,7 @@ mconn_close(struct gbxd *g, struct conn *conn)
 		c->token.fd = -1;
 	}
 	c->token.dead = true;
+	feed_close(g, c);
 	mconn_outq_clear(c);
 	if (c->client != NULL) {
 		hv_client_close(c->client);

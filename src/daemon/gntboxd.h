@@ -26,6 +26,13 @@
  *   background.c      work between requests: a bounded step of the
  *                     hypervisor's reap queue after every batch, the
  *                     deferred-list timer, the idle exit
+ *   observe.c         per-domain counters (CTL_DOMSTATS), denials
+ *                     (logged, rate-limited) and trace lines
+ *   feed.c            connections that follow the log or the trace:
+ *                     lines sent without ever waiting, dropped and
+ *                     counted for a reader that falls behind
+ *   logbook.c         the log lines kept in memory for `gntbox log`
+ *                     (CTL_LOG), like Xen's console ring
  *   main.c            command line, start-up and shutdown
  *
  * loop.c knows no subsystem: the others register hooks and timers with
@@ -54,6 +61,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/log.h"
 #include "base/paths.h"
 #include "base/tree.h"
 #include "hv/hv.h"
@@ -234,10 +242,11 @@ struct mconn {
 	struct outq outq;
 	uint32_t outn;
 	size_t outbytes;
-	bool reading;	  /* EPOLLIN is wanted */
-	bool closing;	  /* close once the current message is handled */
-	bool token_hup;	  /* the token hung up; release once input is read */
-	uint32_t nerrors; /* protocol errors, for rate-limited logging */
+	bool reading;	   /* EPOLLIN is wanted */
+	bool closing;	   /* close once the current message is handled */
+	bool token_hup;	   /* the token hung up; release once input is read */
+	uint32_t nerrors;  /* protocol errors, for rate-limited logging */
+	struct feed *feed; /* feed.c: the log or trace it follows, or NULL */
 };
 
 #define REPLY_BODY_MAX 256 /* the largest reply body (struct gbx_stats) */
@@ -390,6 +399,85 @@ int background_init(struct gbxd *g);
 void background_fini(struct gbxd *g);
 
 /* ------------------------------------------------------------------ */
+/* Observability (issue 12): observe.c, feed.c, logbook.c.              */
+
+/*
+ * A domain's counters (CTL_DOMSTATS), made on first use and reset when
+ * the domain is created; they outlive nothing else of it.
+ */
+struct obs_dom {
+	uint64_t xs_ops;      /* xenstore requests */
+	uint64_t denials;     /* refusals, logged or not */
+	uint64_t unlogged;    /* refusals the rate limit kept out of the log */
+	uint64_t unreported;  /* of those, not yet mentioned in a logged line */
+	uint64_t events_gone; /* events of its event-channel handles closed */
+	uint64_t events_sum;  /* scratch: events of its open handles */
+	struct gbx_ratelimit rl; /* its denial lines */
+};
+
+struct feed;
+TAILQ_HEAD(feed_list, feed);
+
+int observe_init(struct gbxd *g);
+void observe_fini(struct gbxd *g);
+/* Domain domid's counters (NULL only without memory). */
+struct obs_dom *obs_dom(struct gbxd *g, unsigned domid);
+/* Domain domid was created: its counters start from zero. */
+void obs_domain_reset(struct gbxd *g, unsigned domid);
+
+/*
+ * A refusal of what domain domid asked: counted, traced, and logged at
+ * warn as "domain D denied OP: REASON", where OP names the operation and
+ * its object ("read of /local/domain/1/data/x", "map of grant 1:8") and
+ * the format gives the reason ("GNTST_bad_gntref: invalid grant
+ * reference").  The log is rate-limited per domain and over all domains,
+ * so a client cannot flood it; refusals kept out are counted (gntbox top,
+ * CTL_DOMSTATS) and the next logged line of the domain says how many.
+ * For every service that refuses a domain something (the privcmd
+ * hypercalls too).
+ */
+void gbxd_deny(struct gbxd *g, unsigned domid, const char *op, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * A trace line, "dom D OPERATION...", for the tracers that follow
+ * domain actor or domain peer (GBXD_NO_PEER: none).  Callers test
+ * gbxd_tracing() (after struct gbxd) first, so that nothing is formatted
+ * while nobody traces.
+ */
+#define GBXD_NO_PEER 0xffffffffu
+void gbxd_trace(struct gbxd *g, unsigned actor, unsigned peer, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+/* A GNTST_* status's name and Xen's words for it. */
+const char *gbxd_gntst_name(int status);
+const char *gbxd_gntst_text(int status);
+/* An errno value's name ("EACCES"). */
+const char *gbxd_errno_name(int error);
+
+/* feed.c */
+int feed_subscribe(struct gbxd *g, struct mconn *c, struct req *r,
+    uint32_t kind, unsigned domid, unsigned level);
+void feed_close(struct gbxd *g, struct mconn *c);
+/*
+ * Send a line to every follower of kind (GBX_FEED_*) that wants it: log
+ * followers by level, tracers by domain (dom_a or dom_b, either may be
+ * GBXD_NO_PEER).
+ */
+void feed_line(struct gbxd *g, uint32_t kind, unsigned level, unsigned dom_a,
+    unsigned dom_b, const char *line, size_t len);
+
+/* logbook.c */
+int logbook_init(struct gbxd *g);
+void logbook_fini(struct gbxd *g);
+msg_fn h_log;
+
+/* Handlers of observe.c and of the files the state lives in. */
+msg_fn h_trace, h_domstats, h_xs_perms;
+/* serve_evtchn.c: add each open handle's events into its obs_dom. */
+void evtd_sum_events(struct gbxd *g);
+
+/* ------------------------------------------------------------------ */
 
 struct gbxd {
 	int epfd;
@@ -417,6 +505,21 @@ struct gbxd {
 	int deferred_state;    /* 0 off, 1 periodic, 2 immediate */
 	struct timer idle;     /* --idle-exit */
 	bool idle_armed;
+	/* observe.c, feed.c, logbook.c */
+	struct obs_dom **obs;	      /* GBX_DOMID_MAX + 1, made on use */
+	struct gbx_ratelimit deny_rl; /* denial lines of all domains */
+	struct feed_list log_feeds;   /* log followers */
+	struct feed_list trace_feeds; /* tracers */
+	uint32_t ntracers;
+	struct logbook *logbook;
 };
+
+/* Is anyone tracing?  (gbxd_trace) */
+static inline bool
+gbxd_tracing(const struct gbxd *g)
+{
+
+	return (g->ntracers != 0);
+}
 
 #endif /* GNTBOX_DAEMON_GNTBOXD_H */

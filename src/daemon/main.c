@@ -35,6 +35,8 @@
 struct opts {
 	const char *dir;
 	const char *log;
+	bool syslog;		 /* --syslog */
+	const char *syslog_sock; /* its socket, NULL for /dev/log */
 	int ready_fd;
 	unsigned idle_exit;
 	bool verbose;
@@ -49,8 +51,9 @@ usage(bool asked)
 	fprintf(asked ? stdout : stderr,
 	    "usage: gntboxd [--dir DIR] [--ready-fd FD] [--idle-exit SECONDS] "
 	    "[--log FILE]\n"
-	    "               [--verbose] [--max-grant-frames N] "
-	    "[--max-maptrack N] [--max-ports N]\n"
+	    "               [--syslog[=SOCKET]] [--verbose] "
+	    "[--max-grant-frames N]\n"
+	    "               [--max-maptrack N] [--max-ports N]\n"
 	    "       gntboxd --help | --version\n"
 	    "gntboxd(8) describes them; under systemd it reports readiness "
 	    "(Type=notify).\n");
@@ -85,6 +88,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "idle-exit", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "syslog", optional_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-grant-frames", required_argument, NULL, 'g' },
 		{ "max-maptrack", required_argument, NULL, 'm' },
@@ -113,6 +117,10 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'l':
 			o->log = optarg;
+			break;
+		case 's':
+			o->syslog = true;
+			o->syslog_sock = optarg;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -268,6 +276,7 @@ shutdown_all(struct gbxd *g)
 	 */
 	hv_fini(&g->hv);
 	background_fini(g);
+	observe_fini(g);
 	loop_fini(g);
 	free(g->doms);
 	if (gbx_path_file(path, sizeof(path), "dom") == 0)
@@ -312,6 +321,12 @@ main(int argc, char **argv)
 			return (1);
 		}
 		(void)close(logfd);
+		/* Standard error changed: is it the journal now? */
+		gbx_log_init("gntboxd", gbx_log_max());
+	}
+	if (o.syslog && (error = gbx_log_syslog(o.syslog_sock)) != 0) {
+		gbx_err("--syslog: %s", strerror(error));
+		return (1);
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
@@ -324,6 +339,8 @@ main(int argc, char **argv)
 		return (1);
 	}
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
+	    (error = observe_init(&g)) != 0 ||
+	    (error = logbook_init(&g)) != 0 ||
 	    (error = hv_init(&g.hv, &o.lim)) != 0 ||
 	    (error = loop_init(&g)) != 0 ||
 	    (error = background_init(&g)) != 0) {
@@ -345,6 +362,7 @@ main(int argc, char **argv)
 	(void)gbx_sd_notify("STOPPING=1");
 	shutdown_all(&g);
 	gbx_info("exiting");
+	logbook_fini(&g);
 	(void)close(lockfd);
 	return (error == 0 ? 0 : 1);
 }

@@ -73,6 +73,9 @@ h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
 	gbx_info("domain %u (%s) created", d->domid, d->name);
+	obs_domain_reset(g, d->domid);
+	if (gbxd_tracing(g))
+		gbxd_trace(g, d->domid, GBXD_NO_PEER, "created (%s)", d->name);
 	return (0);
 }
 
@@ -93,6 +96,8 @@ h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
 	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL)
 		return (ESRCH);
 	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
+	if (gbxd_tracing(g))
+		gbxd_trace(g, d->domid, GBXD_NO_PEER, "destroyed");
 	/*
 	 * Dying first, so that closing its connections cannot free it under
 	 * us; it goes when the last of them is reaped and its last grant
@@ -115,6 +120,7 @@ struct dump {
 		struct gbx_domain_rec d[DUMP_CHUNK];
 		struct gbx_grant_rec g[DUMP_CHUNK];
 		struct gbx_port_rec p[DUMP_CHUNK];
+		struct gbx_domstat_rec s[DUMP_CHUNK];
 	} buf;
 };
 
@@ -314,4 +320,44 @@ h_stats(struct gbxd *g, struct mconn *c, struct req *r)
 	st->size = sizeof(*st);
 	st->pad = 0;
 	return (0);
+}
+
+/*
+ * CTL_DOMSTATS: per-domain levels from the hypervisor model and totals
+ * from observe.c; events are summed over the domain's open event-channel
+ * handles first (one pass over all handles).
+ */
+int
+h_domstats(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	struct gbx_domstat_rec *rec;
+	struct gbx_dump q;
+	struct hv_domain *d;
+	struct obs_dom *od;
+	struct dump *dp;
+
+	(void)c;
+	memcpy(&q, r->body, sizeof(q));
+	if (!dump_domain_ok(g, q.domid))
+		return (ESRCH);
+	evtd_sum_events(g);
+	dp = dump_new(r, sizeof(*rec));
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d)) {
+		if (q.domid != GBX_ALL_DOMAINS && d->domid != q.domid)
+			continue;
+		rec = dump_next(dp);
+		rec->domid = d->domid;
+		rec->flags = d->flags;
+		rec->grants = d->gt.nused;
+		rec->handles = d->mt.nused;
+		rec->ports = d->evt.nallocated;
+		if ((od = obs_dom(g, d->domid)) != NULL) {
+			rec->events = od->events_gone + od->events_sum;
+			rec->xs_ops = od->xs_ops;
+			rec->denials = od->denials;
+			rec->unlogged = od->unlogged;
+		}
+		memcpy(rec->name, d->name, sizeof(rec->name));
+	}
+	return (dump_reply(r, dp));
 }

@@ -60,7 +60,13 @@ struct evtd_handle {
 	struct evtd_senttree sent;    /* peers this connection holds */
 	struct evtd_sentlist sent_to; /* connections that hold this one */
 	struct hv_reapable reap;      /* on the reap queue once closed */
+	struct gbxd *g;
+	TAILQ_ENTRY(evtd_handle) alink; /* on evtd_all */
 };
+
+/* Every handle, for the sums of CTL_DOMSTATS. */
+static TAILQ_HEAD(evtd_handle_list,
+    evtd_handle) evtd_all = TAILQ_HEAD_INITIALIZER(evtd_all);
 
 static hv_reap_fn evtd_reap;
 
@@ -202,6 +208,8 @@ evtd_open(struct gbxd *g, struct mconn *c, struct hv_domain *d)
 	RB_INIT(&eh->sent);
 	TAILQ_INIT(&eh->sent_to);
 	eh->reap.fn = evtd_reap;
+	eh->g = g;
+	TAILQ_INSERT_TAIL(&evtd_all, eh, alink);
 	d->nclients++;
 	c->evt = eh;
 	return (0);
@@ -238,7 +246,13 @@ static void
 handle_free(struct evtd_handle *eh)
 {
 	struct hv_domain *d = eh->dom;
+	struct obs_dom *od;
 
+	/* Its events stay counted in its domain's total. */
+	if ((od = obs_dom(eh->g, d->domid)) != NULL)
+		od->events_gone += atomic_load_explicit(&eh->h.page->sent,
+		    memory_order_relaxed);
+	TAILQ_REMOVE(&evtd_all, eh, alink);
 	(void)munmap(eh->h.page, GBX_EVTPAGE_BYTES);
 	(void)close(eh->h.efd);
 	(void)close(eh->pagefd);
@@ -285,6 +299,47 @@ req_handle(struct mconn *c)
 }
 
 /*
+ * A refused bind, with the reason Xen's checks (hv/evtchn.h) give for
+ * its errno.
+ */
+static void
+evtd_bind_denied(struct gbxd *g, const struct evtd_handle *eh, uint16_t type,
+    const char *what, int error)
+{
+	const char *why;
+
+	switch (error) {
+	case EACCES:
+		why = "the handle is restricted to another domain "
+		      "(IOCTL_EVTCHN_RESTRICT_DOMID)";
+		break;
+	case ESRCH:
+		why = "no such domain, or it is being destroyed";
+		break;
+	case ENOSPC:
+		why = "no free port in the domain";
+		break;
+	case EEXIST:
+		why = "the virq is bound in this domain already";
+		break;
+	case EBUSY:
+		why = "a global virq belongs to domain 0";
+		break;
+	case EINVAL:
+		why = type == GBX_EVT_BIND_INTERDOMAIN ?
+		    "the remote port is not unbound and waiting for this "
+		    "domain" :
+		    "no such virq here";
+		break;
+	default:
+		why = strerror(error);
+		break;
+	}
+	gbxd_deny(g, eh->dom->domid, what, "%s (%s)", why,
+	    gbxd_errno_name(error));
+}
+
+/*
  * EVT_BIND_UNBOUND (a port waiting for remote_dom, which, as in Xen, need
  * not exist yet), EVT_BIND_INTERDOMAIN (the remote domain must be alive:
  * a dying one has closed its ports, so ESRCH, as Xen finds no domain) and
@@ -298,24 +353,43 @@ h_evt_bind(struct gbxd *g, struct mconn *c, struct req *r)
 	struct gbx_evt_bind_reply *rep;
 	struct evtd_handle *eh;
 	struct hv_domain *rd;
+	char what[96];
+	unsigned peer;
+	int error;
 
 	if ((eh = req_handle(c)) == NULL)
 		return (ESRCH);
 	memcpy(&b, r->body, sizeof(b));
 	rep = REPLY_BODY(r, struct gbx_evt_bind_reply);
+	peer = GBXD_NO_PEER;
 	switch (r->h.type) {
 	case GBX_EVT_BIND_UNBOUND:
-		return (evt_bind_unbound(&eh->h, b.remote_dom, &rep->port,
-		    &rep->gen));
+		peer = evt_domid_resolve(&eh->dom->evt, b.remote_dom);
+		(void)snprintf(what, sizeof(what), "bind unbound for dom %u",
+		    peer);
+		error = evt_bind_unbound(&eh->h, b.remote_dom, &rep->port,
+		    &rep->gen);
+		break;
 	case GBX_EVT_BIND_INTERDOMAIN:
-		rd = hv_domain_live(&g->hv,
-		    evt_domid_resolve(&eh->dom->evt, b.remote_dom));
-		return (evt_bind_interdomain(&eh->h, b.remote_dom,
+		peer = evt_domid_resolve(&eh->dom->evt, b.remote_dom);
+		(void)snprintf(what, sizeof(what),
+		    "bind interdomain to dom %u port %u", peer, b.remote_port);
+		rd = hv_domain_live(&g->hv, peer);
+		error = evt_bind_interdomain(&eh->h, b.remote_dom,
 		    rd != NULL ? &rd->evt : NULL, b.remote_port, &rep->port,
-		    &rep->gen));
+		    &rep->gen);
+		break;
 	default:
-		return (evt_bind_virq(&eh->h, b.virq, &rep->port, &rep->gen));
+		(void)snprintf(what, sizeof(what), "bind virq %u", b.virq);
+		error = evt_bind_virq(&eh->h, b.virq, &rep->port, &rep->gen);
+		break;
 	}
+	if (error != 0)
+		evtd_bind_denied(g, eh, r->h.type, what, error);
+	else if (gbxd_tracing(g))
+		gbxd_trace(g, eh->dom->domid, peer, "%s -> port %u", what,
+		    rep->port);
+	return (error);
 }
 
 /*
@@ -327,12 +401,44 @@ h_evt_unbind(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_evt_port p;
 	struct evtd_handle *eh;
+	int error;
 
-	(void)g;
 	if ((eh = req_handle(c)) == NULL)
 		return (ESRCH);
 	memcpy(&p, r->body, sizeof(p));
-	return (evt_unbind(&eh->h, p.port));
+	error = evt_unbind(&eh->h, p.port);
+	if (gbxd_tracing(g))
+		gbxd_trace(g, eh->dom->domid, GBXD_NO_PEER,
+		    "unbind port %u%s%s", p.port, error != 0 ? " -> " : "",
+		    error != 0 ? gbxd_errno_name(error) : "");
+	return (error);
+}
+
+/* The trace line of a notify through gntboxd: where the event went. */
+static void
+evtd_trace_notify(struct gbxd *g, const struct evtd_handle *eh, uint32_t port,
+    int error, const struct evt_target *t)
+{
+	const struct evtd_handle *peer;
+
+	if (error != 0) {
+		gbxd_trace(g, eh->dom->domid, GBXD_NO_PEER,
+		    "notify port %u via gntboxd -> %s", port,
+		    gbxd_errno_name(error));
+		return;
+	}
+	if (t->handle == NULL) {
+		gbxd_trace(g, eh->dom->domid, GBXD_NO_PEER,
+		    "notify port %u via gntboxd -> dropped (remote end "
+		    "unbound)",
+		    port);
+		return;
+	}
+	peer = handle_of(t->handle);
+	gbxd_trace(g, eh->dom->domid, peer->dom->domid,
+	    "notify port %u via gntboxd -> dom %u port %u%s", port,
+	    peer->dom->domid, t->port,
+	    t->result == EVTPAGE_COALESCED ? " (already pending)" : "");
 }
 
 /*
@@ -349,13 +455,15 @@ h_evt_notify(struct gbxd *g, struct mconn *c, struct req *r)
 	struct evt_target t;
 	int error, fds[2];
 
-	(void)g;
 	if ((eh = req_handle(c)) == NULL)
 		return (ESRCH);
 	memcpy(&n, r->body, sizeof(n));
 	if ((n.flags & ~GBX_EVT_WANT_FDS) != 0)
 		return (EINVAL);
-	if ((error = evt_notify(&eh->h, n.port, &t)) != 0)
+	error = evt_notify(&eh->h, n.port, &t);
+	if (gbxd_tracing(g))
+		evtd_trace_notify(g, eh, n.port, error, &t);
+	if (error != 0)
 		return (error);
 	rep = REPLY_BODY(r, struct gbx_evt_notify_reply);
 	if (t.handle == NULL) {
@@ -426,4 +534,26 @@ evtd_port_rec(const struct hv_domain *d, uint32_t port,
 		break;
 	}
 	return (true);
+}
+
+/*
+ * CTL_DOMSTATS: each domain's events are those of its open handles (read
+ * from their pages: the notifiers count there, evtpage.h) plus those of
+ * its handles closed since it was created.  One pass over the handles.
+ */
+void
+evtd_sum_events(struct gbxd *g)
+{
+	struct evtd_handle *eh;
+	struct hv_domain *d;
+	struct obs_dom *od;
+
+	for (d = hv_domain_first(&g->hv); d != NULL; d = hv_domain_next(d))
+		if ((od = obs_dom(g, d->domid)) != NULL)
+			od->events_sum = 0;
+	TAILQ_FOREACH(eh, &evtd_all, alink)
+		if ((od = obs_dom(g, eh->dom->domid)) != NULL)
+			od->events_sum +=
+			    atomic_load_explicit(&eh->h.page->sent,
+				memory_order_relaxed);
 }

@@ -96,7 +96,6 @@ h_alloc(struct gbxd *g, struct mconn *c, struct req *r)
 	uint64_t first;
 	int error;
 
-	(void)g;
 	memcpy(&a, r->body, sizeof(a));
 	if ((a.flags & ~GBX_ALLOC_WRITABLE) != 0 || a.domid > GBX_DOMID_MAX)
 		return (EINVAL);
@@ -114,6 +113,13 @@ h_alloc(struct gbxd *g, struct mconn *c, struct req *r)
 			(void)hv_share_dealloc(c->client, refs[i]);
 		return (EPROTO);
 	}
+	if (gbxd_tracing(g))
+		gbxd_trace(g, c->client->dom->domid, a.domid,
+		    "share %u page%s with dom %u%s: refs %u%s", r->count,
+		    r->count == 1 ? "" : "s", a.domid,
+		    (a.flags & GBX_ALLOC_WRITABLE) != 0 ? " (writable)" :
+							  " (read-only)",
+		    refs[0], r->count > 1 ? "..." : "");
 	memset(&fs, 0, sizeof(fs));
 	fdset_add(&fs, c->client, arena);
 	ar = REPLY_BODY(r, struct gbx_alloc_reply);
@@ -138,6 +144,15 @@ refs_each(struct gbxd *g, struct mconn *c, struct req *r,
 	for (i = 0; i < r->count; i++)
 		if (fn(c->client, refs[i]) != 0)
 			bad++;
+	if (gbxd_tracing(g))
+		gbxd_trace(g, c->client->dom->domid, GBXD_NO_PEER,
+		    "%s %u ref%s: %u%s%s",
+		    r->h.type == GBX_DEALLOC	? "end share of" :
+			r->h.type == GBX_MAPPED ? "mmap own share of" :
+						  "munmap own share of",
+		    r->count, r->count == 1 ? "" : "s", refs[0],
+		    r->count > 1 ? "..." : "",
+		    bad != 0 ? " (some not held)" : "");
 	if (bad != 0) {
 		g->hv.st.protocol_errors += bad - 1;
 		(void)snprintf(what, sizeof(what),
@@ -175,6 +190,71 @@ h_unmapped(struct gbxd *g, struct mconn *c, struct req *r)
 {
 
 	return (refs_each(g, c, r, hv_share_unmapped));
+}
+
+/*
+ * The domain and ref of element i of a request's list of grants, whose
+ * elements (struct gbx_grant_ref, struct gbx_copy_grant) start with the
+ * domain and the ref.
+ */
+static void
+grant_at(const void *list, size_t elem, uint32_t i, uint32_t *domid,
+    uint32_t *ref)
+{
+	const char *p = (const char *)list + (size_t)i * elem;
+
+	memcpy(domid, p, sizeof(*domid));
+	memcpy(ref, p + sizeof(*domid), sizeof(*ref));
+}
+
+/*
+ * Grants refused to c's domain (MAP, COPY_ACQUIRE): one denial for the
+ * request, naming the first refused grant with its GNTST_* status and
+ * how many others were refused.
+ */
+static void
+grants_denied(struct gbxd *g, struct mconn *c, const char *what,
+    const void *list, size_t elem, const struct gbx_map_result *res, uint32_t n,
+    uint32_t failed)
+{
+	char op[64];
+	uint32_t i, domid, ref;
+
+	for (i = 0; i < n && res[i].status == GNTST_okay; i++)
+		;
+	if (i == n)
+		return;
+	grant_at(list, elem, i, &domid, &ref);
+	(void)snprintf(op, sizeof(op), "%s of grant %u:%u", what, domid, ref);
+	gbxd_deny(g, c->client->dom->domid, op, "%s (%s)%s",
+	    gbxd_gntst_name(res[i].status), gbxd_gntst_text(res[i].status),
+	    failed > 1 ? " and more refused in the same request" : "");
+}
+
+/* The trace line of grants used by one request: "map 1:8,1:9 -> map 3". */
+static void
+trace_grants(struct gbxd *g, struct mconn *c, const char *what,
+    const void *list, size_t elem, uint32_t n, uint32_t id)
+{
+	char refs[256];
+	uint32_t i, domid, ref, peer;
+	size_t used;
+	int k;
+
+	used = 0;
+	peer = GBXD_NO_PEER;
+	refs[0] = '\0';
+	for (i = 0; i < n && used < sizeof(refs) - 16; i++) {
+		grant_at(list, elem, i, &domid, &ref);
+		if (i == 0)
+			peer = domid;
+		k = snprintf(refs + used, sizeof(refs) - used, "%s%u:%u",
+		    i == 0 ? "" : ",", domid, ref);
+		if (k > 0)
+			used += (size_t)k;
+	}
+	gbxd_trace(g, c->client->dom->domid, peer, "%s %s%s -> %s %u", what,
+	    refs, i < n ? ",..." : "", what, id);
 }
 
 /*
@@ -220,8 +300,13 @@ h_map(struct gbxd *g, struct mconn *c, struct req *r)
 		/* Each ref's status tells the caller which failed and why. */
 		rep->failed = failed;
 		reply_error(r, EINVAL);
+		grants_denied(g, c, "map", r->tail,
+		    sizeof(struct gbx_grant_ref), res, r->count, failed);
 		return (0);
 	}
+	if (gbxd_tracing(g))
+		trace_grants(g, c, "map", r->tail, sizeof(struct gbx_grant_ref),
+		    r->count, m->id);
 	memset(&fs, 0, sizeof(fs));
 	fdset_add_results(&fs, g, c->client, res, r->count);
 	rep->map_id = m->id;
@@ -244,6 +329,10 @@ h_unmap(struct gbxd *g, struct mconn *c, struct req *r)
 	memcpy(&u, r->body, sizeof(u));
 	if ((m = hv_map_find(c->client, u.map_id)) == NULL)
 		return (ENOENT);
+	if (gbxd_tracing(g))
+		gbxd_trace(g, c->client->dom->domid, GBXD_NO_PEER,
+		    "unmap map %u handles %u..%u", u.map_id, u.first,
+		    u.first + u.count - 1);
 	if (hv_map_unmap(m, u.first, u.count, &bad) != 0)
 		return (EINVAL);
 	if (bad != 0) {
@@ -256,6 +345,20 @@ h_unmap(struct gbxd *g, struct mconn *c, struct req *r)
 	return (0);
 }
 
+/* The trace line of an unmap notify being set on a grant or a map. */
+static void
+trace_notify(struct gbxd *g, struct mconn *c, const char *on, uint32_t id,
+    const struct gbx_notify *n, int error)
+{
+
+	gbxd_trace(g, c->client->dom->domid, GBXD_NO_PEER,
+	    "set unmap notify of %s %u:%s%s%s -> %s", on, id,
+	    n->action == 0 ? " none" : "",
+	    (n->action & GBX_NOTIFY_CLEAR_BYTE) != 0 ? " clear byte" : "",
+	    (n->action & GBX_NOTIFY_SEND_EVENT) != 0 ? " send event" : "",
+	    error == 0 ? "ok" : gbxd_errno_name(error));
+}
+
 /*
  * NOTIFY_GRANT: the unmap notify of one shared page.
  */
@@ -263,10 +366,13 @@ int
 h_notify_grant(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_notify_grant n;
+	int error;
 
-	(void)g;
 	memcpy(&n, r->body, sizeof(n));
-	return (hv_share_notify(c->client, n.ref, &n.notify));
+	error = hv_share_notify(c->client, n.ref, &n.notify);
+	if (gbxd_tracing(g))
+		trace_notify(g, c, "ref", n.ref, &n.notify, error);
+	return (error);
 }
 
 /*
@@ -278,8 +384,8 @@ h_notify_map(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_notify_map n;
 	struct hv_map *m;
+	int error;
 
-	(void)g;
 	memcpy(&n, r->body, sizeof(n));
 	if ((n.notify.action & ~GBX_NOTIFY_ALL) != 0)
 		return (EINVAL);
@@ -290,7 +396,10 @@ h_notify_map(struct gbxd *g, struct mconn *c, struct req *r)
 	}
 	if ((m = hv_map_find(c->client, n.map_id)) == NULL)
 		return (ENOENT);
-	return (hv_map_set_notify(m, &n.notify));
+	error = hv_map_set_notify(m, &n.notify);
+	if (gbxd_tracing(g))
+		trace_notify(g, c, "map", n.map_id, &n.notify, error);
+	return (error);
 }
 
 /*
@@ -344,6 +453,13 @@ h_copy_acquire(struct gbxd *g, struct mconn *c, struct req *r)
 			hv_copy_release(cp);
 		return (EPROTO);
 	}
+	if (failed != 0)
+		grants_denied(g, c, "copy", r->tail,
+		    sizeof(struct gbx_copy_grant), res, r->count, failed);
+	if (gbxd_tracing(g))
+		trace_grants(g, c, "copy", r->tail,
+		    sizeof(struct gbx_copy_grant), r->count,
+		    cp != NULL ? cp->id : 0);
 	memset(&fs, 0, sizeof(fs));
 	fdset_add_results(&fs, g, c->client, res, r->count);
 	rep = REPLY_BODY(r, struct gbx_copy_reply);

@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,8 +94,37 @@ xsd_output_ready(void *cookie)
 	TAILQ_INSERT_TAIL(&c->conn.g->xs->noted, c, nlink);
 }
 
+/*
+ * The engine handled a request of c: count it for the domain, trace it,
+ * and log a refusal on permissions with the engine's reason.  Inside the
+ * store's call: nothing here calls into the store.
+ */
+static void
+xsd_request_done(void *cookie, const struct xs_req_info *info)
+{
+	struct xsd_conn *c = cookie;
+	struct gbxd *g = c->conn.g;
+	unsigned domid = c->conn.l->domid;
+	struct obs_dom *od;
+	char op[96 + XENSTORE_ABS_PATH_MAX];
+
+	if ((od = obs_dom(g, domid)) != NULL)
+		od->xs_ops++;
+	if (gbxd_tracing(g))
+		gbxd_trace(g, domid, GBXD_NO_PEER, "xs %s%s%s%s -> %s",
+		    xs_type_name(info->type), info->path[0] != '\0' ? " " : "",
+		    info->path, info->tx_id != 0 ? " (in a transaction)" : "",
+		    info->error == 0 ? "ok" : gbxd_errno_name(info->error));
+	if (info->denied == NULL)
+		return;
+	(void)snprintf(op, sizeof(op), "%s%s%s", xs_type_name(info->type),
+	    info->path[0] != '\0' ? " of " : "", info->path);
+	gbxd_deny(g, domid, op, "%s", info->denied);
+}
+
 static const struct xs_conn_ops xsd_engine_ops = {
 	.output_ready = xsd_output_ready,
+	.request_done = xsd_request_done,
 };
 
 /*
@@ -499,4 +529,40 @@ xsd_fini(struct gbxd *g)
 	free(x->socks);
 	free(x);
 	g->xs = NULL;
+}
+
+/*
+ * CTL_XS_PERMS: a node's permissions as the store keeps them, with the
+ * entries it ignores marked (`gntbox xs ls -p`).
+ */
+int
+h_xs_perms(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	static struct xs_perm_entry
+	    ent[GBX_INLINE_MAX / sizeof(struct gbx_xs_perm)];
+	struct gbx_xs_perms_reply *rep;
+	struct gbx_xs_perm *out;
+	const char *path = r->tail;
+	uint32_t i, n;
+	int error;
+
+	(void)c;
+	if (path[r->count - 1] != '\0' || strlen(path) + 1 != r->count)
+		return (EINVAL);
+	error = xs_node_perms(g->xs->store, path, ent,
+	    sizeof(ent) / sizeof(ent[0]), &n);
+	if (error != 0)
+		return (error);
+	if ((out = calloc(n + 1, sizeof(*out))) == NULL)
+		return (ENOMEM);
+	for (i = 0; i < n; i++) {
+		out[i].domid = ent[i].domid;
+		out[i].access = (uint8_t)ent[i].access;
+		out[i].flags = ent[i].ignored ? GBX_XS_PERM_IGNORED : 0;
+	}
+	if (reply_tail(r, out, n * sizeof(*out)) != 0)
+		return (EPROTO);
+	rep = REPLY_BODY(r, struct gbx_xs_perms_reply);
+	rep->count = n;
+	return (0);
 }

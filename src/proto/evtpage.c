@@ -273,6 +273,7 @@ evtpage_init(struct gbx_evtpage *pg, uint32_t nports)
 		atomic_init(&pg->sel[i], 0);
 	for (i = 0; i < GBX_EVT_MAX_PORTS; i++)
 		atomic_init(&pg->slot[i], 0);
+	atomic_init(&pg->sent, 0);
 	/* Published to other processes by the descriptor passing that follows. */
 	atomic_thread_fence(memory_order_release);
 }
@@ -330,6 +331,8 @@ evtpage_notify(struct gbx_evtpage *pg, int efd, uint32_t port, uint32_t gen)
 	} while (!atomic_compare_exchange_weak_explicit(sp, &old,
 	    old | GBX_SLOT_PENDING, memory_order_release,
 	    memory_order_relaxed));
+	/* A statistic only: no ordering with anything. */
+	atomic_fetch_add_explicit(&pg->sent, 1, memory_order_relaxed);
 	if ((old & SLOT_STATE) != 0)
 		return (EVTPAGE_COALESCED);
 	mark_and_count(pg, efd, port);

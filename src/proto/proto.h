@@ -113,6 +113,13 @@ enum gbx_type {
 	GBX_CTL_GRANTS = 0x55,
 	GBX_CTL_PORTS = 0x56,
 	GBX_CTL_STATS = 0x57,
+
+	/* Observability (issue 12): logs, counters, trace; see the end. */
+	GBX_CTL_LOG = 0x60,
+	GBX_CTL_TRACE = 0x61,
+	GBX_CTL_DOMSTATS = 0x62,
+	GBX_CTL_XS_PERMS = 0x63,
+	GBX_CTL_FEED = 0x64, /* gntboxd to client only, unasked */
 };
 
 /* ------------------------------------------------------------------ */
@@ -653,6 +660,134 @@ struct gbx_stats {
 	uint64_t notifies_fired;    /* unmap notifies performed */
 	uint64_t protocol_errors;
 	uint64_t conns_dropped; /* connections dropped for misbehaving */
+};
+
+/* ------------------------------------------------------------------ */
+/* Observability (issue 12): logs, per-domain counters, trace.          */
+
+/*
+ * Log levels on the wire, as base/log.h numbers them: the most verbose
+ * level a reader wants.
+ */
+#define GBX_LEVEL_ERR	0
+#define GBX_LEVEL_WARN	1
+#define GBX_LEVEL_INFO	2
+#define GBX_LEVEL_DEBUG 3
+
+/*
+ * CTL_LOG (bulk only): the lines gntboxd keeps in memory (its last
+ * GBXD_LOG_LINES, whatever --log says), as `xl dmesg` reads Xen's
+ * console ring.  Request: struct gbx_log_req.  Reply: struct
+ * gbx_dump_reply with rec_size 1 and count the bytes of text in the
+ * bulk memfd: lines of at most `level`, the last `lines` of them (0:
+ * all), each ending with a newline.
+ *
+ * With GBX_LOG_FOLLOW the connection then receives a CTL_FEED message of
+ * kind GBX_FEED_LOG for every later line of at most `level`, until it
+ * closes.  Errors: EINVAL (level above GBX_LEVEL_DEBUG, unknown flags),
+ * EBUSY (the connection follows a feed already).
+ */
+#define GBX_LOG_FOLLOW 0x1
+
+struct gbx_log_req {
+	uint32_t lines; /* the last N lines; 0: every line kept */
+	uint8_t level;	/* GBX_LEVEL_* */
+	uint8_t flags;	/* GBX_LOG_FOLLOW */
+	uint16_t pad;
+};
+
+/*
+ * CTL_TRACE: subscribe the connection to the trace feed: from the reply
+ * on, one CTL_FEED message of kind GBX_FEED_TRACE per operation gntboxd
+ * performs for a domain (grant share, end of share, map, unmap, notify
+ * settings, copy, port bind and unbind, notify through gntboxd, xenstore
+ * requests with their paths and results, domain creation and
+ * destruction) and per denial, restricted to operations that involve
+ * domain `domid` (as actor or as the other side) unless it is
+ * GBX_ALL_DOMAINS.  Request: struct gbx_dump.  Reply: header only.
+ * Errors: ESRCH (no such domain), EBUSY (already following a feed).
+ */
+
+/*
+ * CTL_FEED: a message gntboxd sends by itself, never a reply, to a
+ * connection that follows a feed (CTL_LOG with GBX_LOG_FOLLOW, or
+ * CTL_TRACE); its seq is that of the request that subscribed.  Body
+ * struct gbx_feed, tail: one line of text (no newline, no nul).
+ *
+ * gntboxd never waits for a feed's reader: a line that does not fit in
+ * the socket at once is dropped and counted, and the next line that
+ * goes out says in `dropped` how many were lost before it.  A
+ * subscribed connection should send no further request: feed messages
+ * would come between its replies.
+ */
+#define GBX_FEED_LOG   1
+#define GBX_FEED_TRACE 2
+
+struct gbx_feed {
+	uint32_t kind;	  /* GBX_FEED_* */
+	uint32_t level;	  /* LOG: the line's GBX_LEVEL_* */
+	uint64_t dropped; /* lines lost just before this one */
+};
+
+/*
+ * CTL_DOMSTATS (bulk only): per-domain levels and counters, for `gntbox
+ * top`.  Request: struct gbx_dump (GBX_ALL_DOMAINS for every domain).
+ * Reply: struct gbx_dump_reply, records struct gbx_domstat_rec.  The
+ * counters are totals since the domain was created; a reader makes
+ * rates from two dumps.  Errors: ESRCH (no such domain).
+ */
+struct gbx_domstat_rec {
+	uint16_t domid;
+	uint16_t flags;	  /* GBX_DOM_* */
+	uint32_t grants;  /* grant entries of its table in use */
+	uint32_t handles; /* maptrack handles: grants it maps, page by page */
+	uint32_t ports;	  /* its ports in use */
+	uint64_t events;  /* notifications delivered to its ports (see below) */
+	uint64_t xs_ops;  /* xenstore requests its connections made */
+	uint64_t denials; /* refusals logged (or rate-limited) for it */
+	uint64_t unlogged; /* of those, lines the rate limit kept out */
+	char name[GBX_NAME_MAX];
+};
+
+/*
+ * `events` counts every notification that reached a binding of one of
+ * the domain's ports, whoever sent it: a process on the fast path
+ * (evtpage.h: the notifier counts it in the receiver's event page),
+ * gntboxd on the slow path, an unmap notify, a virq.  Notifications
+ * merged into one already pending count each; those sent to an unbound
+ * port (dropped, as Xen drops them) do not.  A process of another
+ * domain that holds the page can write the counter too: it is as honest
+ * as the domain's peers.
+ */
+
+/*
+ * CTL_XS_PERMS: a xenstore node's permission list as the store keeps it,
+ * with what GET_PERMS cannot say: which entries the store ignores
+ * because they name a domain that did not exist when they were set (C
+ * xenstored ignores those; a domain created later with that id does not
+ * get their rights).  Request: struct gbx_xs_path, tail the absolute
+ * path with its nul (`len` bytes).  Reply: struct gbx_xs_perms_reply,
+ * tail struct gbx_xs_perm[count].  Errors: ENOENT (no such node),
+ * EINVAL (not an absolute path or a special node, or not nul-terminated),
+ * E2BIG (more entries than one reply carries).
+ */
+struct gbx_xs_path {
+	uint32_t len; /* path bytes, nul included */
+	uint32_t pad;
+};
+
+struct gbx_xs_perms_reply {
+	uint32_t count;
+	uint32_t pad;
+};
+
+#define GBX_XS_PERM_IGNORED 0x1
+
+struct gbx_xs_perm {
+	uint32_t domid;
+	uint8_t access; /* 'n', 'r', 'w' or 'b', as GET_PERMS writes it */
+	uint8_t flags;	/* GBX_XS_PERM_* */
+	uint16_t pad;
 };
 
 #endif /* GNTBOX_PROTO_PROTO_H */
