@@ -57,6 +57,8 @@ LDLIBS		:= -lpthread
 # Programs, tests and benchmarks also link libbsd: its overlay headers
 # route some libc names (getopt) to it.  The libraries do not need it.
 PROG_LIBS	= -lbsd $(LDLIBS)
+# The gntbox command writes --json with json-c; nothing else links it.
+JSON_LIBS	:= -ljson-c
 
 ifeq ($(SAN),1)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -124,7 +126,7 @@ $(GNTBOXD): $(O)/obj/src/daemon/main.o $(DAEMON_OBJS)
 
 $(GNTBOX): $(O)/obj/src/cli/main.o $(CLI_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PROG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS) $(PROG_LIBS)
 
 # libgntbox.so.0 (the soname) -> libgntbox.so.0.N, N the latest symbol
 # version GNTBOX_N, as Xen's libxengnttab.so.1.2 carries VERS_1.2.  Every

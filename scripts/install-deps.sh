@@ -16,10 +16,12 @@ if [ "${1:-}" = "--check" ]; then
 	shift
 fi
 
-build="make gcc pkg-config libbsd-dev libxen-dev"
+# libjson-c-dev: the gntbox command writes --json with json-c.
+build="make gcc pkg-config libbsd-dev libxen-dev libjson-c-dev"
 # The tests also run Debian's xenstore tools, render the installed manual
-# pages (man-db) and compare the library's ABI (abigail-tools).
-check="$build xenstore-utils man-db abigail-tools"
+# pages (man-db), compare the library's ABI (abigail-tools) and parse
+# --json output with jq.
+check="$build xenstore-utils man-db abigail-tools jq"
 case "${1:-check}" in
 build | demo) want="$build" ;;
 check)	want="$check" ;;

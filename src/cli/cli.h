@@ -67,6 +67,33 @@ int cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 /* Start gntboxd unless one answers.  0, or a printed failure (1). */
 int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
 
+/*
+ * Open a control session (lib/ctl.h), or say in one line why not (no
+ * daemon, or its error).  0, or the exit status of that failure.
+ */
+struct gbx_conn;
+int cli_ctl_open(const char *cmd, struct gbx_conn **c);
+
+/* Observability (issue 12): cmd_log.c, cmd_trace.c, cmd_top.c. */
+
+/*
+ * Parse a count of at most UINT32_MAX (0 too with zero_ok) given to the
+ * option `what`.  0, or a usage error reported (CLI_EXIT_USAGE).
+ */
+int cli_parse_count(const char *cmd, const char *what, const char *s,
+    bool zero_ok, unsigned long *v);
+
+/*
+ * Print the lines of the feed session c follows (log or trace), with a
+ * line saying how many were dropped where gntboxd dropped some, until
+ * count lines came (count < 0: until gntboxd exits).  An exit status.
+ */
+int cli_follow(const char *cmd, struct gbx_conn *c, long count);
+
+int cmd_log(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_down(int argc, char **argv);

@@ -22,12 +22,24 @@
 
 #include "base/paths.h"
 #include "cli/cli.h"
+#include "cli/json_out.h"
+#include "lib/ctl.h"
+#include "lib/ctl_observe.h"
 
 #define XS_CMD "xs"
 
 struct xsc {
 	int fd;
 	uint32_t req_id;
+	int domid; /* whose store, or -1 when only XENSTORED_PATH says */
+};
+
+/* How `ls` lists: with permissions (-p), as JSON (--json). */
+struct ls_how {
+	bool perms;
+	bool json;
+	struct json_object *out; /* --json: the array being built */
+	struct gbx_conn *ctl;	 /* -p: for the entries the store ignores */
 };
 
 static void
@@ -36,7 +48,7 @@ xs_help(void)
 
 	printf("usage: gntbox xs [--dom N] read PATH...\n"
 	       "       gntbox xs [--dom N] write PATH VALUE [PATH VALUE]...\n"
-	       "       gntbox xs [--dom N] ls [PATH]\n"
+	       "       gntbox xs [--dom N] ls [-p] [--json] [PATH]\n"
 	       "       gntbox xs [--dom N] rm PATH...\n"
 	       "       gntbox xs [--dom N] watch [--count N] PATH\n"
 	       "\n"
@@ -46,7 +58,10 @@ xs_help(void)
 	       "'gntbox run' (XENSTORED_PATH),\nelse domain $GNTBOX_DOMID, "
 	       "else 0.  watch prints the path of each event,\nthe first "
 	       "being PATH itself once the watch is set, and stops after N\n"
-	       "events with --count.\n");
+	       "events with --count.  ls -p adds each node's permissions, "
+	       "marking\nthose xenstored ignores because they were set "
+	       "before their domain\nexisted; ls --json prints one JSON "
+	       "array of nodes.\n");
 }
 
 /*
@@ -90,6 +105,8 @@ xsc_open(struct xsc *c, int domid)
 	if (error != 0)
 		return (cli_fail(XS_CMD, "runtime directory path: %s",
 		    strerror(error)));
+	/* Under `gntbox run`, GNTBOX_DOMID names XENSTORED_PATH's domain. */
+	c->domid = domid >= 0 ? domid : gbx_env_domid();
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -308,17 +325,125 @@ xsc_list(struct xsc *c, const char *path, char **out, size_t *outlen)
 }
 
 /*
- * Print path's children, depth levels deep, and theirs, as xenstore-ls
- * does.  A child whose value cannot be read is marked and not entered
- * (its children are no more readable); one that vanished meanwhile is
- * passed over.  Returns 0 or the first error, with *where naming the path
- * it concerns.
+ * The permissions of child as GET_PERMS gives them to us ("n1\0r2\0"),
+ * with the entries the store ignores marked from CTL_XS_PERMS; entries
+ * stay in GET_PERMS's order.  Returns the number of entries (0 when the
+ * list cannot be read).
+ */
+#define LS_PERMS_MAX 64
+
+struct ls_perm {
+	uint32_t domid;
+	char access;
+	bool ignored;
+};
+
+static unsigned
+ls_perms(struct xsc *c, const struct ls_how *how, const char *child,
+    struct ls_perm *out)
+{
+	struct gbx_xs_perm kept[LS_PERMS_MAX];
+	char abs[XENSTORE_ABS_PATH_MAX + 32], *list, *p, *end;
+	uint32_t nkept;
+	size_t len;
+	unsigned n;
+
+	if (xsc_call(c, XS_GET_PERMS, child, strlen(child) + 1, &list, &len) !=
+	    0)
+		return (0);
+	n = 0;
+	for (p = list; p < list + len && *p != '\0' && n < LS_PERMS_MAX;
+	     p += strlen(p) + 1) {
+		out[n].access = p[0];
+		out[n].domid = (uint32_t)strtoul(p + 1, &end, 10);
+		out[n].ignored = false;
+		n++;
+	}
+	free(list);
+	/* The store wants an absolute path; a relative one is ours. */
+	if (child[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", child);
+	else
+		snprintf(abs, sizeof(abs), "/local/domain/%d/%s", c->domid,
+		    child);
+	if (how->ctl != NULL && (child[0] == '/' || c->domid >= 0) &&
+	    gbx_ctl_xs_perms(how->ctl, abs, kept, LS_PERMS_MAX, &nkept) == 0)
+		for (len = 0; len < nkept && len < n; len++)
+			if (kept[len].domid == out[len].domid &&
+			    (kept[len].flags & GBX_XS_PERM_IGNORED) != 0)
+				out[len].ignored = true;
+	return (n);
+}
+
+/* " (n1,r2 ignored: set before domain 2 existed)" */
+static void
+ls_print_perms(const struct ls_perm *p, unsigned n)
+{
+	unsigned i;
+
+	printf("  (");
+	for (i = 0; i < n; i++) {
+		printf("%s%c%u", i == 0 ? "" : ",", p[i].access, p[i].domid);
+		if (p[i].ignored)
+			printf(" ignored: set before domain %u existed",
+			    p[i].domid);
+	}
+	putchar(')');
+}
+
+/* One node as a JSON object (ls --json). */
+static void
+ls_json_node(struct ls_how *how, const char *path, const char *val, size_t vlen,
+    const struct ls_perm *p, unsigned np)
+{
+	struct json_object *o, *perms, *e, *s;
+	unsigned i;
+	size_t k;
+	char *hex;
+
+	o = cj_object();
+	cj_set_str(o, "path", path);
+	cj_set_bool(o, "readable", val != NULL);
+	s = val != NULL ? cj_string_utf8(val, vlen) : NULL;
+	cj_set(o, "value", s);
+	if (val != NULL && s == NULL && (hex = malloc(2 * vlen + 1)) != NULL) {
+		for (k = 0; k < vlen; k++)
+			snprintf(hex + 2 * k, 3, "%02x", (unsigned char)val[k]);
+		hex[2 * vlen] = '\0';
+		cj_set_str(o, "value_hex", hex);
+		free(hex);
+	}
+	if (how->perms) {
+		perms = cj_array();
+		for (i = 0; i < np; i++) {
+			char acc[2] = { p[i].access, '\0' };
+
+			e = cj_object();
+			cj_set_u64(e, "domid", p[i].domid);
+			cj_set_str(e, "access", acc);
+			cj_set_bool(e, "ignored", p[i].ignored);
+			cj_push(perms, e);
+		}
+		cj_set(o, "perms", perms);
+	}
+	cj_push(how->out, o);
+}
+
+/*
+ * List path's children, depth levels deep, and theirs, as xenstore-ls
+ * does (or into how->out as JSON).  A child whose value cannot be read is
+ * marked and not entered (its children are no more readable); one that
+ * vanished meanwhile is passed over.  Returns 0 or the first error, with
+ * *where naming the path it concerns.
  */
 static int
-xs_ls(struct xsc *c, const char *path, int depth, char *where, size_t wlen)
+xs_ls(struct xsc *c, struct ls_how *how, const char *path, int depth,
+    char *where, size_t wlen)
 {
 	char child[XENSTORE_ABS_PATH_MAX + 1], *dir, *p, *val;
+	struct ls_perm perms[LS_PERMS_MAX];
 	size_t len, vlen;
+	unsigned np;
 	int error;
 
 	if ((error = xsc_list(c, path, &dir, &len)) != 0) {
@@ -340,20 +465,56 @@ xs_ls(struct xsc *c, const char *path, int depth, char *where, size_t wlen)
 			snprintf(where, wlen, "%s", child);
 			break;
 		}
-		printf("%*s%s = \"", depth, "", p);
-		if (error != 0) {
-			printf("\" (unreadable)\n");
+		if (error != 0)
+			val = NULL;
+		np = how->perms ? ls_perms(c, how, child, perms) : 0;
+		if (how->json)
+			ls_json_node(how, child, val, vlen, perms, np);
+		else {
+			printf("%*s%s = \"", depth, "", p);
+			if (val != NULL)
+				xs_print_value(val, vlen);
+			printf("\"%s", val == NULL ? " (unreadable)" : "");
+			if (how->perms)
+				ls_print_perms(perms, np);
+			putchar('\n');
+		}
+		if (val == NULL) {
 			error = 0;
 			continue;
 		}
-		xs_print_value(val, vlen);
 		free(val);
-		printf("\"\n");
-		if ((error = xs_ls(c, child, depth + 1, where, wlen)) == ENOENT)
+		if ((error = xs_ls(c, how, child, depth + 1, where, wlen)) ==
+		    ENOENT)
 			error = 0;
 	}
 	free(dir);
 	return (error);
+}
+
+/*
+ * ls [-p] [--json] [PATH]: open the control session -p needs (without
+ * one, nothing is marked ignored) and list.
+ */
+static int
+xs_ls_cmd(struct xsc *c, struct ls_how *how, const char *path)
+{
+	char where[XENSTORE_ABS_PATH_MAX + 1];
+	int error, rc;
+
+	if (how->perms && gbx_ctl_open(&how->ctl) != 0)
+		how->ctl = NULL;
+	if (how->json)
+		how->out = cj_array();
+	error = xs_ls(c, how, path, 0, where, sizeof(where));
+	if (how->ctl != NULL)
+		gbx_conn_close(how->ctl);
+	if (error != 0) {
+		json_object_put(how->out);
+		return (xs_failed("ls", where, error));
+	}
+	rc = how->json ? cj_print(XS_CMD, how->out) : 0;
+	return (rc);
 }
 
 /* Watch path and print each event's path, count events at most. */
@@ -395,8 +556,9 @@ cmd_xs(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xsc c;
+	struct ls_how how;
 	const char *op;
-	char where[XENSTORE_ABS_PATH_MAX + 1], *req, *val, *end;
+	char *req, *val, *end;
 	size_t len, vlen;
 	long count;
 	int ch, domid, error, i, rc;
@@ -421,6 +583,7 @@ cmd_xs(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		return (cli_usage(XS_CMD, "missing operation"));
+	memset(&how, 0, sizeof(how));
 	op = argv[0];
 	count = -1;
 	if (strcmp(op, "watch") == 0 && argc >= 3 &&
@@ -444,6 +607,17 @@ cmd_xs(int argc, char **argv)
 			return (
 			    cli_usage(XS_CMD, "write takes PATH VALUE pairs"));
 	} else if (strcmp(op, "ls") == 0) {
+		while (argc >= 2 && argv[1][0] == '-') {
+			if (strcmp(argv[1], "-p") == 0)
+				how.perms = true;
+			else if (strcmp(argv[1], "--json") == 0)
+				how.json = true;
+			else
+				return (cli_usage(XS_CMD,
+				    "ls: unknown option '%s'", argv[1]));
+			argc--;
+			argv++;
+		}
 		if (argc > 2)
 			return (cli_usage(XS_CMD, "ls takes at most one PATH"));
 	} else
@@ -452,11 +626,9 @@ cmd_xs(int argc, char **argv)
 	if ((rc = xsc_open(&c, domid)) != 0)
 		return (rc);
 	rc = 0;
-	if (strcmp(op, "ls") == 0) {
-		if ((error = xs_ls(&c, argc == 2 ? argv[1] : "/", 0, where,
-			 sizeof(where))) != 0)
-			rc = xs_failed("ls", where, error);
-	} else if (strcmp(op, "watch") == 0)
+	if (strcmp(op, "ls") == 0)
+		rc = xs_ls_cmd(&c, &how, argc == 2 ? argv[1] : "/");
+	else if (strcmp(op, "watch") == 0)
 		rc = xs_watch(&c, argv[1], count);
 	for (i = 1; rc == 0 && strcmp(op, "read") == 0 && i < argc; i++) {
 		error = xsc_call(&c, XS_READ, argv[i], strlen(argv[i]) + 1,

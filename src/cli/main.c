@@ -25,6 +25,9 @@ static const struct cmd {
 	{ "create", cmd_create, "create a domain" },
 	{ "destroy", cmd_destroy, "destroy a domain" },
 	{ "xs", cmd_xs, "read, write, list, remove or watch xenstore nodes" },
+	{ "log", cmd_log, "print gntboxd's log" },
+	{ "top", cmd_top, "watch each domain's activity" },
+	{ "trace", cmd_trace, "print gntboxd's operations as they happen" },
 };
 
 static void

@@ -24,7 +24,7 @@ expect_fail 2 "^gntbox: stats: unknown option .--frob.\$" "$GNTBOX" stats --frob
 expect_fail 2 "^gntbox: list: unexpected 'x'" "$GNTBOX" list x
 expect_fail 2 "^gntbox: list: no --dom here\$" "$GNTBOX" list --dom 1
 expect_fail 2 "^gntbox: stats: no --dom here\$" "$GNTBOX" stats --dom 1
-expect_fail 2 "^gntbox: grants: no --json here\$" "$GNTBOX" grants --json
+expect_fail 2 "^gntbox: create: no --json here\$" "$GNTBOX" create --dom 1 --json
 expect_fail 2 "^gntbox: destroy: no --name here\$" "$GNTBOX" destroy --dom 1 --name x
 expect_fail 2 "^gntbox: run: --dom N is required" "$GNTBOX" run -- true
 expect_fail 2 "^gntbox: run: missing the command" "$GNTBOX" run --dom 1
@@ -56,6 +56,6 @@ expect_out "^DOM +REF +FLAGS"
 expect_ok "$GNTBOX" stats
 expect_out "^domains +1\$"
 expect_ok "$GNTBOX" stats --json
-expect_out '^\{"domains": 1, "connections": [0-9]+, "grants": 0,'
+expect_out '^\{"domains":1,"connections":[0-9]+,"grants":0,'
 
 cli_finish

@@ -83,6 +83,36 @@ bg_end() {
 	[ "$(cat "$2")" = "$3" ] || fail "background command printed '$(cat "$2")'"
 }
 
+# hold_start PROGRAM ARGS...: run a helper that makes something for the
+# test to look at, prints "ready WORDS..." and keeps it until its
+# standard input (a fifo here) ends.  Its ready line is in $hold_words
+# (for `set -- $hold_words`), its pid in $hold_pid.  hold_end ends it
+# and checks that it exited 0.
+hold_start() {
+	hold_fifo=$(mktemp -u /tmp/gbt-fifo.XXXXXX)
+	mkfifo "$hold_fifo"
+	hold_ready=$(mktemp /tmp/gbt-ready.XXXXXX)
+	"$@" <"$hold_fifo" >"$hold_ready" 2>&1 &
+	hold_pid=$!
+	exec 3>"$hold_fifo"
+	hold_tries=0
+	while ! grep -q '^ready' "$hold_ready" && [ $hold_tries -lt 100 ]; do
+		sleep 0.05
+		hold_tries=$((hold_tries + 1))
+	done
+	hold_words=$(cat "$hold_ready")
+	case "$hold_words" in
+	ready*) ;;
+	*) fail "the holder did not start: $hold_words" ;;
+	esac
+}
+
+hold_end() {
+	exec 3>&-
+	wait "$hold_pid" || fail "the holder failed: $(cat "$hold_ready")"
+	rm -f "$hold_fifo" "$hold_ready"
+}
+
 # many_children DIR N: "DIR/child-0 0 DIR/child-1 1 ..." up to N - 1, the
 # PATH VALUE pairs of a directory too large for one xenstore reply.
 many_children() {
