@@ -46,20 +46,23 @@ gbx_ctl_trace(struct gbx_conn *c, unsigned domid)
 	return (gbx_conn_call(c, &call));
 }
 
+/*
+ * The message buffer is on the heap, not in static or thread-local
+ * storage: this library may be loaded late (dlopen), where a large
+ * thread-local block would not fit.
+ */
 int
 gbx_ctl_feed_next(struct gbx_conn *c, struct gbx_feed *f, char *line,
     size_t cap, int timeout_ms)
 {
-	static __thread union {
-		uint64_t align;
-		char buf[GBX_MSG_MAX];
-	} m;
 	struct pollfd p;
 	struct gbx_hdr h;
 	int fds[GBX_MAX_FDS];
 	unsigned nfds;
 	size_t tlen;
 	ssize_t r;
+	char *m;
+	int error;
 
 	p.fd = gbx_conn_sock(c);
 	p.events = POLLIN;
@@ -68,24 +71,32 @@ gbx_ctl_feed_next(struct gbx_conn *c, struct gbx_feed *f, char *line,
 		return (errno);
 	if (r == 0)
 		return (ETIMEDOUT);
-	r = gbx_msg_recv(p.fd, m.buf, sizeof(m.buf), fds, &nfds);
+	if ((m = malloc(GBX_MSG_MAX)) == NULL)
+		return (ENOMEM);
+	r = gbx_msg_recv(p.fd, m, GBX_MSG_MAX, fds, &nfds);
 	gbx_close_fds(fds, &nfds);
+	error = 0;
 	if (r == 0 || r == -ECONNRESET)
-		return (EPIPE);
-	if (r < (ssize_t)(sizeof(h) + sizeof(*f)))
-		return (r < 0 ? (int)-r : EPROTO);
-	memcpy(&h, m.buf, sizeof(h));
-	if (h.type != GBX_CTL_FEED)
-		return (EPROTO);
-	memcpy(f, m.buf + sizeof(h), sizeof(*f));
-	tlen = (size_t)r - sizeof(h) - sizeof(*f);
-	if (cap == 0)
-		return (0);
-	if (tlen > cap - 1)
-		tlen = cap - 1;
-	memcpy(line, m.buf + sizeof(h) + sizeof(*f), tlen);
-	line[tlen] = '\0';
-	return (0);
+		error = EPIPE;
+	else if (r < (ssize_t)(sizeof(h) + sizeof(*f)))
+		error = r < 0 ? (int)-r : EPROTO;
+	if (error == 0) {
+		memcpy(&h, m, sizeof(h));
+		if (h.type != GBX_CTL_FEED)
+			error = EPROTO;
+	}
+	if (error == 0) {
+		memcpy(f, m + sizeof(h), sizeof(*f));
+		tlen = (size_t)r - sizeof(h) - sizeof(*f);
+		if (cap > 0) {
+			if (tlen > cap - 1)
+				tlen = cap - 1;
+			memcpy(line, m + sizeof(h) + sizeof(*f), tlen);
+			line[tlen] = '\0';
+		}
+	}
+	free(m);
+	return (error);
 }
 
 int
@@ -106,11 +117,11 @@ int
 gbx_ctl_xs_perms(struct gbx_conn *c, const char *path, struct gbx_xs_perm *out,
     uint32_t max, uint32_t *n)
 {
-	static __thread struct {
+	struct xs_perms_rep {
 		struct gbx_xs_perms_reply h;
 		struct gbx_xs_perm
 		    p[GBX_INLINE_MAX / sizeof(struct gbx_xs_perm)];
-	} rep;
+	} * rep;
 	struct gbx_xs_path req;
 	struct gbx_call call;
 	size_t plen;
@@ -119,22 +130,28 @@ gbx_ctl_xs_perms(struct gbx_conn *c, const char *path, struct gbx_xs_perm *out,
 	plen = strlen(path) + 1;
 	if (plen > GBX_COUNT_MAX)
 		return (EINVAL);
+	/* On the heap, as gbx_ctl_feed_next() says why. */
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return (ENOMEM);
 	memset(&req, 0, sizeof(req));
 	req.len = (uint32_t)plen;
 	/* The reply's tail comes inline, after the body: take both. */
-	gbx_call_init(&call, GBX_CTL_XS_PERMS, &req, sizeof(req), &rep,
-	    sizeof(rep));
+	gbx_call_init(&call, GBX_CTL_XS_PERMS, &req, sizeof(req), rep,
+	    sizeof(*rep));
 	call.tail = path;
 	call.tlen = plen;
-	if ((error = gbx_conn_call(c, &call)) != 0)
-		return (error);
-	if (call.rlen < sizeof(rep.h) ||
-	    rep.h.count > sizeof(rep.p) / sizeof(rep.p[0]) ||
-	    call.rlen != sizeof(rep.h) + rep.h.count * sizeof(rep.p[0]))
-		return (EPROTO);
-	*n = rep.h.count;
-	if (rep.h.count > max)
-		return (E2BIG);
-	memcpy(out, rep.p, rep.h.count * sizeof(rep.p[0]));
-	return (0);
+	if ((error = gbx_conn_call(c, &call)) == 0 &&
+	    (call.rlen < sizeof(rep->h) ||
+		rep->h.count > sizeof(rep->p) / sizeof(rep->p[0]) ||
+		call.rlen != sizeof(rep->h) + rep->h.count * sizeof(rep->p[0])))
+		error = EPROTO;
+	if (error == 0) {
+		*n = rep->h.count;
+		if (rep->h.count > max)
+			error = E2BIG;
+		else
+			memcpy(out, rep->p, rep->h.count * sizeof(rep->p[0]));
+	}
+	free(rep);
+	return (error);
 }
