@@ -24,7 +24,8 @@
  * Mappings.  Each mapping is entered in one process-wide address index
  * (vmindex.h) so that any munmap(addr, len) can be resolved to the
  * mappings it covers.  Unmapping a range first detaches it from the
- * index, then munmaps it, and only then tells gntboxd, so a page is never
+ * index, then unmaps it (PROT_NONE over it again when it came from the
+ * reservation, place.h), and only then tells gntboxd, so a page is never
  * released (and possibly reused) while this process can still reach it.
  *
  * Lifetimes.  A device is referenced by its handle and by each mapping
@@ -40,7 +41,8 @@
  * EBADF, except gbx_dev_close() and gbx_dev_drop(), which release the
  * child's copies and send nothing (libxengnttab's rule: after fork the
  * child may only close an inherited handle).  Shared pages stay mapped in
- * the child, as gntalloc's do; maps are not inherited (MADV_DONTFORK).
+ * the child, as gntalloc's do; maps are not inherited (their pool of the
+ * address space is MADV_DONTFORK across fork: place.h).
  * The child holds the shared pages it inherited through a connection of
  * its own (ADOPT, proto.h), made by the fork handler before the child
  * lets go of its copy of the parent's process token; its munmaps drop
@@ -157,16 +159,21 @@ int gbx_dev_munmap(struct gbx_dev *dev, void *addr, size_t len);
 
 /*
  * munmap(2) of an arbitrary range, for the preload library, in two steps
- * so that the real munmap covers the whole range at once:
+ * around the program's own call:
  *
  *	gbx_vm_unmap_begin(addr, len, &b);	detach our parts of the range
- *	munmap(addr, len);			the real system call
- *	gbx_vm_unmap_end(&b, true);		guard pages beyond the range,
- *						then the releases
+ *	gbx_place_munmap(addr, len);		the program's munmap, which
+ *						leaves reserved space reserved
+ *						(place.h)
+ *	gbx_vm_unmap_end(&b, true);		PROT_NONE back over our
+ *						mappings, then the releases
  *
- * With range_unmapped false, gbx_vm_unmap_end() munmaps every detached
- * part itself.  begin fails only with EINVAL (unaligned or wrapping range)
- * or ENOMEM, and then detaches nothing; end always completes.
+ * (A MAP_FIXED over the range calls gbx_place_excise() before its real
+ * call instead.)  Mappings from the reservation always go back to
+ * PROT_NONE in gbx_vm_unmap_end(); with range_unmapped false it also
+ * munmaps every other detached part itself.  begin fails only with
+ * EINVAL (unaligned or wrapping range) or ENOMEM, and then detaches
+ * nothing; end always completes.
  */
 int gbx_vm_unmap_begin(void *addr, size_t len, struct gbx_vmbatch *b);
 void gbx_vm_unmap_end(struct gbx_vmbatch *b, bool range_unmapped);

@@ -27,22 +27,15 @@ static atomic_uint gbx_vm_nmappings;
 /* mmap.                                                                 */
 
 /*
- * Where a new mapping goes: where the kernel likes, followed by a guard
- * page (addr NULL), or exactly at addr without a guard (the preload
+ * Where a new mapping goes: in its pool of the reservation, followed by a
+ * guard page (addr NULL), or exactly at addr without a guard (the preload
  * library's mmap(MAP_FIXED), or MAP_FIXED_NOREPLACE with noreplace).
+ * place.h tells the rest.
  */
 struct gbx_at {
 	void *addr;
 	bool noreplace;
 };
-
-/* The pages a reservation at `at` takes: the guard is one of them. */
-static uint32_t
-gbx_at_slots(const struct gbx_at *at, uint32_t n)
-{
-
-	return (at->addr == NULL ? n + 1 : n);
-}
 
 /* Enter a new mapping into the device and the address index. */
 static void
@@ -91,17 +84,17 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 	struct gbx_map_result *res;
 	struct gbx_mapping *mp;
 	struct gbx_vmfrag *frag;
+	struct gbx_place pl;
 	struct gbx_call call;
 	uint32_t i, j, n;
-	void *base;
-	bool ro;
+	bool ro, placed;
 	int error, fd;
 
 	if (m->state != GBX_MAP_RECORDED)
 		return (EINVAL);
 	n = m->count;
 	ro = (prot & PROT_WRITE) == 0;
-	base = NULL;
+	placed = false;
 	res = calloc(n, sizeof(*res));
 	mp = calloc(1, sizeof(*mp));
 	frag = malloc(sizeof(*frag));
@@ -109,8 +102,10 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 		error = ENOMEM;
 		goto fail;
 	}
-	if ((error = gbx_place_reserve(n, at->addr, at->noreplace, &base)) != 0)
+	if ((error = gbx_place_get(&pl, GBX_POOL_MAP, n, at->addr,
+		 at->noreplace)) != 0)
 		goto fail;
+	placed = true;
 	memset(&req, 0, sizeof(req));
 	req.count = n;
 	req.flags = ro ? GBX_MAP_READONLY : 0;
@@ -147,22 +142,31 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 			;
 		if ((error = gbx_conn_arena_fd(dev->conn, res[i].arena, ro,
 			 &fd)) != 0 ||
-		    (error = gbx_place_run(base, i, j - i, prot, fd,
+		    (error = gbx_place_run(&pl, i, j - i, prot, fd,
 			 res[i].page)) != 0) {
-			gbx_place_undo(base, gbx_at_slots(at, n));
-			base = NULL;
+			/*
+			 * Out of reach before gntboxd lets the grants go (a
+			 * failed MAP_FIXED may have unmapped its range too).
+			 */
+			gbx_place_put(&pl, true);
+			placed = false;
 			gbx_send_unmap(dev, rep.map_id, 0, n);
 			goto fail;
 		}
 	}
-	/* As Linux PV does: a fork()ed child does not inherit a map. */
-	(void)madvise(base, (size_t)gbx_at_slots(at, n) * PG, MADV_DONTFORK);
+	/*
+	 * As Linux PV does, a fork()ed child does not inherit a map: the
+	 * fork handlers mark the map pool (place.h); a map placed where the
+	 * program asked carries the mark itself.
+	 */
+	if (!pl.pooled)
+		(void)madvise(pl.base, (size_t)n * PG, MADV_DONTFORK);
 	if (status != NULL)
 		for (i = 0; i < n; i++)
 			status[i] = GNTST_okay;
 	*filled = true;
-	gbx_vmap_init(&mp->vm, (uintptr_t)base, n, dev);
-	mp->vm.guarded = at->addr == NULL;
+	gbx_vmap_init(&mp->vm, (uintptr_t)pl.base, n, dev);
+	mp->vm.guarded = pl.pooled;
 	mp->dev = dev;
 	mp->is_map = true;
 	mp->map_id = rep.map_id;
@@ -174,11 +178,11 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 	m->mapping = mp;
 	gbx_mapping_enter(dev, mp, frag);
 	free(res);
-	*addr = base;
+	*addr = pl.base;
 	return (0);
 fail:
-	if (base != NULL)
-		gbx_place_undo(base, gbx_at_slots(at, n));
+	if (placed)
+		gbx_place_put(&pl, false);
 	free(res);
 	free(mp);
 	free(frag);
@@ -198,20 +202,23 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 	struct gbx_vmfrag *frag;
 	struct gbx_spage *p;
 	struct gbx_sblock *b;
+	struct gbx_place pl;
 	uint32_t i, j;
-	void *base;
+	bool placed;
 	int error, fd;
 
 	mp = calloc(1, sizeof(*mp) + (size_t)n * sizeof(mp->pages[0]));
 	frag = malloc(sizeof(*frag));
-	base = NULL;
+	placed = false;
 	if (mp == NULL || frag == NULL) {
 		error = ENOMEM;
 		goto fail;
 	}
 	if ((error = gbx_rec_share_run(&dev->rec, page, n, mp->pages)) != 0 ||
-	    (error = gbx_place_reserve(n, at->addr, at->noreplace, &base)) != 0)
+	    (error = gbx_place_get(&pl, GBX_POOL_SHARE, n, at->addr,
+		 at->noreplace)) != 0)
 		goto fail;
+	placed = true;
 	for (i = 0; i < n; i = j) {
 		p = mp->pages[i];
 		b = p->block;
@@ -221,7 +228,7 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 			;
 		if ((error = gbx_conn_arena_fd(dev->conn, b->arena, false,
 			 &fd)) != 0 ||
-		    (error = gbx_place_run(base, i, j - i, prot, fd,
+		    (error = gbx_place_run(&pl, i, j - i, prot, fd,
 			 gbx_spage_arena_page(p))) != 0)
 			goto fail;
 	}
@@ -229,16 +236,17 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 		if (gbx_spage_map(mp->pages[i]))
 			gbx_pend_add(dev, GBX_MAPPED, mp->pages[i]->ref);
 	gbx_pend_flush(dev);
-	gbx_vmap_init(&mp->vm, (uintptr_t)base, n, dev);
-	mp->vm.guarded = at->addr == NULL;
+	gbx_vmap_init(&mp->vm, (uintptr_t)pl.base, n, dev);
+	mp->vm.guarded = pl.pooled;
 	mp->dev = dev;
 	mp->offset = page << GBX_PAGE_SHIFT;
 	gbx_mapping_enter(dev, mp, frag);
-	*addr = base;
+	*addr = pl.base;
 	return (0);
 fail:
-	if (base != NULL)
-		gbx_place_undo(base, gbx_at_slots(at, n));
+	/* Only the runs fail once placed: restore the whole placement. */
+	if (placed)
+		gbx_place_put(&pl, true);
 	free(mp);
 	free(frag);
 	return (error);
@@ -416,9 +424,13 @@ gbx_vm_unmap_begin(void *addr, size_t len, struct gbx_vmbatch *b)
 }
 
 /*
- * Munmap each detached piece (or only what lies beyond the caller's range,
- * when the caller munmapped the range itself), then account for it: the
- * pages are out of reach before gntboxd may release them.
+ * Take each detached piece out of reach, then account for it: the pages
+ * are gone before gntboxd may release them.  A piece from the reservation
+ * goes back to PROT_NONE with one mmap, whatever the caller did (its
+ * munmap left reserved space alone, and what its MAP_FIXED replaced was
+ * excised first, which gbx_place_release() skips).  Any other piece is
+ * munmapped, or only beyond the caller's range when the caller's own call
+ * took care of the range.
  */
 void
 gbx_vm_unmap_end(struct gbx_vmbatch *b, bool range_unmapped)
@@ -429,10 +441,14 @@ gbx_vm_unmap_end(struct gbx_vmbatch *b, bool range_unmapped)
 	while ((p = gbx_vmi_batch_pop(b)) != NULL) {
 		s = p->start;
 		e = s + (uintptr_t)p->nslots * PG;
-		if (range_unmapped && s < b->hi)
-			s = b->hi;
-		if (s < e)
-			(void)munmap((void *)s, e - s);
+		if (p->vm->guarded)
+			gbx_place_release((void *)s, e - s);
+		else {
+			if (range_unmapped && s < b->hi)
+				s = b->hi;
+			if (s < e)
+				(void)munmap((void *)s, e - s);
+		}
 		gbx_piece_account(p);
 	}
 	gbx_vmi_batch_fini(b);

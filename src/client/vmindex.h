@@ -41,7 +41,7 @@ struct gbx_vmap {
 	uintptr_t base;	   /* address of slot 0 */
 	uint32_t npages;   /* real pages; slot npages is the guard */
 	uint32_t live;	   /* real pages still in the index */
-	bool guarded;	   /* it was made with a guard slot */
+	bool guarded;	   /* from the reservation, with a guard slot */
 	bool guard;	   /* the guard slot is still in the index */
 	const void *owner; /* the device that made the mapping */
 	atomic_uint refs;  /* fragments alive, in the tree or detached */
@@ -76,7 +76,8 @@ void gbx_vmi_init(struct gbx_vmindex *vi);
 /*
  * Describe a mapping of npages pages (plus its guard) at base, made by
  * owner.  It is not in the index yet.  A mapping placed where the program
- * asked has no guard: the caller clears `guarded` before the insert.
+ * asked has no guard (nor comes from the reservation of place.h): the
+ * caller clears `guarded` before the insert.
  */
 void gbx_vmap_init(struct gbx_vmap *vm, uintptr_t base, uint32_t npages,
     const void *owner);

@@ -10,7 +10,8 @@
  * - calls on a descriptor ask the table (fdtable.c), which costs an
  *   atomic load while the process has no device open;
  * - munmap, mremap and mmap(MAP_FIXED) ask whether the process has any
- *   grant mapping at all (one atomic load) before they look further.
+ *   grant mapping or reserved space at all (two atomic loads) before
+ *   they look further.
  *
  * Everything else goes straight to libc (real.c), as does every call the
  * library's own code makes (pl_inside).  glibc's fortified variants
@@ -30,6 +31,7 @@
 
 #include "base/paths.h"
 #include "client/gntdev.h"
+#include "client/place.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -380,17 +382,50 @@ ioctl(int fd, unsigned long request, ...)
  * If the call fails, the detached mappings are unmapped all the same: the
  * kernel may have unmapped the range before it failed, and the
  * bookkeeping must never claim a mapping that is gone.
+ *
+ * The address space the client core reserves for grant mappings
+ * (client/place.h) must never become a hole: an munmap leaves it reserved
+ * (gbx_place_munmap), and what a MAP_FIXED maps over it becomes the
+ * program's for good (gbx_place_excise).
  */
 struct pl_replace {
 	struct gbx_vmbatch b;
 	bool active;
 };
 
+/* Whether a call over [addr, addr + len) has anything of ours to mind. */
+static bool
+pl_memory_ours(const void *addr, size_t len)
+{
+
+	return (gbx_vm_any() || gbx_place_touches(addr, len));
+}
+
 static void
 pl_replace_begin(struct pl_replace *r, void *addr, size_t len)
 {
 
 	r->active = gbx_vm_any() && gbx_vm_unmap_begin(addr, len, &r->b) == 0;
+}
+
+/*
+ * The program maps over [addr, addr + len) with MAP_FIXED: excise the
+ * reserved space there, then detach our mappings.  False, with errno
+ * ENOMEM, when the excision could not be recorded: the call must fail
+ * before it maps anything.
+ */
+static bool
+pl_replace_fixed(struct pl_replace *r, void *addr, size_t len)
+{
+	int error;
+
+	if ((error = gbx_place_excise(addr, len)) != 0) {
+		r->active = false;
+		errno = error;
+		return (false);
+	}
+	pl_replace_begin(r, addr, len);
+	return (true);
 }
 
 static void
@@ -429,11 +464,13 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		}
 		return (p);
 	}
-	if ((flags & MAP_FIXED) == 0 || !gbx_vm_any())
+	if ((flags & MAP_FIXED) == 0 || !pl_memory_ours(addr, len))
 		return (pl_real.mmap(addr, len, prot, flags, fd, off));
 	pl_inside++;
-	pl_replace_begin(&rp, addr, len);
-	p = pl_real.mmap(addr, len, prot, flags, fd, off);
+	if (pl_replace_fixed(&rp, addr, len))
+		p = pl_real.mmap(addr, len, prot, flags, fd, off);
+	else
+		p = MAP_FAILED;
 	error = errno;
 	pl_replace_end(&rp, p != MAP_FAILED);
 	pl_inside--;
@@ -451,11 +488,11 @@ munmap(void *addr, size_t len)
 	int r, error;
 
 	pl_real_init();
-	if (pl_inside || !gbx_vm_any())
+	if (pl_inside || !pl_memory_ours(addr, len))
 		return (pl_real.munmap(addr, len));
 	pl_inside++;
 	pl_replace_begin(&rp, addr, len);
-	r = pl_real.munmap(addr, len);
+	r = gbx_place_munmap(addr, len);
 	error = errno;
 	pl_replace_end(&rp, r == 0);
 	pl_inside--;
@@ -467,13 +504,58 @@ munmap(void *addr, size_t len)
  * mremap.  A grant mapping may shrink (its tail is unmapped, as by
  * munmap), but never grow, as Linux's grant mappings are VM_DONTEXPAND
  * (EFAULT), and is never moved (EINVAL: the index and gntboxd would have
- * to follow it).  A move onto a fixed address replaces what was there.
+ * to follow it).  Reserved space is not the program's to move or resize
+ * (EFAULT, as for an address with nothing mapped).  A move onto a fixed
+ * address replaces what was there.
  */
-PL_API void *
-mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
+static void *
+pl_mremap(void *old, size_t oldsz, size_t newsz, int flags, void *to)
 {
 	struct pl_replace rp;
 	size_t o, n;
+	void *p;
+	int error;
+
+	o = (oldsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
+	n = (newsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
+	if (gbx_vm_intersects(old, oldsz == 0 ? 1 : oldsz)) {
+		error = n > o ? EFAULT :
+		    (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 ||
+			oldsz == 0 ?
+				EINVAL :
+				0;
+		if (error != 0) {
+			errno = error;
+			return (MAP_FAILED);
+		}
+		/*
+		 * The head stays where it is (the kernel checks it and the
+		 * flags); the tail goes as by munmap, reserved space kept.
+		 */
+		p = pl_real.mremap(old, n, n, flags & ~MREMAP_MAYMOVE, NULL);
+		if (p != MAP_FAILED && n < o) {
+			pl_replace_begin(&rp, (char *)old + n, o - n);
+			(void)gbx_place_munmap((char *)old + n, o - n);
+			pl_replace_end(&rp, true);
+		}
+		return (p);
+	}
+	if (gbx_place_reserved(old, oldsz == 0 ? 1 : oldsz)) {
+		errno = EFAULT;
+		return (MAP_FAILED);
+	}
+	if ((flags & MREMAP_FIXED) == 0)
+		return (pl_real.mremap(old, oldsz, newsz, flags, to));
+	if (!pl_replace_fixed(&rp, to, newsz))
+		return (MAP_FAILED);
+	p = pl_real.mremap(old, oldsz, newsz, flags, to);
+	pl_replace_end(&rp, p != MAP_FAILED);
+	return (p);
+}
+
+PL_API void *
+mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
+{
 	va_list ap;
 	void *to, *p;
 	int error;
@@ -486,31 +568,13 @@ mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
 		to = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (pl_inside || !gbx_vm_any())
+	if (pl_inside ||
+	    (!pl_memory_ours(old, oldsz == 0 ? 1 : oldsz) &&
+		((flags & MREMAP_FIXED) == 0 || !pl_memory_ours(to, newsz))))
 		return (pl_real.mremap(old, oldsz, newsz, flags, to));
 	pl_inside++;
-	rp.active = false;
-	if (gbx_vm_intersects(old, oldsz == 0 ? 1 : oldsz)) {
-		o = (oldsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
-		n = (newsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
-		error = n > o ? EFAULT :
-		    (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 ||
-			oldsz == 0 ?
-				EINVAL :
-				0;
-		if (error != 0) {
-			pl_inside--;
-			errno = error;
-			return (MAP_FAILED);
-		}
-		if (n < o)
-			pl_replace_begin(&rp, (char *)old + n, o - n);
-		flags &= ~MREMAP_MAYMOVE;
-	} else if ((flags & MREMAP_FIXED) != 0)
-		pl_replace_begin(&rp, to, newsz);
-	p = pl_real.mremap(old, oldsz, newsz, flags, to);
+	p = pl_mremap(old, oldsz, newsz, flags, to);
 	error = errno;
-	pl_replace_end(&rp, p != MAP_FAILED);
 	pl_inside--;
 	errno = error;
 	return (p);

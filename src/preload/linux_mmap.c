@@ -5,10 +5,10 @@
  * access mode), then the driver's: gntdev needs MAP_SHARED for a writable
  * mapping and the exact (offset, length) of one map, which it maps all or
  * nothing (EINVAL when a grant fails); gntalloc needs MAP_SHARED and a
- * run of the file's pages (ENOENT).  A mapping goes where the kernel
- * likes, followed by a guard page, unless the program asked for an
- * address with MAP_FIXED (or MAP_FIXED_NOREPLACE), where it goes exactly,
- * without a guard.  A MAP_FIXED that replaces grant mappings releases
+ * run of the file's pages (ENOENT).  A mapping goes in the address space
+ * the client core reserves (client/place.h), followed by a guard page,
+ * unless the program asked for an address with MAP_FIXED (or
+ * MAP_FIXED_NOREPLACE), where it goes exactly, without a guard.  A MAP_FIXED that replaces grant mappings releases
  * them, as the kernel's implicit munmap would.
  */
 #include <sys/mman.h>
@@ -17,6 +17,7 @@
 #include <fcntl.h>
 
 #include "client/gntdev.h"
+#include "client/place.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -87,11 +88,12 @@ pl_gnt_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
 		    prot, NULL, out);
 	/*
 	 * A MAP_FIXED that fails leaves its range unmapped, as the kernel
-	 * does (it unmaps the range before it asks the driver).
+	 * does (it unmaps the range before it asks the driver); reserved
+	 * space stays reserved (client/place.h).
 	 */
 	if (error != 0 && (flags & MAP_FIXED) != 0 &&
 	    (flags & MAP_FIXED_NOREPLACE) == 0)
-		(void)pl_real.munmap(addr, len);
+		(void)gbx_place_munmap(addr, len);
 	if (replacing)
 		gbx_vm_unmap_end(&b, true);
 	/* A run of a gntalloc file that is not all its pages: ENOENT. */

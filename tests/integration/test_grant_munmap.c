@@ -29,6 +29,7 @@
 
 #include "check.h"
 #include "client/gntdev.h"
+#include "client/place.h"
 #include "harness.h"
 
 #define PG   4096
@@ -303,7 +304,7 @@ test_preload_paths(void)
 	CHECK_EQ(level(CONNS, base.connections + 1), base.connections + 1);
 	/* munmap(2) of the shared mapping's page 1 and 2 and its guard. */
 	REQUIRE(gbx_vm_unmap_begin(s + PG, 3 * PG, &b) == 0);
-	CHECK_EQ(munmap(s + PG, 3 * PG), 0);
+	CHECK_EQ(gbx_place_munmap(s + PG, 3 * PG), 0);
 	gbx_vm_unmap_end(&b, true);
 	/* Page 2 is released; page 1 waits for the map (deferred). */
 	CHECK_EQ(level(GRANTS, base.grants + 2), base.grants + 2);
