@@ -22,9 +22,11 @@
  *
  * Each repetition times ROUNDS rounds of each variant, in an order that
  * rotates, after a warm-up (which also takes the first notifies through
- * gntboxd), and records the mean nanoseconds per round trip.  Samples go
- * to PREFIX.eventfd, PREFIX.evtchn, PREFIX.eventfd1cpu and
- * PREFIX.evtchn1cpu; PREFIX.pairs names the comparisons.
+ * gntboxd), and records the mean nanoseconds per round trip, and the CPU
+ * time both processes used per round trip (/proc/PID/schedstat), which
+ * other load on the machine does not inflate.  Samples go to
+ * PREFIX.eventfd, PREFIX.evtchn, PREFIX.eventfd1cpu and PREFIX.evtchn1cpu
+ * (and the same with "-cpu"); PREFIX.pairs names the comparisons.
  */
 #include <sys/eventfd.h>
 
@@ -62,6 +64,7 @@ struct side {
 	int in, out;	    /* the eventfd we read, the one the peer reads */
 	int ctl;	    /* A: writes B's orders; B: reads them */
 	int ack;	    /* B: answers; A: reads */
+	pid_t peer;	    /* A: B's pid */
 	cpu_set_t all;	    /* the CPUs we started with */
 };
 
@@ -115,24 +118,32 @@ pin(struct side *s, bool one)
 
 /*
  * n timed rounds (after the warm-up) of variant v: A sends first.
- * Returns the mean nanoseconds per round trip.
+ * Returns the mean nanoseconds per round trip; A also stores the CPU
+ * time both sides used per round trip in *cpu.
  */
 static double
-rounds(struct side *s, enum variant v, bool a, long n)
+rounds(struct side *s, enum variant v, bool a, long n, double *cpu)
 {
+	uint64_t t0, c0;
 	bool evtchn;
-	uint64_t t0;
 	long i;
 
 	evtchn = v == EVTCHN || v == EVTCHN1;
-	t0 = 0;
+	t0 = c0 = 0;
 	for (i = -WARMUP; i < n; i++) {
-		if (i == 0)
+		if (i == 0) {
+			if (a)
+				c0 = bp_cpu_ns(0) + bp_cpu_ns(s->peer);
 			t0 = samples_now_ns();
+		}
 		round_half(s, evtchn, a);
 		round_half(s, evtchn, !a);
 	}
-	return ((double)(samples_now_ns() - t0) / (double)n);
+	t0 = samples_now_ns() - t0;
+	if (a)
+		*cpu = (double)(bp_cpu_ns(0) + bp_cpu_ns(s->peer) - c0) /
+		    (double)n;
+	return ((double)t0 / (double)n);
 }
 
 /* B: bind to A's port, then run each variant A orders, until told to stop. */
@@ -150,11 +161,14 @@ side_b(struct side *s, int portfd, long n)
 	s->port = (evtchn_port_t)p;
 	/* The new binding's own event (Xen raises it on the binder's port). */
 	evt_wait(s);
+	s->peer = getpid();
+	if (write(s->ack, &s->peer, sizeof(s->peer)) != sizeof(s->peer))
+		die("ack");
 	while (read(s->ctl, &v, 1) == 1 && v < NVARS) {
 		pin(s, v == EVENTFD1 || v == EVTCHN1);
 		if (write(s->ack, &v, 1) != 1)
 			die("ack");
-		(void)rounds(s, (enum variant)v, false, n);
+		(void)rounds(s, (enum variant)v, false, n, NULL);
 	}
 	return (0);
 }
@@ -163,7 +177,8 @@ side_b(struct side *s, int portfd, long n)
 static int
 side_a(struct side *s, int portfd, const char *prefix, long n, int r)
 {
-	double *smp[NVARS], med[NVARS];
+	double *smp[NVARS], *cpu[NVARS], med[NVARS], mc[NVARS];
+	char name[32];
 	xenevtchn_port_or_error_t p;
 	uint8_t v, ack;
 	int k, j;
@@ -172,10 +187,12 @@ side_a(struct side *s, int portfd, const char *prefix, long n, int r)
 		die("xenevtchn_bind_unbound_port");
 	s->port = (evtchn_port_t)p;
 	if (write(portfd, &s->port, sizeof(s->port)) !=
-	    (ssize_t)sizeof(s->port))
-		die("writing the port");
+		(ssize_t)sizeof(s->port) ||
+	    read(s->ack, &s->peer, sizeof(s->peer)) != sizeof(s->peer))
+		die("handing the port over");
 	for (k = 0; k < NVARS; k++)
-		if ((smp[k] = calloc((size_t)r, sizeof(double))) == NULL)
+		if ((smp[k] = calloc((size_t)r, sizeof(double))) == NULL ||
+		    (cpu[k] = calloc((size_t)r, sizeof(double))) == NULL)
 			die("calloc");
 	for (j = 0; j < r; j++)
 		for (k = 0; k < NVARS; k++) {
@@ -184,25 +201,35 @@ side_a(struct side *s, int portfd, const char *prefix, long n, int r)
 			if (write(s->ctl, &v, 1) != 1 ||
 			    read(s->ack, &ack, 1) != 1 || ack != v)
 				die("ordering B");
-			smp[v][j] = rounds(s, (enum variant)v, true, n);
+			smp[v][j] =
+			    rounds(s, (enum variant)v, true, n, &cpu[v][j]);
 		}
 	v = NVARS;
 	(void)write(s->ctl, &v, 1);
 	printf("evtchn_rtt: %d repetitions of %ld round trips, mean ns per "
 	       "round trip\n",
 	    r, n);
-	for (k = 0; k < NVARS; k++)
+	for (k = 0; k < NVARS; k++) {
 		med[k] = samples_report(prefix, var_name[k], smp[k], r, "ns");
-	printf("ratio evtchn/eventfd (medians): %.3f\n",
-	    med[EVTCHN] / med[EVENTFD]);
-	printf("ratio evtchn1cpu/eventfd1cpu (medians): %.3f\n",
-	    med[EVTCHN1] / med[EVENTFD1]);
+		(void)snprintf(name, sizeof(name), "%s-cpu", var_name[k]);
+		mc[k] = samples_report(prefix, name, cpu[k], r, "ns");
+	}
+	printf("ratio evtchn/eventfd (medians): %.3f, CPU time %.3f\n",
+	    med[EVTCHN] / med[EVENTFD], mc[EVTCHN] / mc[EVENTFD]);
+	printf("ratio evtchn1cpu/eventfd1cpu (medians): %.3f, CPU time %.3f\n",
+	    med[EVTCHN1] / med[EVENTFD1], mc[EVTCHN1] / mc[EVENTFD1]);
 	samples_pairs(prefix,
 	    "eventfd evtchn ns notify round trip, libxenevtchn, unpinned\n"
 	    "eventfd1cpu evtchn1cpu ns notify round trip, libxenevtchn, both "
-	    "on one CPU\n");
-	for (k = 0; k < NVARS; k++)
+	    "on one CPU\n"
+	    "eventfd-cpu evtchn-cpu ns notify round trip, libxenevtchn, "
+	    "unpinned, CPU time of both sides\n"
+	    "eventfd1cpu-cpu evtchn1cpu-cpu ns notify round trip, "
+	    "libxenevtchn, both on one CPU, CPU time of both sides\n");
+	for (k = 0; k < NVARS; k++) {
 		free(smp[k]);
+		free(cpu[k]);
+	}
 	return (0);
 }
 

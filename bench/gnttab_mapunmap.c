@@ -31,7 +31,10 @@
  *
  * Each repetition times ROUNDS cycles of 1 page and ROUNDS / 8 of 64
  * pages of each kind, in an order that rotates, after a warm-up, and
- * records the mean nanoseconds per page.  Samples go to PREFIX.KIND<N>
+ * records the mean nanoseconds per page, and the CPU time both sides
+ * used (the mapper and its server: gntboxd, or the floor's server, from
+ * /proc/PID/schedstat), per page: the work, which other load on the
+ * machine does not inflate as it inflates the time.  Samples go to PREFIX.KIND<N>
  * (floor1, native1, gnttab1, floor1t...), PREFIX.pairs names the
  * comparisons, and PREFIX.pages.dat / .gp plot the cost of a cycle
  * against its number of pages (1 to 64) for the three.
@@ -91,8 +94,9 @@ struct mapper {
 	xengnttab_handle *xg;
 	struct gntbox_grant_ref g[NPAGES];
 	uint32_t refs[NPAGES];
-	int echo;  /* SOCK_SEQPACKET to the floor's server */
-	int epoll; /* to the shape's server */
+	int echo;	      /* SOCK_SEQPACKET to the floor's server */
+	int epoll;	      /* to the shape's server */
+	pid_t server[NKINDS]; /* who answers each kind's round trips */
 	int memfd;
 	char *resv; /* the shape's reserved space */
 	char buf[REQ_BYTES(NPAGES) + REP_BYTES(NPAGES)];
@@ -220,20 +224,30 @@ cycle(struct mapper *m, enum kind k, uint32_t n, bool t)
 	}
 }
 
-/* The mean nanoseconds per cycle of c timed cycles. */
+/*
+ * The mean nanoseconds per cycle of c timed cycles; the CPU time both
+ * sides used per cycle goes to *cpu unless it is NULL.
+ */
 static double
-cycles(struct mapper *m, enum kind k, uint32_t n, bool t, long c)
+cycles(struct mapper *m, enum kind k, uint32_t n, bool t, long c, double *cpu)
 {
-	uint64_t t0;
+	uint64_t t0, c0;
 	long i;
 
-	t0 = 0;
+	t0 = c0 = 0;
 	for (i = -WARMUP; i < c; i++) {
-		if (i == 0)
+		if (i == 0) {
+			if (cpu != NULL)
+				c0 = bp_cpu_ns(0) + bp_cpu_ns(m->server[k]);
 			t0 = samples_now_ns();
+		}
 		cycle(m, k, n, t);
 	}
-	return ((double)(samples_now_ns() - t0) / (double)c);
+	t0 = samples_now_ns() - t0;
+	if (cpu != NULL)
+		*cpu = (double)(bp_cpu_ns(0) + bp_cpu_ns(m->server[k]) - c0) /
+		    (double)c;
+	return ((double)t0 / (double)c);
 }
 
 /* Cycle cost against pages, for the plot: medians of r repetitions. */
@@ -263,7 +277,7 @@ pages_series(struct mapper *m, const char *prefix, long n, int r)
 			for (k = 0; k < NKINDS; k++)
 				s[(k + j) % NKINDS][j] =
 				    cycles(m, (enum kind)((k + j) % NKINDS),
-					pages, false, c);
+					pages, false, c, NULL);
 		fprintf(f, "%u", pages);
 		for (k = 0; k < NKINDS; k++)
 			fprintf(f, " %.2f", samples_median(s[k], r) / 1000);
@@ -277,12 +291,74 @@ pages_series(struct mapper *m, const char *prefix, long n, int r)
 		free(s[k]);
 }
 
+/* The name of variant v: group v / NKINDS (1, 1t, 64, 64t), kind v % NKINDS. */
+static void
+var_name(int v, const char *suffix, char *name, size_t cap)
+{
+	int g;
+
+	g = v / NKINDS;
+	(void)snprintf(name, cap, "%s%d%s%s", kind_name[v % NKINDS],
+	    g < 2 ? 1 : NPAGES, g % 2 == 1 ? "t" : "", suffix);
+}
+
+/* What the comparisons are: pairs of groups and kinds, and their words. */
+static const struct {
+	int g, base, other;
+	const char *what;
+} pairs[] = {
+	{ 0, FLOOR, SHAPE, "gntbox's system calls without its work" },
+	{ 0, SHAPE, NATIVE, "gntbox's own work, native API" },
+	{ 2, FLOOR, SHAPE, "gntbox's system calls without its work" },
+	{ 2, SHAPE, NATIVE, "gntbox's own work, native API" },
+	{ 0, FLOOR, NATIVE, "map+unmap cycle, native API" },
+	{ 0, FLOOR, GNTTAB, "map+unmap cycle, libxengnttab" },
+	{ 1, FLOOR, NATIVE, "map+unmap cycle, native API" },
+	{ 1, FLOOR, GNTTAB, "map+unmap cycle, libxengnttab" },
+	{ 2, FLOOR, NATIVE, "map+unmap cycle, native API" },
+	{ 2, FLOOR, GNTTAB, "map+unmap cycle, libxengnttab" },
+	{ 3, FLOOR, NATIVE, "map+unmap cycle, native API" },
+	{ 3, FLOOR, GNTTAB, "map+unmap cycle, libxengnttab" },
+};
+
+#define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
+
+/*
+ * PREFIX.pairs: every comparison in time per page, and the cycles' in
+ * CPU work per page too.
+ */
+static void
+write_pairs(const char *prefix)
+{
+	static const char *const group[] = { "1 page, untouched",
+		"1 page, touched", "64 pages, untouched", "64 pages, touched" };
+	char buf[8192], a[32], b[32];
+	size_t len, i;
+	int c;
+
+	len = 0;
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < NPAIRS; i++) {
+			if (c == 1 && pairs[i].base != FLOOR)
+				continue;
+			var_name(pairs[i].g * NKINDS + pairs[i].base,
+			    c ? "cpu" : "", a, sizeof(a));
+			var_name(pairs[i].g * NKINDS + pairs[i].other,
+			    c ? "cpu" : "", b, sizeof(b));
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s %s ns/page %s, %s%s\n", a, b, pairs[i].what,
+			    group[pairs[i].g],
+			    c ? ", CPU time of both sides" : "");
+		}
+	samples_pairs(prefix, buf);
+}
+
 /* Domain 2's process: time r repetitions of every variant, and report. */
 static int
-measure(int refsfd, int echo, int ep, const char *prefix, long n, int r)
+measure(int refsfd, char **args, const char *prefix, long n, int r)
 {
 	struct mapper m;
-	double *s[NVARS], med[NVARS];
+	double *s[NVARS], *cpu[NVARS], med[NVARS], mc[NVARS];
 	char name[32];
 	int v, j, k, g, vv;
 	uint32_t pages;
@@ -295,8 +371,11 @@ measure(int refsfd, int echo, int ep, const char *prefix, long n, int r)
 		m.g[j].domid = 1;
 		m.g[j].ref = m.refs[j];
 	}
-	m.echo = echo;
-	m.epoll = ep;
+	m.echo = atoi(args[0]);
+	m.epoll = atoi(args[1]);
+	m.server[FLOOR] = atoi(args[2]);
+	m.server[SHAPE] = atoi(args[3]);
+	m.server[NATIVE] = m.server[GNTTAB] = atoi(args[4]);
 	if ((m.memfd = memfd_create("floor", MFD_CLOEXEC)) == -1 ||
 	    ftruncate(m.memfd, (off_t)NPAGES * PG) != 0)
 		die("memfd");
@@ -309,9 +388,9 @@ measure(int refsfd, int echo, int ep, const char *prefix, long n, int r)
 	if ((m.xg = xengnttab_open(NULL, 0)) == NULL)
 		die("xengnttab_open");
 	for (v = 0; v < NVARS; v++)
-		if ((s[v] = calloc((size_t)r, sizeof(double))) == NULL)
+		if ((s[v] = calloc((size_t)r, sizeof(double))) == NULL ||
+		    (cpu[v] = calloc((size_t)r, sizeof(double))) == NULL)
 			die("calloc");
-	/* Variant v: group g = v / NKINDS (1, 1t, 64, 64t), kind v % NKINDS. */
 	for (j = 0; j < r; j++)
 		for (g = 0; g < 4; g++)
 			for (k = 0; k < NKINDS; k++) {
@@ -322,60 +401,37 @@ measure(int refsfd, int echo, int ep, const char *prefix, long n, int r)
 				    cycles(&m, (enum kind)(vv % NKINDS), pages,
 					t,
 					pages == 1 ? n :
-						     (n / 8 > 0 ? n / 8 : 1)) /
+						     (n / 8 > 0 ? n / 8 : 1),
+					&cpu[vv][j]) /
 				    pages;
+				cpu[vv][j] /= pages;
 			}
 	printf("gnttab_mapunmap: %d repetitions of %ld cycles of 1 page and "
-	       "%ld of %d pages, mean ns per page each\n",
+	       "%ld of %d pages, mean ns per page each (time; CPU time of "
+	       "both sides)\n",
 	    r, n, n / 8 > 0 ? n / 8 : 1, NPAGES);
 	for (v = 0; v < NVARS; v++) {
-		g = v / NKINDS;
-		(void)snprintf(name, sizeof(name), "%s%d%s",
-		    kind_name[v % NKINDS], g < 2 ? 1 : NPAGES,
-		    g % 2 == 1 ? "t" : "");
+		var_name(v, "", name, sizeof(name));
 		med[v] = samples_report(prefix, name, s[v], r, "ns/page");
+		var_name(v, "cpu", name, sizeof(name));
+		mc[v] = samples_report(prefix, name, cpu[v], r, "ns/page");
 	}
-	samples_pairs(prefix,
-	    "floor1 shape1 ns/page gntbox's system calls without its work, 1 "
-	    "page, "
-	    "untouched\n"
-	    "shape1 native1 ns/page gntbox's own work, 1 page, untouched, "
-	    "native API\n"
-	    "floor64 shape64 ns/page gntbox's system calls without its work, "
-	    "64 pages, "
-	    "untouched\n"
-	    "shape64 native64 ns/page gntbox's own work, 64 pages, untouched, "
-	    "native "
-	    "API\n"
-	    "floor1 native1 ns/page map+unmap cycle, 1 page, untouched, native "
-	    "API\n"
-	    "floor1 gnttab1 ns/page map+unmap cycle, 1 page, untouched, "
-	    "libxengnttab\n"
-	    "floor1t native1t ns/page map+unmap cycle, 1 page, touched, native "
-	    "API\n"
-	    "floor1t gnttab1t ns/page map+unmap cycle, 1 page, touched, "
-	    "libxengnttab\n"
-	    "floor64 native64 ns/page map+unmap cycle, 64 pages, untouched, "
-	    "native "
-	    "API\n"
-	    "floor64 gnttab64 ns/page map+unmap cycle, 64 pages, untouched, "
-	    "libxengnttab\n"
-	    "floor64t native64t ns/page map+unmap cycle, 64 pages, touched, "
-	    "native "
-	    "API\n"
-	    "floor64t gnttab64t ns/page map+unmap cycle, 64 pages, touched, "
-	    "libxengnttab\n");
+	write_pairs(prefix);
 	for (g = 0; g < 4; g++)
 		for (k = SHAPE; k < NKINDS; k++)
-			printf("ratio %s/floor, %d page%s%s (medians): %.3f\n",
+			printf("ratio %s/floor, %d page%s%s (medians): %.3f, "
+			       "CPU time %.3f\n",
 			    kind_name[k], g < 2 ? 1 : NPAGES, g < 2 ? "" : "s",
 			    g % 2 == 1 ? ", touched" : "",
-			    med[g * NKINDS + k] / med[g * NKINDS]);
+			    med[g * NKINDS + k] / med[g * NKINDS],
+			    mc[g * NKINDS + k] / mc[g * NKINDS]);
 	pages_series(&m, prefix, n, r / 2 >= 3 ? r / 2 : 3);
 	(void)xengnttab_close(m.xg);
 	(void)gntbox_close(m.h);
-	for (v = 0; v < NVARS; v++)
+	for (v = 0; v < NVARS; v++) {
 		free(s[v]);
+		free(cpu[v]);
+	}
 	return (0);
 }
 
@@ -384,6 +440,7 @@ main(int argc, char **argv)
 {
 	const char *prefix = "gnttab_mapunmap";
 	char refsarg[16], echoarg[16], eparg[16], narg[32], rarg[16];
+	char pidarg[3][16];
 	uint32_t refs[NPAGES];
 	gntbox_t *h;
 	uint64_t off;
@@ -392,9 +449,9 @@ main(int argc, char **argv)
 	pid_t daemon, echo[2], pid;
 	bool ok;
 
-	if (argc == 9 && strcmp(argv[1], "--role") == 0)
-		return (measure(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
-		    argv[6], atol(argv[7]), atoi(argv[8])));
+	if (argc == 12 && strcmp(argv[1], "--role") == 0)
+		return (measure(atoi(argv[3]), argv + 4, argv[9],
+		    atol(argv[10]), atoi(argv[11])));
 	samples_args(argc, argv, "gnttab_mapunmap", &n, &r, &prefix);
 	/* The floor's servers first, so that they hold nothing of gntbox's. */
 	for (i = 0; i < 2; i++) {
@@ -428,8 +485,11 @@ main(int argc, char **argv)
 	(void)snprintf(eparg, sizeof(eparg), "%d", sv[1][0]);
 	(void)snprintf(narg, sizeof(narg), "%ld", n);
 	(void)snprintf(rarg, sizeof(rarg), "%d", r);
-	pid = bp_role(2, "mapper", refsarg, echoarg, eparg, prefix, narg, rarg,
-	    NULL);
+	(void)snprintf(pidarg[0], sizeof(pidarg[0]), "%d", (int)echo[0]);
+	(void)snprintf(pidarg[1], sizeof(pidarg[1]), "%d", (int)echo[1]);
+	(void)snprintf(pidarg[2], sizeof(pidarg[2]), "%d", (int)daemon);
+	pid = bp_role(2, "mapper", refsarg, echoarg, eparg, pidarg[0],
+	    pidarg[1], pidarg[2], prefix, narg, rarg, NULL);
 	(void)close(p[0]);
 	ok = bp_wait(pid);
 	for (i = 0; i < 2; i++) {

@@ -93,6 +93,32 @@ bp_wait(pid_t pid)
 	return (WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+uint64_t
+bp_cpu_ns(pid_t pid)
+{
+	unsigned long long ns;
+	char path[64];
+	FILE *f;
+	int ok;
+
+	if (pid == 0)
+		(void)snprintf(path, sizeof(path), "/proc/self/schedstat");
+	else
+		(void)snprintf(path, sizeof(path), "/proc/%d/schedstat",
+		    (int)pid);
+	if ((f = fopen(path, "r")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	ok = fscanf(f, "%llu", &ns) == 1;
+	(void)fclose(f);
+	if (!ok) {
+		fprintf(stderr, "%s: no CPU time\n", path);
+		exit(1);
+	}
+	return ((uint64_t)ns);
+}
+
 void
 bp_pin(int cpu)
 {

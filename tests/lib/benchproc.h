@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * Start gntboxd (daemon.h's td_start: $GNTBOX_BUILD, $GNTBOX_DIR) and
@@ -38,6 +39,15 @@ pid_t bp_role(unsigned dom, const char *role, ...);
 
 /* Wait for a child: true when it exited with status 0. */
 bool bp_wait(pid_t pid);
+
+/*
+ * The CPU time a process has used so far, in nanoseconds (the first
+ * field of /proc/PID/schedstat: time on a CPU, not time waiting for
+ * one), for benchmarks that count the work a round trip costs both
+ * sides whatever else the machine runs.  pid 0 is the caller.  Exits 1
+ * when it cannot be read.
+ */
+uint64_t bp_cpu_ns(pid_t pid);
 
 /* Pin the calling process to one CPU; exits 1 when it cannot. */
 void bp_pin(int cpu);
