@@ -205,7 +205,8 @@ side_a(struct side *s, int portfd, const char *prefix, long n, int r)
 			    rounds(s, (enum variant)v, true, n, &cpu[v][j]);
 		}
 	v = NVARS;
-	(void)write(s->ctl, &v, 1);
+	if (write(s->ctl, &v, 1) != 1)
+		die("stopping B");
 	printf("evtchn_rtt: %d repetitions of %ld round trips, mean ns per "
 	       "round trip\n",
 	    r, n);

@@ -250,34 +250,39 @@ cycles(struct mapper *m, enum kind k, uint32_t n, bool t, long c, double *cpu)
 	return ((double)t0 / (double)c);
 }
 
-/* Cycle cost against pages, for the plot: medians of r repetitions. */
+/*
+ * Cycle cost against pages, for the plot: the median of r repetitions
+ * of the CPU time both sides use per cycle (the time itself, on a
+ * shared machine, scatters too much for a line to mean anything).
+ */
 static void
 pages_series(struct mapper *m, const char *prefix, long n, int r)
 {
 	static const char *const cols[] = { "floor (SEQPACKET round trip + "
 					    "memfd mmap/munmap)",
 		"shape (gntbox's system calls, none of its work)",
-		"gntbox native API", "gntbox libxengnttab" };
+		"gntbox, native API", "gntbox, libxengnttab" };
 	double *s[NKINDS];
 	uint32_t pages;
 	long c;
-	int k, j;
+	int k, j, kk;
 	FILE *f;
 
 	f = samples_file(prefix, "pages.dat");
 	fprintf(f,
-	    "# pages, microseconds per cycle (median): floor shape "
-	    "native gnttab\n");
+	    "# pages, CPU microseconds per cycle, both sides (median): "
+	    "floor shape native gnttab\n");
 	for (k = 0; k < NKINDS; k++)
 		if ((s[k] = calloc((size_t)r, sizeof(double))) == NULL)
 			die("calloc");
+	c = n / 8 > 0 ? n / 8 : 1;
 	for (pages = 1; pages <= NPAGES; pages *= 2) {
-		c = n / 8 > 0 ? n / 8 : 1;
 		for (j = 0; j < r; j++)
-			for (k = 0; k < NKINDS; k++)
-				s[(k + j) % NKINDS][j] =
-				    cycles(m, (enum kind)((k + j) % NKINDS),
-					pages, false, c, NULL);
+			for (k = 0; k < NKINDS; k++) {
+				kk = (k + j) % NKINDS;
+				(void)cycles(m, (enum kind)kk, pages, false, c,
+				    &s[kk][j]);
+			}
 		fprintf(f, "%u", pages);
 		for (k = 0; k < NKINDS; k++)
 			fprintf(f, " %.2f", samples_median(s[k], r) / 1000);
@@ -285,8 +290,10 @@ pages_series(struct mapper *m, const char *prefix, long n, int r)
 	}
 	samples_close(f, prefix, "pages.dat");
 	samples_plot(prefix, "pages",
-	    "gnttab_mapunmap: map+unmap cycle against pages (untouched)",
-	    "pages per cycle", "microseconds per cycle", 2, cols, NKINDS);
+	    "gnttab_mapunmap: CPU time of a map+unmap cycle against pages "
+	    "(untouched, both sides)",
+	    "pages per cycle", "CPU microseconds per cycle", SAMPLES_LOGX, cols,
+	    NKINDS);
 	for (k = 0; k < NKINDS; k++)
 		free(s[k]);
 }

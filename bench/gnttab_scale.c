@@ -20,9 +20,12 @@
  * them (it starts first, alone): bytes per grant and per mapped grant
  * (issue 14 found about 114 and 142).
  *
- * Samples go to PREFIX.liveN (mean ns per cycle), PREFIX.pairs names
- * live10 against live30000, PREFIX.live.dat / .gp plot cost against
- * live maps, and PREFIX.figures holds the memory figures.
+ * Samples go to PREFIX.liveN (mean ns per cycle) and PREFIX.liveNcpu
+ * (the CPU time the mapper and gntboxd used per cycle, from
+ * /proc/PID/schedstat, which other load on the machine does not
+ * inflate), PREFIX.pairs names live10 against live30000 in both,
+ * PREFIX.live.dat / .gp plot cost against live maps, and
+ * PREFIX.figures holds the memory figures.
  */
 #include <sys/mman.h>
 
@@ -77,24 +80,32 @@ xwrite(int fd, const void *buf, size_t len)
 			die("pipe write");
 }
 
-/* A 1-page map+unmap cycle of g, c times (after a warm-up): mean ns. */
+/*
+ * A 1-page map+unmap cycle of g, c times (after a warm-up): mean ns, and
+ * in cpu[0] the CPU time we and gntboxd used per cycle.
+ */
 static double
-cycles(gntbox_t *h, const struct gntbox_grant_ref *g, long c)
+cycles(gntbox_t *h, const struct gntbox_grant_ref *g, long c, pid_t daemon,
+    double *cpu)
 {
-	uint64_t t0, off;
+	uint64_t t0, c0, off;
 	long i;
 	void *p;
 
-	t0 = 0;
+	t0 = c0 = 0;
 	for (i = -WARMUP; i < c; i++) {
-		if (i == 0)
+		if (i == 0) {
+			c0 = bp_cpu_ns(0) + bp_cpu_ns(daemon);
 			t0 = samples_now_ns();
+		}
 		if (gntbox_map(h, 1, g, 0, &off) != 0 ||
 		    (p = gntbox_mmap(h, off, 1, RW, NULL)) == NULL ||
 		    gntbox_munmap(h, p, 1) != 0 || gntbox_unmap(h, off, 1) != 0)
 			die("cycle");
 	}
-	return ((double)(samples_now_ns() - t0) / (double)c);
+	t0 = samples_now_ns() - t0;
+	*cpu = (double)(bp_cpu_ns(0) + bp_cpu_ns(daemon) - c0) / (double)c;
+	return ((double)t0 / (double)c);
 }
 
 /*
@@ -103,14 +114,14 @@ cycles(gntbox_t *h, const struct gntbox_grant_ref *g, long c)
  * it closes the pipe.
  */
 static int
-mapper(int in, int out, unsigned live, long n)
+mapper(int in, int out, unsigned live, long n, pid_t daemon)
 {
 	static uint32_t refs[NLIVE + 1];
 	struct gntbox_grant_ref g;
 	unsigned mapped;
 	uint64_t off;
 	gntbox_t *h;
-	double ns;
+	double ns[2];
 	char c;
 
 	xread(in, refs, sizeof(refs));
@@ -124,11 +135,11 @@ mapper(int in, int out, unsigned live, long n)
 			die("mapping the live grants");
 	}
 	g.ref = refs[NLIVE];
-	ns = 0;
-	xwrite(out, &ns, sizeof(ns));
+	ns[0] = ns[1] = 0;
+	xwrite(out, ns, sizeof(ns));
 	while (read(in, &c, 1) == 1) {
-		ns = cycles(h, &g, n);
-		xwrite(out, &ns, sizeof(ns));
+		ns[0] = cycles(h, &g, n, daemon, &ns[1]);
+		xwrite(out, ns, sizeof(ns));
 	}
 	/* close() unmaps them all and releases them. */
 	(void)gntbox_close(h);
@@ -157,17 +168,17 @@ rss_anon(pid_t pid)
 struct level {
 	pid_t pid;
 	int to, from;
-	double *s;
+	double *s, *cpu;
 };
 
 /* Start the mapper of level l; wait until its grants are mapped. */
 static void
 level_start(struct level *lv, unsigned l, const uint32_t *refs, size_t len,
-    long n)
+    long n, pid_t daemon)
 {
-	char inarg[16], outarg[16], larg[16], narg[32];
+	char inarg[16], outarg[16], larg[16], narg[32], darg[16];
 	int to[2], from[2];
-	double ns;
+	double ns[2];
 
 	/* Only the mapper's own ends go past exec. */
 	if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0 ||
@@ -177,21 +188,23 @@ level_start(struct level *lv, unsigned l, const uint32_t *refs, size_t len,
 	(void)snprintf(outarg, sizeof(outarg), "%d", from[1]);
 	(void)snprintf(larg, sizeof(larg), "%u", level[l]);
 	(void)snprintf(narg, sizeof(narg), "%ld", n);
-	lv->pid = bp_role(2, "mapper", inarg, outarg, larg, narg, NULL);
+	(void)snprintf(darg, sizeof(darg), "%d", (int)daemon);
+	lv->pid = bp_role(2, "mapper", inarg, outarg, larg, narg, darg, NULL);
 	(void)close(to[0]);
 	(void)close(from[1]);
 	lv->to = to[1];
 	lv->from = from[0];
 	xwrite(lv->to, refs, len);
-	xread(lv->from, &ns, sizeof(ns));
+	xread(lv->from, ns, sizeof(ns));
 }
 
 /* Time the levels, interleaved, and report. */
 static void
 report(struct level *lv, const char *prefix, long n, int r)
 {
-	static const char *const cols[] = { "1-page map+unmap cycle" };
-	double med[NLEVELS];
+	static const char *const cols[] = { "time",
+		"CPU time of the mapper and gntboxd" };
+	double med[NLEVELS], mc[NLEVELS], ns[2];
 	char name[32], go;
 	unsigned l, ll;
 	int j;
@@ -202,7 +215,9 @@ report(struct level *lv, const char *prefix, long n, int r)
 		for (l = 0; l < NLEVELS; l++) {
 			ll = (l + (unsigned)j) % NLEVELS;
 			xwrite(lv[ll].to, &go, 1);
-			xread(lv[ll].from, &lv[ll].s[j], sizeof(double));
+			xread(lv[ll].from, ns, sizeof(ns));
+			lv[ll].s[j] = ns[0];
+			lv[ll].cpu[j] = ns[1];
 		}
 	printf("gnttab_scale: %d repetitions of %ld 1-page cycles at each "
 	       "level of live maps, mean ns per cycle\n",
@@ -210,21 +225,29 @@ report(struct level *lv, const char *prefix, long n, int r)
 	for (l = 0; l < NLEVELS; l++) {
 		(void)snprintf(name, sizeof(name), "live%u", level[l]);
 		med[l] = samples_report(prefix, name, lv[l].s, r, "ns");
+		(void)snprintf(name, sizeof(name), "live%ucpu", level[l]);
+		mc[l] = samples_report(prefix, name, lv[l].cpu, r, "ns");
 	}
-	printf("ratio live%u/live%u (medians): %.3f\n", NLIVE, level[0],
-	    med[NLEVELS - 1] / med[0]);
+	printf("ratio live%u/live%u (medians): %.3f, CPU time %.3f\n", NLIVE,
+	    level[0], med[NLEVELS - 1] / med[0], mc[NLEVELS - 1] / mc[0]);
 	samples_pairs(prefix,
-	    "live10 live30000 ns 1-page map+unmap cycle with "
-	    "30,000 grants mapped, against 10\n");
+	    "live10 live30000 ns 1-page map+unmap cycle with 30,000 grants "
+	    "mapped, against 10\n"
+	    "live10cpu live30000cpu ns 1-page map+unmap cycle with 30,000 "
+	    "grants mapped, against 10, CPU time of the mapper and "
+	    "gntboxd\n");
 	f = samples_file(prefix, "live.dat");
-	fprintf(f, "# live maps, microseconds per cycle (median)\n");
+	fprintf(f,
+	    "# live maps, microseconds per cycle (median): time, CPU "
+	    "time\n");
 	for (l = 0; l < NLEVELS; l++)
-		fprintf(f, "%u %.2f\n", level[l], med[l] / 1000);
+		fprintf(f, "%u %.2f %.2f\n", level[l], med[l] / 1000,
+		    mc[l] / 1000);
 	samples_close(f, prefix, "live.dat");
 	samples_plot(prefix, "live",
-	    "gnttab_scale: map+unmap cycle against live mapped grants",
-	    "grants mapped by the process", "microseconds per cycle", 10, cols,
-	    1);
+	    "gnttab_scale: 1-page map+unmap cycle against live mapped grants",
+	    "grants mapped by the process", "microseconds per cycle",
+	    SAMPLES_LOGX10, cols, 2);
 }
 
 int
@@ -242,9 +265,10 @@ main(int argc, char **argv)
 	FILE *f;
 	bool ok;
 
-	if (argc == 7 && strcmp(argv[1], "--role") == 0)
+	if (argc == 8 && strcmp(argv[1], "--role") == 0)
 		return (mapper(atoi(argv[3]), atoi(argv[4]),
-		    (unsigned)atoi(argv[5]), atol(argv[6])));
+		    (unsigned)atoi(argv[5]), atol(argv[6]),
+		    (pid_t)atoi(argv[7])));
 	samples_args(argc, argv, "gnttab_scale", &n, &r, &prefix);
 	daemon = bp_daemon(2);
 	if ((h = gntbox_open(1)) == NULL)
@@ -257,9 +281,10 @@ main(int argc, char **argv)
 	/* The 30,000 first, alone, for the memory of a mapped grant. */
 	m2 = 0;
 	for (l = NLEVELS; l-- > 0;) {
-		if ((lv[l].s = calloc((size_t)r, sizeof(double))) == NULL)
+		if ((lv[l].s = calloc((size_t)r, sizeof(double))) == NULL ||
+		    (lv[l].cpu = calloc((size_t)r, sizeof(double))) == NULL)
 			die("calloc");
-		level_start(&lv[l], l, refs, sizeof(refs), n);
+		level_start(&lv[l], l, refs, sizeof(refs), n, daemon);
 		if (l == NLEVELS - 1)
 			m2 = rss_anon(daemon);
 	}
@@ -270,6 +295,7 @@ main(int argc, char **argv)
 		(void)close(lv[l].from);
 		ok = bp_wait(lv[l].pid) && ok;
 		free(lv[l].s);
+		free(lv[l].cpu);
 	}
 	printf("gntboxd memory: %.1f bytes per grant, %.1f bytes per mapped "
 	       "grant (RssAnon, %u grants, %u maps of 1 page)\n",

@@ -354,14 +354,15 @@ measure(struct sides *s, const char *prefix, int r, uint64_t mib)
 	}
 	samples_pairs(prefix, pairs);
 	f = samples_file(prefix, "rings.dat");
-	fprintf(f, "# ring bytes, MiB/s (median): vchan socketpair memcpy\n");
+	fprintf(f, "# ring KiB, MiB/s (median): vchan socketpair memcpy\n");
 	for (i = 0; i < NSIZES; i++)
-		fprintf(f, "%zu %.1f %.1f %.1f\n", ring_size[i], med[i][VCHAN],
-		    med[i][SOCKET], med[i][MEMCPY]);
+		fprintf(f, "%zu %.1f %.1f %.1f\n", ring_size[i] / 1024,
+		    med[i][VCHAN], med[i][SOCKET], med[i][MEMCPY]);
 	samples_close(f, prefix, "rings.dat");
 	samples_plot(prefix, "rings",
 	    "vchan_throughput: stream throughput against ring size",
-	    "ring size (bytes)", "MiB/s", 2, cols, NKINDS);
+	    "ring size (KiB)", "MiB/s", SAMPLES_LOGX | SAMPLES_LOGY, cols,
+	    NKINDS);
 	for (i = 0; i < NSIZES; i++)
 		for (k = 0; k < NKINDS; k++)
 			free(smp[i][k]);

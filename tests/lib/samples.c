@@ -149,7 +149,7 @@ samples_pairs(const char *prefix, const char *pairs)
 
 void
 samples_plot(const char *prefix, const char *name, const char *title,
-    const char *xlabel, const char *ylabel, int logx, const char *const *cols,
+    const char *xlabel, const char *ylabel, int log, const char *const *cols,
     int ncols)
 {
 	char suffix[256];
@@ -164,15 +164,20 @@ samples_plot(const char *prefix, const char *name, const char *title,
 	fprintf(f,
 	    "set title \"%s\" noenhanced\n"
 	    "set xlabel \"%s\" noenhanced\nset ylabel \"%s\" noenhanced\n"
-	    "set key top left noenhanced\nset grid\nset yrange [0:*]\n",
+	    "set key below noenhanced\nset grid\n",
 	    title, xlabel, ylabel);
-	if (logx > 1)
-		fprintf(f, "set logscale x %d\n", logx);
+	if ((log & (SAMPLES_LOGX | SAMPLES_LOGX10)) != 0)
+		fprintf(f, "set logscale x %d\n",
+		    (log & SAMPLES_LOGX10) != 0 ? 10 : 2);
+	if ((log & SAMPLES_LOGY) != 0)
+		fprintf(f, "set logscale y 10\n");
+	else
+		fprintf(f, "set yrange [0:*]\n");
 	/* Twice: a picture, and text that a Markdown file can hold. */
 	for (t = 0; t < 2; t++) {
 		fprintf(f, "%s\nset output \"%s.%s.%s\"\nplot ",
 		    t == 0 ? "set terminal pngcairo size 800,500" :
-			     "set terminal dumb size 79,24",
+			     "set terminal dumb size 79,30",
 		    base, name, t == 0 ? "png" : "txt");
 		for (i = 0; i < ncols; i++)
 			fprintf(f,

@@ -56,11 +56,16 @@ double samples_median(const double *v, int n);
  * gnuplot: write PREFIX.name.gp to draw columns 2 .. ncols + 1 of
  * PREFIX.name.dat (which the caller writes: one row per x, x in column
  * 1) against column 1, titled cols[], into PREFIX.name.png and, as
- * text for docs/performance.md, PREFIX.name.txt.  logx, when above 1,
- * draws x on a log scale of that base.
+ * text for docs/performance.md, PREFIX.name.txt.  log is SAMPLES_LOGX
+ * (base 2) or SAMPLES_LOGX10, and/or SAMPLES_LOGY (base 10), for log
+ * scales.
  */
+#define SAMPLES_LOGX   1
+#define SAMPLES_LOGY   2
+#define SAMPLES_LOGX10 4
+
 void samples_plot(const char *prefix, const char *name, const char *title,
-    const char *xlabel, const char *ylabel, int logx, const char *const *cols,
+    const char *xlabel, const char *ylabel, int log, const char *const *cols,
     int ncols);
 
 #endif /* GNTBOX_TESTS_SAMPLES_H */
