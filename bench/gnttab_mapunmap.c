@@ -250,10 +250,14 @@ cycles(struct mapper *m, enum kind k, uint32_t n, bool t, long c, double *cpu)
 	return ((double)t0 / (double)c);
 }
 
+#define NSIZES 7 /* 1, 2, 4 ... 64 pages */
+
 /*
- * Cycle cost against pages, for the plot: the median of r repetitions
- * of the CPU time both sides use per cycle (the time itself, on a
- * shared machine, scatters too much for a line to mean anything).
+ * Cycle cost against pages, for the plot: the least of r repetitions of
+ * the CPU time both sides use per cycle (on a shared machine the times
+ * scatter, and even their medians, too much for a line to show pages).
+ * Each repetition goes through every size and kind in turn, so that a
+ * spell of other load falls on all of them alike.
  */
 static void
 pages_series(struct mapper *m, const char *prefix, long n, int r)
@@ -262,40 +266,43 @@ pages_series(struct mapper *m, const char *prefix, long n, int r)
 					    "memfd mmap/munmap)",
 		"shape (gntbox's system calls, none of its work)",
 		"gntbox, native API", "gntbox, libxengnttab" };
-	double *s[NKINDS];
-	uint32_t pages;
+	double *s[NSIZES][NKINDS];
 	long c;
-	int k, j, kk;
+	int k, j, kk, z;
 	FILE *f;
 
-	f = samples_file(prefix, "pages.dat");
-	fprintf(f,
-	    "# pages, CPU microseconds per cycle, both sides (median): "
-	    "floor shape native gnttab\n");
-	for (k = 0; k < NKINDS; k++)
-		if ((s[k] = calloc((size_t)r, sizeof(double))) == NULL)
-			die("calloc");
+	for (z = 0; z < NSIZES; z++)
+		for (k = 0; k < NKINDS; k++)
+			if ((s[z][k] = calloc((size_t)r, sizeof(double))) ==
+			    NULL)
+				die("calloc");
 	c = n / 8 > 0 ? n / 8 : 1;
-	for (pages = 1; pages <= NPAGES; pages *= 2) {
-		for (j = 0; j < r; j++)
+	for (j = 0; j < r; j++)
+		for (z = 0; z < NSIZES; z++)
 			for (k = 0; k < NKINDS; k++) {
 				kk = (k + j) % NKINDS;
-				(void)cycles(m, (enum kind)kk, pages, false, c,
-				    &s[kk][j]);
+				(void)cycles(m, (enum kind)kk, 1u << z, false,
+				    c, &s[z][kk][j]);
 			}
-		fprintf(f, "%u", pages);
-		for (k = 0; k < NKINDS; k++)
-			fprintf(f, " %.2f", samples_median(s[k], r) / 1000);
+	f = samples_file(prefix, "pages.dat");
+	fprintf(f,
+	    "# pages, CPU microseconds per cycle, both sides (least of %d): "
+	    "floor shape native gnttab\n",
+	    r);
+	for (z = 0; z < NSIZES; z++) {
+		fprintf(f, "%u", 1u << z);
+		for (k = 0; k < NKINDS; k++) {
+			fprintf(f, " %.2f", samples_min(s[z][k], r) / 1000);
+			free(s[z][k]);
+		}
 		fprintf(f, "\n");
 	}
 	samples_close(f, prefix, "pages.dat");
 	samples_plot(prefix, "pages",
 	    "gnttab_mapunmap: CPU time of a map+unmap cycle against pages "
-	    "(untouched, both sides)",
+	    "(untouched, both sides, least)",
 	    "pages per cycle", "CPU microseconds per cycle", SAMPLES_LOGX, cols,
 	    NKINDS);
-	for (k = 0; k < NKINDS; k++)
-		free(s[k]);
 }
 
 /* The name of variant v: group v / NKINDS (1, 1t, 64, 64t), kind v % NKINDS. */

@@ -77,6 +77,18 @@ quantile(const double *sorted, int n, double q)
 	return (sorted[lo] + (pos - lo) * (sorted[lo + 1] - sorted[lo]));
 }
 
+double
+samples_min(const double *v, int n)
+{
+	double m;
+	int i;
+
+	for (i = 1, m = v[0]; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return (m);
+}
+
 FILE *
 samples_file(const char *prefix, const char *suffix)
 {

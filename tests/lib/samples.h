@@ -52,6 +52,13 @@ void samples_close(FILE *f, const char *prefix, const char *suffix);
 double samples_median(const double *v, int n);
 
 /*
+ * The least of n samples: of costs measured on a busy machine, the one
+ * least disturbed by other work (what a plot of cost against a
+ * parameter draws, so that its line shows the parameter, not the load).
+ */
+double samples_min(const double *v, int n);
+
+/*
  * A line plot for bench/run.sh, which runs every PREFIX.*.gp with
  * gnuplot: write PREFIX.name.gp to draw columns 2 .. ncols + 1 of
  * PREFIX.name.dat (which the caller writes: one row per x, x in column
