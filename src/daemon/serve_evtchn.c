@@ -393,7 +393,7 @@ h_evt_bind(struct gbxd *g, struct mconn *c, struct req *r)
 }
 
 /*
- * EVT_UNBIND: the client retired the slot; the model retires it again and
+ * EVT_UNBIND: the client unbound the slot; the model unbinds it again and
  * closes the port (or leaves it to the notifies that hold it).
  */
 int
