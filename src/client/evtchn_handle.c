@@ -235,6 +235,8 @@ gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
 	(void)close(fds[1]);
 	if (e->page == NULL)
 		goto fail;
+	if ((error = evtpage_efd_setup(e->efd)) != 0)
+		goto fail;
 	e->id = hr->handle_id;
 	e->nports = hr->max_ports;
 	e->self.id = e->id;
@@ -465,7 +467,7 @@ gbx_evtchn_notify(struct gntbox_evtchn *e, uint32_t port)
 
 /*
  * The next ring entry's port (it stays masked until unmasked).  Waits in
- * poll() unless the handle is non-blocking (then EAGAIN).
+ * read() unless the handle is non-blocking (then EAGAIN).
  */
 int
 gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port)

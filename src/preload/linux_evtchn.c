@@ -8,8 +8,9 @@
  * exactly when the handle's ring has an entry (src/proto/evtpage.h).
  * read() takes the ports of ring entries (each port is masked until
  * written back; EFBIG once the ring overflowed, until RESET), waiting as
- * the program's O_NONBLOCK says (the eventfd itself is always
- * non-blocking); write() unmasks.  The ioctls check in Linux's order:
+ * the program's O_NONBLOCK says, which the library keeps apart from the
+ * eventfd's (a blocking one: a wait is one read of it, and a nonblocking
+ * take does not sleep on it, proto/evtpage.h); write() unmasks.  The ioctls check in Linux's order:
  * a restricted handle refuses BIND_VIRQ and BIND_UNBOUND_PORT before it
  * reads the argument, and BIND_INTERDOMAIN to another domain after.
  *

@@ -68,7 +68,10 @@
  * one entry early or late while notifies and reads race at exactly the
  * ring's limit.
  */
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <time.h>
@@ -129,35 +132,125 @@ efd_post(int efd)
 }
 
 /*
- * Take one count from the (EFD_SEMAPHORE, EFD_NONBLOCK) eventfd.  When
- * nonblock is false, wait in poll() for one; a blocking read() would keep
- * a nonblocking caller sharing the descriptor from ever returning EAGAIN.
+ * Whether this kernel reads eventfds with RWF_NOWAIT: unknown until the
+ * first try, then yes or no for the life of the process.
+ */
+enum nowait {
+	NOWAIT_UNKNOWN,
+	NOWAIT_YES,
+	NOWAIT_NO,
+};
+
+static _Atomic int nowait_support = NOWAIT_UNKNOWN;
+
+/*
+ * One count from the eventfd without sleeping, whatever its O_NONBLOCK:
+ * preadv2(RWF_NOWAIT).  ENOTSUP when the kernel cannot, EAGAIN when the
+ * eventfd is empty.
+ */
+static int
+efd_read_nowait(int efd)
+{
+	struct iovec iov;
+	uint64_t v;
+	ssize_t r;
+
+	iov.iov_base = &v;
+	iov.iov_len = sizeof(v);
+	r = preadv2(efd, &iov, 1, -1, RWF_NOWAIT);
+	if (r == (ssize_t)sizeof(v)) {
+		atomic_store_explicit(&nowait_support, NOWAIT_YES,
+		    memory_order_relaxed);
+		return (0);
+	}
+	if (r >= 0)
+		return (EIO);
+	if (errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL) {
+		atomic_store_explicit(&nowait_support, NOWAIT_NO,
+		    memory_order_relaxed);
+		return (ENOTSUP);
+	}
+	if (errno == EAGAIN)
+		atomic_store_explicit(&nowait_support, NOWAIT_YES,
+		    memory_order_relaxed);
+	return (errno);
+}
+
+/* Wait in poll() until efd is readable (or a signal comes). */
+static int
+efd_poll(int efd, int timeout)
+{
+	struct pollfd pfd;
+	int n;
+
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	n = poll(&pfd, 1, timeout);
+	if (n == -1)
+		return (errno);
+	return (n == 0 ? EAGAIN : 0);
+}
+
+/*
+ * Take one count from the eventfd (EFD_SEMAPHORE: one a read).  Blocking,
+ * one read() that sleeps; on a descriptor made non-blocking (an old
+ * kernel's fallback, or the native API's caller) read() says EAGAIN and
+ * the wait is in poll().  Nonblocking, see efd_read_nowait; without it,
+ * a plain read() on a descriptor evtpage_efd_setup made non-blocking, or,
+ * on one it did not, a look with poll() first, so that it does not sleep
+ * unless another thread takes the count in between.
  */
 static int
 efd_consume(int efd, bool nonblock)
 {
-	struct pollfd pfd;
 	uint64_t v;
 	ssize_t r;
+	int error, fl;
 
+	if (nonblock &&
+	    atomic_load_explicit(&nowait_support, memory_order_relaxed) !=
+		NOWAIT_NO) {
+		error = efd_read_nowait(efd);
+		if (error != ENOTSUP)
+			return (error);
+	}
+	if (nonblock && (fl = fcntl(efd, F_GETFL)) != -1 &&
+	    (fl & O_NONBLOCK) == 0 && (error = efd_poll(efd, 0)) != 0)
+		return (error);
 	for (;;) {
 		r = read(efd, &v, sizeof(v));
 		if (r == (ssize_t)sizeof(v))
 			return (0);
 		if (r >= 0)
 			return (EIO);
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN)
+		if (errno != EAGAIN || nonblock)
 			return (errno);
-		if (nonblock)
-			return (EAGAIN);
-		pfd.fd = efd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, -1) == -1)
-			return (errno);
+		if ((error = efd_poll(efd, -1)) != 0)
+			return (error);
 	}
+}
+
+/*
+ * Learn whether reads with RWF_NOWAIT work, on the handle's own eventfd,
+ * which is empty before its first bind (a count found is written back);
+ * if they do not, make the descriptor non-blocking, so that a
+ * nonblocking take never sleeps.
+ */
+int
+evtpage_efd_setup(int efd)
+{
+	int error, fl;
+
+	error = efd_read_nowait(efd);
+	if (error == 0)
+		efd_post(efd);
+	if (error != ENOTSUP)
+		return (0);
+	if ((fl = fcntl(efd, F_GETFL)) == -1 ||
+	    fcntl(efd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return (errno);
+	return (0);
 }
 
 /* Set port's selector bits (ordering rules 2 and 3 above). */
@@ -542,6 +635,16 @@ evtpage_wait_take(struct gbx_evtpage *pg, int efd, bool nonblock,
 	for (;;) {
 		if (atomic_load_explicit(&pg->overflow, memory_order_acquire))
 			return (EFBIG);
+		/*
+		 * No entry and no debt: no count either (E + D = C + H + F,
+		 * and queued counts every entry whose count was written), so
+		 * the eventfd would say EAGAIN too.
+		 */
+		if (nonblock &&
+		    atomic_load_explicit(&pg->queued, memory_order_acquire) <=
+			0 &&
+		    atomic_load_explicit(&pg->debt, memory_order_acquire) <= 0)
+			return (EAGAIN);
 		error = efd_consume(efd, nonblock);
 		if (error != 0)
 			return (error);

@@ -83,9 +83,19 @@
  * its selector update) retries, and after a while scans the slot words
  * themselves, which are the truth.
  *
- * The eventfd must be non-blocking (EFD_NONBLOCK, which every descriptor
- * of that open file shares): evtpage_wait_take blocks in poll(), never in
- * read(), so that a nonblocking take and a blocking one can share it.
+ * System calls.  A wait costs what a blocking eventfd's costs: the
+ * eventfd is blocking, so a blocking take is one read() that sleeps until
+ * a count comes; a notify is one write().  A nonblocking take must not
+ * sleep on that same descriptor (whose O_NONBLOCK every duplicate shares,
+ * the program's /dev/xen/evtchn descriptor included): it reads with
+ * preadv2(RWF_NOWAIT), and when the page shows no entry and no debt it
+ * answers EAGAIN without a system call.  A kernel without RWF_NOWAIT on
+ * eventfds (before Linux 5.12) makes evtpage_efd_setup set O_NONBLOCK on
+ * the descriptor instead; a blocking take then waits in poll(), as does
+ * one whose descriptor a program made non-blocking itself.  The debt's
+ * reason stands either way: a blocking read that waits for a count it
+ * does not need could wait forever, so nothing but a reader that wants
+ * an event ever blocks.
  */
 #ifndef GNTBOX_PROTO_EVTPAGE_H
 #define GNTBOX_PROTO_EVTPAGE_H
@@ -189,7 +199,7 @@ bool evtpage_unmask(struct gbx_evtpage *pg, int efd, uint32_t port);
 int evtpage_take(struct gbx_evtpage *pg, uint32_t *port);
 
 /*
- * Owner: consume one count from efd (waiting for one in poll() unless
+ * Owner: consume one count from efd (waiting for one in read() unless
  * nonblock), then take one entry as evtpage_take does, paying the debt
  * first when there is one (and then waiting for another count).  Returns
  * 0 with *port set, EAGAIN (nonblock and nothing queued), EFBIG (the ring
@@ -199,6 +209,13 @@ int evtpage_take(struct gbx_evtpage *pg, uint32_t *port);
  */
 int evtpage_wait_take(struct gbx_evtpage *pg, int efd, bool nonblock,
     uint32_t *port);
+
+/*
+ * Owner, once, before its first take: make efd fit for
+ * evtpage_wait_take (see "System calls" above).  Returns 0 or the errno
+ * of fcntl().
+ */
+int evtpage_efd_setup(int efd);
 
 /*
  * Owner: IOCTL_EVTCHN_RESET: drop every ring entry (their ports stay

@@ -153,8 +153,9 @@ struct gbx_hello {
 
 /*
  * Reply: struct gbx_hello_reply.  For GBX_KIND_EVTCHN two descriptors come
- * with it: [0] the handle's eventfd (EFD_SEMAPHORE | EFD_NONBLOCK, which
- * every descriptor of it shares; the handle's pollable descriptor), [1]
+ * with it: [0] the handle's eventfd (EFD_SEMAPHORE, blocking: the
+ * client calls evtpage_efd_setup on it; the handle's pollable
+ * descriptor), [1]
  * its event page (a memfd of page_bytes bytes, sealed against resizing,
  * laid out as src/proto/evtpage.h says, initialised for max_ports), and
  * handle_id (never 0, never reused) names this handle in EVT_NOTIFY

@@ -2,7 +2,7 @@
  * Integration test: the event-channel messages at the protocol level
  * (proto.h), below libgntbox.
  *
- * - HELLO's descriptors: a non-blocking semaphore eventfd and a sealed
+ * - HELLO's descriptors: a blocking semaphore eventfd and a sealed
  *   event page of page_bytes, initialised for the domain's ports; handle
  *   ids differ.
  * - A bind writes the port's generation into the owner's page before the
@@ -61,8 +61,9 @@ raw_open(struct raw *r, unsigned domid)
 	CHECK_EQ(hr->page_bytes, GBX_EVTPAGE_BYTES);
 	CHECK(hr->handle_id != 0);
 	r->id = hr->handle_id;
-	/* The eventfd: non-blocking for every holder. */
-	CHECK((fcntl(fds[0], F_GETFL) & O_NONBLOCK) != 0);
+	/* The eventfd: blocking, so that a wait is one read() of it. */
+	CHECK((fcntl(fds[0], F_GETFL) & O_NONBLOCK) == 0);
+	CHECK_EQ(evtpage_efd_setup(fds[0]), 0);
 	/* The page: sealed against resizing. */
 	REQUIRE(fstat(fds[1], &sb) == 0);
 	CHECK_EQ(sb.st_size, GBX_EVTPAGE_BYTES);

@@ -45,14 +45,18 @@ eu_page_free(struct gbx_evtpage *pg)
 	munmap(pg, GBX_EVTPAGE_BYTES);
 }
 
-/* An eventfd as gntboxd makes a handle's. */
+/*
+ * An eventfd as gntboxd makes a handle's (blocking), set up as the
+ * client sets it up.
+ */
 EU int
 eu_efd_new(void)
 {
 	int efd;
 
-	efd = eventfd(0, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
+	efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
 	REQUIRE(efd >= 0);
+	REQUIRE(evtpage_efd_setup(efd) == 0);
 	return (efd);
 }
 

@@ -4,19 +4,23 @@
  * ring and is masked; a notify after that is kept pending and fires again
  * at the unmask; entries of one port queued twice; stale generations;
  * unbind keeping the ring's entries; Linux's ring size, its overflow and
- * the reset with its debt; the slot-scan fallback; ranges), then forked
- * notifier processes hammering one page while the parent reads, checking
- * the counting invariant and that no notify is lost, also while bindings
- * are unbound and rebound under the notifiers.  test_evtpage_model.c
- * checks every short sequence against a model of Linux and Xen.
+ * the reset with its debt; the slot-scan fallback; ranges; blocking
+ * takes that sleep in read(), nonblocking ones that never sleep, and the
+ * fallback for kernels without RWF_NOWAIT), then forked notifier
+ * processes hammering one page while the parent reads, checking the
+ * counting invariant and that no notify is lost, also while bindings are
+ * unbound and rebound under the notifiers.  test_evtpage_model.c checks
+ * every short sequence against a model of Linux and Xen.
  */
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -494,13 +498,16 @@ test_many_ports(void)
 }
 
 /*
- * A blocking take waits until another process notifies.
+ * A blocking take waits until another process notifies, on efd as it is:
+ * blocking (one read() that sleeps) or non-blocking (a program set
+ * O_NONBLOCK on the native API's descriptor, or the fallback of an old
+ * kernel: the wait is in poll()).
  */
 static void
-test_blocking_wait(void)
+blocking_wait(int efd)
 {
 	struct gbx_evtpage *pg = eu_page_new(GBX_EVT_MAX_PORTS);
-	int efd = eu_efd_new(), status;
+	int status;
 	uint32_t port = 0;
 	pid_t pid;
 
@@ -519,6 +526,104 @@ test_blocking_wait(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	close(efd);
 	eu_page_free(pg);
+}
+
+static void
+test_blocking_wait(void)
+{
+	int efd;
+
+	blocking_wait(eu_efd_new());
+	efd = eu_efd_new();
+	REQUIRE(fcntl(efd, F_SETFL, O_NONBLOCK) == 0);
+	blocking_wait(efd);
+}
+
+struct sleeper {
+	struct gbx_evtpage *pg;
+	int efd;
+	uint32_t port;
+	int error;
+};
+
+static void *
+sleeper(void *arg)
+{
+	struct sleeper *sl = arg;
+
+	sl->error = evtpage_wait_take(sl->pg, sl->efd, false, &sl->port);
+	return (NULL);
+}
+
+/*
+ * A nonblocking take never sleeps on the blocking eventfd, whether the
+ * page shows nothing (no system call at all), or shows an entry whose
+ * count is not there (its notifier has not written it yet), and while
+ * another thread sleeps in a blocking take.  A watchdog fails the test
+ * if it sleeps.
+ */
+static void
+nonblock_never_sleeps(int efd)
+{
+	struct gbx_evtpage *pg = eu_page_new(GBX_EVT_MAX_PORTS);
+	struct sleeper sl = { .pg = pg, .efd = efd };
+	pthread_t t;
+	uint32_t port;
+
+	evtpage_bind(pg, 300, 3);
+	alarm(20);
+	CHECK_ERR(take(pg, efd, &port), EAGAIN);
+	REQUIRE(pthread_create(&t, NULL, sleeper, &sl) == 0);
+	usleep(50000);
+	CHECK_ERR(take(pg, efd, &port), EAGAIN);
+	/* An entry whose count is still on its way. */
+	atomic_fetch_add(&pg->queued, 1);
+	CHECK_ERR(take(pg, efd, &port), EAGAIN);
+	atomic_fetch_sub(&pg->queued, 1);
+	CHECK_EQ(evtpage_notify(pg, efd, 300, 3), EVTPAGE_DELIVERABLE);
+	(void)pthread_join(t, NULL);
+	CHECK_ERR(sl.error, 0);
+	CHECK_EQ(sl.port, 300);
+	alarm(0);
+	close(efd);
+	eu_page_free(pg);
+}
+
+static void
+test_nonblock_never_sleeps(void)
+{
+
+	nonblock_never_sleeps(eu_efd_new());
+}
+
+/*
+ * A kernel that cannot read an eventfd with RWF_NOWAIT (Linux before
+ * 5.12): evtpage_efd_setup makes the descriptor non-blocking, and takes
+ * fall back to poll().  An inotify descriptor cannot be read with
+ * RWF_NOWAIT on any kernel; setting it up teaches this process that
+ * reads cannot, so the tests after it take the fallback's paths: both
+ * kinds of take on a blocking eventfd that was not set up, and on one
+ * set up the old kernel's way.  Runs last: the lesson stays.
+ */
+static void
+test_no_rwf_nowait(void)
+{
+	int in, efd;
+
+	REQUIRE((in = inotify_init1(IN_CLOEXEC)) >= 0);
+	CHECK_EQ(evtpage_efd_setup(in), 0);
+	CHECK((fcntl(in, F_GETFL) & O_NONBLOCK) != 0);
+	close(in);
+	efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	REQUIRE(efd >= 0);
+	nonblock_never_sleeps(efd);
+	efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	REQUIRE(efd >= 0);
+	REQUIRE(fcntl(efd, F_SETFL, O_NONBLOCK) == 0);
+	nonblock_never_sleeps(efd);
+	efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
+	REQUIRE(efd >= 0);
+	blocking_wait(efd);
 }
 
 /* Shared between the stress processes. */
@@ -711,7 +816,9 @@ main(void)
 	test_scan_fallback();
 	test_many_ports();
 	test_blocking_wait();
+	test_nonblock_never_sleeps();
 	stress_run(false);
 	stress_run(true);
+	test_no_rwf_nowait();
 	return (check_exit());
 }
