@@ -82,8 +82,6 @@
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
     "the event page needs lock-free 64-bit atomics across processes");
 
-#define SLOT_STATE (GBX_SLOT_PENDING | GBX_SLOT_MASKED)
-
 /* Reader backoff: spin, then yield, then scan the slots and sleep. */
 #define WAIT_SPINS  64
 #define WAIT_YIELDS 128
