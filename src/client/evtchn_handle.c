@@ -235,6 +235,8 @@ gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
 	(void)close(fds[1]);
 	if (e->page == NULL)
 		goto fail;
+	if ((error = evtpage_efd_setup(e->efd)) != 0)
+		goto fail;
 	e->id = hr->handle_id;
 	e->nports = hr->max_ports;
 	e->self.id = e->id;
@@ -350,8 +352,9 @@ gbx_evtchn_bind_virq(struct gntbox_evtchn *e, uint32_t virq, uint32_t *port)
 /*
  * Unbind: the port leaves our table first, so that a bind on another
  * thread that gets the same number back from gntboxd is not undone by us;
- * then the slot is retired (no notifier can reach it afterwards, and its
- * pending count, if any, becomes debt); then gntboxd closes the port.
+ * then the slot loses its binding (no notifier can reach it afterwards;
+ * its ring entries stay, to be read, as in Linux's ring); then gntboxd
+ * closes the port.
  */
 int
 gbx_evtchn_unbind(struct gntbox_evtchn *e, uint32_t port)
@@ -367,7 +370,7 @@ gbx_evtchn_unbind(struct gntbox_evtchn *e, uint32_t port)
 	}
 	port_uncache(e, &e->ports[port]);
 	e->ports[port].bound = false;
-	(void)evtpage_retire(e->page, e->efd, port);
+	evtpage_unbind(e->page, port);
 	(void)pthread_rwlock_unlock(&e->lock);
 	memset(&req, 0, sizeof(req));
 	req.port = port;
@@ -463,8 +466,8 @@ gbx_evtchn_notify(struct gntbox_evtchn *e, uint32_t port)
 }
 
 /*
- * The next pending port, masked until unmasked.  Waits in poll() unless
- * the handle is non-blocking (then EAGAIN).
+ * The next ring entry's port (it stays masked until unmasked).  Waits in
+ * read() unless the handle is non-blocking (then EAGAIN).
  */
 int
 gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port)
@@ -493,8 +496,20 @@ gbx_evtchn_unmask(struct gntbox_evtchn *e, uint32_t port)
 		return (0);
 	(void)pthread_rwlock_rdlock(&e->lock);
 	if (e->ports[port].bound)
-		evtpage_unmask(e->page, e->efd, port);
+		(void)evtpage_unmask(e->page, e->efd, port);
 	(void)pthread_rwlock_unlock(&e->lock);
+	return (0);
+}
+
+/*
+ * Reset: Linux's IOCTL_EVTCHN_RESET empties the ring and clears its
+ * overflow; the ports stay masked until unmasked.
+ */
+int
+gbx_evtchn_reset(struct gntbox_evtchn *e)
+{
+
+	evtpage_reset(e->page, e->efd);
 	return (0);
 }
 

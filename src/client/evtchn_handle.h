@@ -41,7 +41,7 @@ int gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep);
  */
 void gbx_evtchn_close(struct gntbox_evtchn *e);
 
-/* The handle's eventfd: readable exactly when a port is deliverable. */
+/* The handle's eventfd: readable exactly when the ring has an entry. */
 int gbx_evtchn_fd(const struct gntbox_evtchn *e);
 
 /*
@@ -69,8 +69,11 @@ int gbx_evtchn_unbind(struct gntbox_evtchn *e, uint32_t port);
 int gbx_evtchn_notify(struct gntbox_evtchn *e, uint32_t port);
 
 /*
- * The next pending port, in *port, masked until unmasked; waits unless
- * the handle was opened with GNTBOX_EVTCHN_NONBLOCK (then EAGAIN).
+ * The port of the next entry in the handle's ring (docs/events.md), in
+ * *port; it stays masked until unmasked.  Waits unless the handle was
+ * opened with GNTBOX_EVTCHN_NONBLOCK (then EAGAIN).  EFBIG when the ring
+ * overflowed, until gbx_evtchn_reset().  A port unbound after it fired
+ * may still come, as on Linux.
  */
 int gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port);
 
@@ -83,8 +86,17 @@ int gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port);
  */
 int gbx_evtchn_take(struct gntbox_evtchn *e, bool nonblock, uint32_t *port);
 
-/* Unmask port; a port not bound here is ignored, as Linux ignores it. */
+/*
+ * Unmask port; one notified while masked fires again at once.  A port not
+ * bound here is ignored, as Linux ignores it.
+ */
 int gbx_evtchn_unmask(struct gntbox_evtchn *e, uint32_t port);
+
+/*
+ * Empty the ring and clear its overflow (IOCTL_EVTCHN_RESET); the ports
+ * whose entries go stay masked until unmasked.  Never blocks.
+ */
+int gbx_evtchn_reset(struct gntbox_evtchn *e);
 
 /*
  * Restrict the handle to interdomain binds with domid

@@ -193,7 +193,11 @@ evtd_open(struct gbxd *g, struct mconn *c, struct hv_domain *d)
 		free(eh);
 		return (error);
 	}
-	eh->h.efd = eventfd(0, EFD_SEMAPHORE | EFD_NONBLOCK | EFD_CLOEXEC);
+	/*
+	 * Blocking: a reader's wait is one read() (proto/evtpage.h, "System
+	 * calls"); nothing here ever reads it, and writes never block.
+	 */
+	eh->h.efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC);
 	if (eh->h.efd == -1) {
 		error = errno;
 		(void)munmap(eh->h.page, GBX_EVTPAGE_BYTES);
@@ -393,7 +397,7 @@ h_evt_bind(struct gbxd *g, struct mconn *c, struct req *r)
 }
 
 /*
- * EVT_UNBIND: the client retired the slot; the model retires it again and
+ * EVT_UNBIND: the client unbound the slot; the model unbinds it again and
  * closes the port (or leaves it to the notifies that hold it).
  */
 int

@@ -5,10 +5,12 @@
  *
  * The program's descriptor is a duplicate of the handle's eventfd, so
  * poll, select and epoll on it are the kernel's own: it is readable
- * exactly when a port is deliverable (src/proto/evtpage.h).  read()
- * takes pending ports (each is masked until written back), waiting as
- * the program's O_NONBLOCK says (the eventfd itself is always
- * non-blocking); write() unmasks.  The ioctls check in Linux's order:
+ * exactly when the handle's ring has an entry (src/proto/evtpage.h).
+ * read() takes the ports of ring entries (each port is masked until
+ * written back; EFBIG once the ring overflowed, until RESET), waiting as
+ * the program's O_NONBLOCK says, which the library keeps apart from the
+ * eventfd's (a blocking one: a wait is one read of it, and a nonblocking
+ * take does not sleep on it, proto/evtpage.h); write() unmasks.  The ioctls check in Linux's order:
  * a restricted handle refuses BIND_VIRQ and BIND_UNBOUND_PORT before it
  * reads the argument, and BIND_INTERDOMAIN to another domain after.
  *
@@ -148,20 +150,6 @@ pl_evtchn_write(struct pfile *pf, const void *buf, size_t len, size_t *done)
 	return (0);
 }
 
-/*
- * RESET: Linux empties its ring of fired ports, which stay masked until
- * written back.  Taking every deliverable port without returning it does
- * exactly that.
- */
-static void
-evt_reset(struct pfile *pf)
-{
-	uint32_t port;
-
-	while (gbx_evtchn_take(pf->evt, true, &port) == 0)
-		;
-}
-
 /* BIND_*: the argument, then the bind; the port is the ioctl's value. */
 static int
 evt_bind(struct pfile *pf, unsigned cmd, void *arg, int *ret)
@@ -244,8 +232,8 @@ pl_evtchn_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret)
 			return (EFAULT);
 		return (gbx_evtchn_notify(pf->evt, nt.port));
 	case IOCTL_EVTCHN_RESET:
-		evt_reset(pf);
-		return (0);
+		/* Linux empties its ring; the ports stay masked. */
+		return (gbx_evtchn_reset(pf->evt));
 	case IOCTL_EVTCHN_RESTRICT_DOMID:
 		return (evt_restrict(pf, arg));
 	default:

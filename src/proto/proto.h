@@ -153,8 +153,9 @@ struct gbx_hello {
 
 /*
  * Reply: struct gbx_hello_reply.  For GBX_KIND_EVTCHN two descriptors come
- * with it: [0] the handle's eventfd (EFD_SEMAPHORE | EFD_NONBLOCK, which
- * every descriptor of it shares; the handle's pollable descriptor), [1]
+ * with it: [0] the handle's eventfd (EFD_SEMAPHORE, blocking: the
+ * client calls evtpage_efd_setup on it; the handle's pollable
+ * descriptor), [1]
  * its event page (a memfd of page_bytes bytes, sealed against resizing,
  * laid out as src/proto/evtpage.h says, initialised for max_ports), and
  * handle_id (never 0, never reused) names this handle in EVT_NOTIFY
@@ -445,7 +446,8 @@ struct gbx_copy_release {
  * remote_port of remote_dom, which must be unbound and waiting for this
  * domain.  EVT_BIND_VIRQ: bind a virtual interrupt.  The new port belongs
  * to this handle; gntboxd has written its slot in the handle's event page
- * (generation gen, unmasked, not pending) before replying.
+ * (generation gen, unmasked, not pending) before replying, and, for
+ * BIND_INTERDOMAIN, fired it, as Xen sets the new port pending.
  *
  * Errors follow Xen's event_channel.c, in hv/evtchn.h's order: ESRCH
  * (BIND_INTERDOMAIN: the remote domain does not exist or is dying;
@@ -473,10 +475,10 @@ struct gbx_evt_bind_reply {
 };
 
 /*
- * EVT_UNBIND: close a port of this handle.  The client has already retired
- * the slot (evtpage_retire: set it to 0, and recorded in the page's debt a
- * count that a pending delivery leaves behind); gntboxd retires it again
- * in case it did not.
+ * EVT_UNBIND: close a port of this handle.  The client has already
+ * unbound the slot (evtpage_unbind: generation 0, so notifiers with the
+ * old one come here; the port's ring entries stay, as in Linux's ring);
+ * gntboxd unbinds it again in case it did not.
  * The remote end, if any, becomes unbound and waits for this domain again,
  * as in Xen.  A port named by an unmap notify that has not fired yet stays
  * allocated until it has.  Reply: header only.  Errors: ENOTCONN (not a
