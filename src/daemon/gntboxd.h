@@ -20,6 +20,7 @@
  *   hello.c           HELLO: a connection's kind and domain
  *   serve_gntdev.c    grant-device messages, on the hypervisor (src/hv/)
  *   serve_evtchn.c    event-channel handles and their messages
+ *   serve_privcmd.c   /dev/xen/privcmd files: hypercalls, on src/hv/
  *   serve_control.c   control messages: domains, dumps, statistics
  *   serve_xenstore.c  each domain's xenstore socket (a byte stream), on
  *                     the engine of src/xs/
@@ -239,6 +240,8 @@ struct mconn {
 	struct hv_client *client;
 	/* Kind EVTCHN (serve_evtchn.c). */
 	struct evtd_handle *evt;
+	/* Kind PRIVCMD (serve_privcmd.c): IOCTL_PRIVCMD_RESTRICT's domain. */
+	uint16_t pcmd_restrict;
 	struct outq outq;
 	uint32_t outn;
 	size_t outbytes;
@@ -377,6 +380,10 @@ void evtd_close(struct gbxd *g, struct mconn *c);
 bool evtd_port_rec(const struct hv_domain *d, uint32_t port,
     struct gbx_port_rec *rec);
 msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
+
+/* serve_privcmd.c */
+void pcmd_hello(struct mconn *c);
+msg_fn h_pcmd_hypercall, h_pcmd_restrict, h_pcmd_foreign;
 
 /* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
