@@ -10,6 +10,8 @@
  *                     the descriptor limit, handing each new socket to the
  *                     listener's accept callback; the control socket and
  *                     each domain's device socket
+ *   listener_watch.c  a socket file another process removes or replaces
+ *                     is made again at once
  *   connection.c      the lifecycle every accepted connection shares:
  *                     made, counted, closed, buried
  *   dispatch.c        connections that speak proto.h messages (device and
@@ -82,6 +84,8 @@ struct gbxd;
 struct ev;
 struct conn;
 struct listener;
+struct lw_rec;
+struct lwatch;
 struct mconn;
 struct req;
 
@@ -153,8 +157,10 @@ struct listener {
 	struct ev ev; /* first: the loop hands it back */
 	accept_fn *accept;
 	uint16_t domid;
-	bool control; /* the control socket */
-	bool paused;  /* accept hit the descriptor limit */
+	bool control;	      /* the control socket */
+	bool paused;	      /* accept hit the descriptor limit */
+	int type;	      /* SOCK_SEQPACKET or SOCK_STREAM */
+	struct lw_rec *watch; /* listener_watch.c's record of its path */
 	char path[GBX_PATH_MAX];
 	struct conn_list conns; /* every open connection accepted here */
 	uint32_t nopen;
@@ -175,6 +181,18 @@ void listener_close(struct gbxd *g, struct listener *l);
 void listener_resume_all(struct gbxd *g);
 /* Remove the sockets a dead gntboxd left in the runtime directory. */
 void listener_clean_stale(struct gbxd *g);
+/*
+ * Listen at l's path again, with a new socket (replacing whatever is
+ * there, making the directories again); l's connections stay.  Returns 0
+ * or an errno value, l unchanged then.
+ */
+int listener_relisten(struct gbxd *g, struct listener *l);
+/*
+ * listener_watch.c: keep l's path holding l's socket whatever another
+ * process does to it (listener_open and listener_close call these).
+ */
+void listener_watch(struct gbxd *g, struct listener *l);
+void listener_unwatch(struct gbxd *g, struct listener *l);
 /* The control socket; domain domid's directory and device socket. */
 int listen_control(struct gbxd *g);
 int listen_device(struct gbxd *g, unsigned domid);
@@ -499,6 +517,7 @@ struct gbxd {
 	struct listener *control;
 	struct listener **doms;	     /* GBX_DOMID_MAX + 1 device sockets */
 	struct listener_list paused; /* listeners paused by EMFILE */
+	struct lwatch *lwatch;	     /* listener_watch.c, or NULL */
 	uint32_t nconns;	     /* open connections, all kinds */
 	uint32_t next_conn_id;
 	/* serve_evtchn.c */
