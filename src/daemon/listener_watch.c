@@ -20,16 +20,19 @@
  * client that connected to the other process's socket in between (a few
  * milliseconds) stays that process's.
  *
- * A path is ours when it holds the inode the bind made (recorded after
- * each bind), so events caused by gntboxd's own unlink and bind change
- * nothing.  Each record is found by (watch, name) in a tree: O(log n)
- * per event.
+ * A path is ours when it holds the inode the bind made, so events caused
+ * by gntboxd's own unlink and bind change nothing.  A record holds that
+ * inode open (O_PATH) rather than remember its number: file systems reuse
+ * the number of a removed inode at once, and a socket bound where ours
+ * was would otherwise pass for ours.  Each record is found by (watch,
+ * name) in a tree: O(log n) per event.
  */
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +52,7 @@ struct lw_rec {
 	int wd;		  /* its directory's watch */
 	const char *name; /* its file name, in l->path */
 	struct listener *l;
-	dev_t dev; /* the inode the bind made */
-	ino_t ino;
+	int opath; /* the inode the bind made (O_PATH), or -1 */
 };
 
 RB_HEAD(lw_tree, lw_rec);
@@ -73,27 +75,34 @@ lw_cmp(const struct lw_rec *a, const struct lw_rec *b)
 
 RB_GENERATE_STATIC_UNUSED(lw_tree, lw_rec, link, lw_cmp)
 
-/* Record what l's path holds now: the inode of the socket it bound. */
+/* Hold what l's path holds now: the inode of the socket it bound. */
 static void
 lw_stamp(struct lw_rec *r)
 {
-	struct stat st;
 
-	if (lstat(r->l->path, &st) == 0) {
-		r->dev = st.st_dev;
-		r->ino = st.st_ino;
-	} else
-		r->dev = r->ino = 0;
+	if (r->opath != -1)
+		(void)close(r->opath);
+	r->opath = open(r->l->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 }
 
 /* Does the path still hold our socket? */
 static bool
 lw_intact(const struct lw_rec *r)
 {
-	struct stat st;
+	struct stat st, ours;
 
-	return (lstat(r->l->path, &st) == 0 && st.st_dev == r->dev &&
-	    st.st_ino == r->ino && r->ino != 0);
+	return (r->opath != -1 && fstat(r->opath, &ours) == 0 &&
+	    lstat(r->l->path, &st) == 0 && st.st_dev == ours.st_dev &&
+	    st.st_ino == ours.st_ino);
+}
+
+static void
+lw_free(struct lw_rec *r)
+{
+
+	if (r->opath != -1)
+		(void)close(r->opath);
+	free(r);
 }
 
 /* Watch r's directory; r->wd is the watch.  Returns 0 or an errno. */
@@ -156,11 +165,12 @@ listener_watch(struct gbxd *g, struct listener *l)
 	}
 	r->l = l;
 	r->name = slash + 1;
+	r->opath = -1;
 	if ((error = lw_watch_dir(w, r)) != 0 ||
 	    RB_INSERT(lw_tree, &w->recs, r) != NULL) {
 		gbx_warn("%s: cannot watch: %s", l->path,
 		    strerror(error != 0 ? error : EEXIST));
-		free(r);
+		lw_free(r);
 		return;
 	}
 	lw_stamp(r);
@@ -202,7 +212,7 @@ listener_unwatch(struct gbxd *g, struct listener *l)
 		return;
 	l->watch = NULL;
 	lw_remove(w, r, true);
-	free(r);
+	lw_free(r);
 	if (w->nrecs == 0) {
 		/* The last listener closed: gntboxd is going, or idle. */
 		loop_del(g, &w->ev);
@@ -223,7 +233,6 @@ lw_restore(struct gbxd *g, struct lw_rec *r)
 		gbx_err("%s was removed or replaced, and cannot be made again: "
 			"%s",
 		    r->l->path, strerror(error));
-		r->dev = r->ino = 0;
 		return;
 	}
 	gbx_warn("%s was removed or replaced by another process: listening "
@@ -252,7 +261,7 @@ lw_dir_gone(struct gbxd *g, struct lwatch *w, int wd)
 		    RB_INSERT(lw_tree, &w->recs, r) != NULL) {
 			gbx_warn("%s: cannot watch again", r->l->path);
 			r->l->watch = NULL;
-			free(r);
+			lw_free(r);
 			continue;
 		}
 		w->nrecs++;
