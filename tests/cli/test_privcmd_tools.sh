@@ -17,13 +17,6 @@ holder="$GNTBOX_BUILD/tests/integration/test_evtchn_ports"
 [ -x "$holder" ] || { echo "FAIL: $holder is not built" >&2; exit 1; }
 log="$GNTBOX_DIR/gntboxd.log"
 
-# in_dom N CMD...: run CMD as a process of domain N.
-in_dom() {
-	dom=$1
-	shift
-	"$GNTBOX" run --dom "$dom" -- "$@"
-}
-
 # expect_err PATTERN: the last command's stderr has a line matching it.
 expect_err() {
 	cli_checks=$((cli_checks + 1))
@@ -50,19 +43,8 @@ expect_fail 1 "" in_dom 1 "$bin/xl" list
 expect_err 'libxl_list_domain: getting domain info list: Operation not permitted'
 
 # lsevtchn, against ports the holder binds: unbound 1 -> 2, and 1:a <-> 2:b.
-fifo=$(mktemp -u /tmp/gbt-fifo.XXXXXX)
-mkfifo "$fifo"
-ready=$(mktemp /tmp/gbt-ready.XXXXXX)
-"$holder" hold <"$fifo" >"$ready" 2>&1 &
-hpid=$!
-exec 3>"$fifo"
-tries=0
-while ! grep -q '^ready' "$ready" && [ $tries -lt 100 ]; do
-	sleep 0.05
-	tries=$((tries + 1))
-done
-set -- $(cat "$ready")
-[ "${1:-}" = ready ] || fail "the holder did not start: $(cat "$ready")"
+hold_start "$holder" hold
+set -- $hold_words
 unbound=${3:-0} a=${4:-0} b=${5:-0}
 expect_ok in_dom 0 "$bin/lsevtchn" 1
 expect_same "$(printf '%4d: VCPU 0: Interdomain (Waiting connection) - Remote Domain 2\n%4d: VCPU 0: Interdomain (Connected) - Remote Domain 2, Port %d' \
@@ -73,9 +55,7 @@ expect_fail 1 '^xc_evtchn_status: Operation not permitted$' in_dom 2 "$bin/lsevt
 expect_fail 1 '^xc_evtchn_status: No such process$' in_dom 0 "$bin/lsevtchn" 9
 expect_ok in_dom 0 "$bin/lsevtchn" 0
 expect_same ""
-exec 3>&-
-wait $hpid || fail "the holder failed: $(cat "$ready")"
-rm -f "$fifo" "$ready"
+hold_end
 
 # xl info: what it needs and gntbox lacks is ENOSYS, counted each time
 # and said once.

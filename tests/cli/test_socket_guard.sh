@@ -19,12 +19,6 @@ dom1="$GNTBOX_DIR/dom/1"
 watch_out=$(mktemp /tmp/gbt-guard.XXXXXX)
 scratch=$(mktemp -d /tmp/gbt-guard.XXXXXX)
 
-in_dom() {
-	dom=$1
-	shift
-	"$GNTBOX" run --dom "$dom" -- "$@"
-}
-
 # restores PATH: how many times gntboxd's log says it made PATH again.
 restores() {
 	grep -c -- "^gntboxd: warning: $1 was removed or replaced by another process: listening there again" "$log"

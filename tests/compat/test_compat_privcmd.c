@@ -52,24 +52,10 @@
 #include "check.h"
 #include "compat.h"
 #include "harness.h"
-#include "lib/ctl.h"
 
 #define PG	  4096
 #define NO_DOM	  3
 #define MFN_ERROR PRIVCMD_MMAPBATCH_MFN_ERROR
-
-/* gntboxd's count of hypercalls answered ENOSYS. */
-static uint64_t
-enosys(void)
-{
-	struct gbx_conn *c;
-	struct gbx_stats st;
-
-	REQUIRE(gbx_ctl_open(&c) == 0);
-	REQUIRE(gbx_ctl_stats(c, &st) == 0);
-	gbx_conn_close(c);
-	return (st.hypercalls_enosys);
-}
 
 /* An ioctl's value, or -errno. */
 static int
@@ -492,15 +478,15 @@ main(int argc, char **argv)
 	th_domain(1);
 	th_domain(2);
 	th_baseline();
-	before = enosys();
+	before = tc_enosys();
 	tc_run(&p, 1, "domu");
 	CHECK_EQ(tc_wait(&p), 0);
-	CHECK_EQ(enosys() - before, 2);
+	CHECK_EQ(tc_enosys() - before, 2);
 	th_check_baseline("privcmd's ioctls from a domU");
-	before = enosys();
+	before = tc_enosys();
 	tc_run(&p, 0, "dom0");
 	CHECK_EQ(tc_wait(&p), 0);
-	CHECK_EQ(enosys() - before, 0);
+	CHECK_EQ(tc_enosys() - before, 0);
 	th_check_baseline("privcmd's ioctls from domain 0");
 	return (th_finish());
 }

@@ -46,24 +46,10 @@
 #include "check.h"
 #include "compat.h"
 #include "harness.h"
-#include "lib/ctl.h"
 
 #define NO_DOM	3 /* between existing domains */
 #define NO_DOM2 6 /* past the last */
 #define LAST	5
-
-/* gntboxd's count of hypercalls answered ENOSYS. */
-static uint64_t
-enosys(void)
-{
-	struct gbx_conn *c;
-	struct gbx_stats st;
-
-	REQUIRE(gbx_ctl_open(&c) == 0);
-	REQUIRE(gbx_ctl_stats(c, &st) == 0);
-	gbx_conn_close(c);
-	return (st.hypercalls_enosys);
-}
 
 /* xc_evtchn_status: 0 with *st filled, or -errno. */
 static int
@@ -371,7 +357,7 @@ main(int argc, char **argv)
 	th_domain(LAST);
 	th_baseline();
 
-	before = enosys();
+	before = tc_enosys();
 	tc_run(&u, 1, "domu");
 	tc_run(&z, 0, "dom0");
 	th_send_u64(&z.ch, 0, th_recv_u64(&u.ch, 0));
@@ -379,15 +365,15 @@ main(int argc, char **argv)
 	th_send_u64(&z.ch, 0, th_recv_u64(&u.ch, 0));
 	CHECK_EQ(tc_wait(&z), 0);
 	CHECK_EQ(tc_wait(&u), 0);
-	CHECK_EQ(enosys() - before, 3);
+	CHECK_EQ(tc_enosys() - before, 3);
 	th_check_baseline("libxenctrl from domain 0 and from a domU");
 
-	before = enosys();
+	before = tc_enosys();
 	tc_run(&z, 0, "fmem0");
 	CHECK_EQ(tc_wait(&z), 0);
 	tc_run(&u, 1, "fmemu");
 	CHECK_EQ(tc_wait(&u), 0);
-	CHECK_EQ(enosys() - before, 0);
+	CHECK_EQ(tc_enosys() - before, 0);
 	th_check_baseline("libxenforeignmemory and libxendevicemodel");
 	return (th_finish());
 }
