@@ -59,7 +59,6 @@
 #include "check.h"
 #include "compat.h"
 #include "harness.h"
-#include "lib/ctl.h"
 
 #define PATH	    "/local/domain/1/data/vsp"
 #define PATH3	    "/local/domain/3/data/vsp"
@@ -183,23 +182,36 @@ recv_u64(struct th_chan *ch, int end, uint64_t *v)
 /* ------------------------------------------------------------------ */
 /* The roles: the proxy's vchan peers, under gntbox run.               */
 
-/* Exactly len bytes of the stream out, or false. */
+/*
+ * The next len bytes of the stream, a chunk at a time, to put(ctx, buf,
+ * n), which returns how much it took (at least 1), or 0 when it failed.
+ */
 static bool
-vchan_send(struct libxenvchan *v, struct stream *s, uint32_t len)
+stream_put(struct stream *s, uint64_t len,
+    size_t (*put)(void *ctx, const uint8_t *buf, size_t n), void *ctx)
 {
 	uint8_t buf[CHUNK];
-	size_t n, put;
-	int r;
+	size_t n, done, r;
 
 	while (len > 0) {
-		n = len < sizeof(buf) ? len : sizeof(buf);
+		n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
 		stream_next(s, buf, n);
-		for (put = 0; put < n; put += (size_t)r)
-			if ((r = libxenvchan_write(v, buf + put, n - put)) <= 0)
+		for (done = 0; done < n; done += r)
+			if ((r = put(ctx, buf + done, n - done)) == 0)
 				return (false);
-		len -= (uint32_t)n;
+		len -= n;
 	}
 	return (true);
+}
+
+/* libxenvchan_write, as stream_put's writer (blocking: all or failure). */
+static size_t
+vchan_put(void *ctx, const uint8_t *buf, size_t n)
+{
+	int r;
+
+	r = libxenvchan_write(ctx, buf, n);
+	return (r > 0 ? (size_t)r : 0);
 }
 
 /* Exactly len bytes in, checked against the stream, or false. */
@@ -240,7 +252,7 @@ peer_run(struct th_chan *ch, struct libxenvchan *v, const struct job *j)
 		th_send_u64(ch, 1, ok ? s.fnv : 0);
 		return;
 	}
-	ok = vchan_send(v, &s, j->size);
+	ok = stream_put(&s, j->size, vchan_put, v);
 	th_send_u64(ch, 1, ok ? s.fnv : 0);
 	if (j->dir == PEER_WRITES)
 		(void)th_recv_u64(ch, 1); /* the harness has it all */
@@ -304,19 +316,6 @@ vserver(struct th_chan *ch)
 		libxenvchan_close(v);
 		th_send_u64(ch, 1, 1); /* closed */
 	}
-	return (0);
-}
-
-/* Domain 1: remove what killed servers left in xenstore. */
-static int
-xs_cleanup(struct th_chan *ch)
-{
-	struct xs_handle *xs;
-
-	(void)ch;
-	REQUIRE((xs = xs_open(0)) != NULL);
-	(void)xs_rm(xs, XBT_NULL, PATH);
-	xs_close(xs);
 	return (0);
 }
 
@@ -425,29 +424,31 @@ proxy_read(struct proxy *p, struct stream *s, uint64_t len, bool upto_eof,
 	return (got);
 }
 
+/* write to the proxy's input, as stream_put's writer, with the watchdog. */
+static size_t
+pipe_put(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct proxy *p = ctx;
+	ssize_t r;
+
+	for (;;) {
+		if (!wait_fd(p->in, POLLOUT, watchdog_ms))
+			return (0);
+		r = write(p->in, buf, n);
+		if (r > 0)
+			return ((size_t)r);
+		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			return (0);
+	}
+}
+
 /* Write len bytes of the stream to the proxy's input, then close it. */
 static bool
 proxy_write(struct proxy *p, struct stream *s, uint64_t len)
 {
-	uint8_t buf[CHUNK];
-	size_t n, put;
-	ssize_t r;
 
-	while (len > 0) {
-		n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
-		stream_next(s, buf, n);
-		for (put = 0; put < n;) {
-			if (!wait_fd(p->in, POLLOUT, watchdog_ms))
-				return (false);
-			r = write(p->in, buf + put, n - put);
-			if (r == -1 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (r <= 0)
-				return (false);
-			put += (size_t)r;
-		}
-		len -= n;
-	}
+	if (!stream_put(s, len, pipe_put, p))
+		return (false);
 	(void)close(p->in);
 	p->in = -1;
 	return (true);
@@ -604,12 +605,9 @@ kind_runs(struct kind *k, int proxy_dom, unsigned runs)
 static uint64_t
 watches(void)
 {
-	struct gbx_conn *c;
-	struct gbx_stats st;
+	struct gntbox_stats st;
 
-	REQUIRE(gbx_ctl_open(&c) == 0);
-	REQUIRE(gbx_ctl_stats(c, &st) == 0);
-	gbx_conn_close(c);
+	th_stats(&st);
 	return (st.watches);
 }
 
@@ -697,7 +695,6 @@ server_destroyed(void)
 static const struct tc_role roles[] = {
 	{ "vclient", vclient },
 	{ "vserver", vserver },
-	{ "xs_cleanup", xs_cleanup },
 	{ NULL, NULL },
 };
 
@@ -711,7 +708,6 @@ main(int argc, char **argv)
 		{ "client mode, peer reads", 0, PEER_READS, 0, 0, 0 },
 		{ "server mode, peer writes, closes", 1, PEER_QUITS, 0, 0, 0 },
 	};
-	struct tc_proc c;
 	const char *e;
 	unsigned runs, i;
 
@@ -728,8 +724,6 @@ main(int argc, char **argv)
 	th_baseline();
 	for (i = 0; i < 4; i++) {
 		kind_runs(&kinds[i], 2, runs);
-		tc_run(&c, 1, "xs_cleanup");
-		CHECK_EQ(tc_wait(&c), 0);
 		th_check_baseline(kinds[i].name);
 	}
 	kind_runs(&kinds[4], 2, runs / 5);
