@@ -205,6 +205,7 @@ listener_relisten(struct gbxd *g, struct listener *l)
 	char dir[GBX_PATH_MAX];
 	int error, fd;
 
+	fd = -1;
 	if (!l->control &&
 	    ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
 		(error = mkdir_ok(dir)) != 0 ||

@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xen/xen.h>
@@ -299,7 +300,7 @@ hc_string(struct hcall *h, const char *s, size_t size)
 	char buf[XEN_CAPABILITIES_INFO_LEN];
 
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf, s, strlen(s));
+	(void)snprintf(buf, size, "%s", s);
 	gbx_pcmd_out_seg(&h->out, h->hc->arg[1], buf, size);
 	return (0);
 }
@@ -320,8 +321,8 @@ hc_version(struct hcall *h)
 		    hc_string(h, HC_EXTRAVERSION, sizeof(xen_extraversion_t)));
 	case XENVER_compile_info:
 		memset(&ci, 0, sizeof(ci));
-		memcpy(ci.compiler, "gntboxd", sizeof("gntboxd"));
-		memcpy(ci.compile_by, "gntbox", sizeof("gntbox"));
+		(void)snprintf(ci.compiler, sizeof(ci.compiler), "gntboxd");
+		(void)snprintf(ci.compile_by, sizeof(ci.compile_by), "gntbox");
 		gbx_pcmd_out_seg(&h->out, h->hc->arg[1], &ci, sizeof(ci));
 		return (0);
 	case XENVER_capabilities:

@@ -196,6 +196,40 @@ pl_privcmd_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
 }
 
 /*
+ * One line of /proc/self/maps ("start-end perms offset major:minor inode
+ * path") into v, and its file's device and inode.  false when it does not
+ * read as one.
+ */
+static bool
+pcmd_maps_line(const char *line, struct pcmd_vma *v, dev_t *dev, ino_t *ino)
+{
+	unsigned long maj, mino;
+	const char *perms;
+	char *p;
+
+	memset(v, 0, sizeof(*v));
+	v->start = strtoull(line, &p, 16);
+	if (*p != '-')
+		return (false);
+	v->end = strtoull(p + 1, &p, 16);
+	if (*p != ' ' || strlen(p) < 6)
+		return (false);
+	perms = p + 1;
+	v->prot = (perms[0] == 'r' ? PROT_READ : 0) |
+	    (perms[1] == 'w' ? PROT_WRITE : 0) |
+	    (perms[2] == 'x' ? PROT_EXEC : 0);
+	v->flags = perms[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
+	v->off = strtoull(perms + 5, &p, 16);
+	maj = strtoul(p, &p, 16);
+	if (*p != ':')
+		return (false);
+	mino = strtoul(p + 1, &p, 16);
+	*ino = (ino_t)strtoull(p, &p, 10);
+	*dev = makedev(maj, mino);
+	return (true);
+}
+
+/*
  * find_vma(addr): the first mapping that ends above addr, if it is a
  * privcmd mapping.  Returns 0, or EINVAL when there is none (or another
  * kind of mapping), as the driver answers.
@@ -203,33 +237,25 @@ pl_privcmd_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
 static int
 pcmd_find_vma(uint64_t addr, struct pcmd_vma *v)
 {
-	unsigned long long start, end, off, ino;
-	unsigned maj, mino;
-	char perms[8], line[512];
+	char line[512];
+	dev_t dev;
+	ino_t ino;
 	FILE *f;
-	int found;
+	int error;
 
+	memset(v, 0, sizeof(*v));
 	if ((f = fopen("/proc/self/maps", "re")) == NULL)
-		return (errno);
-	found = 0;
+		return (errno != 0 ? errno : EIO);
+	error = EINVAL;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &start, &end,
-			perms, &off, &maj, &mino, &ino) != 7 ||
-		    end <= addr)
+		if (!pcmd_maps_line(line, v, &dev, &ino) || v->end <= addr)
 			continue;
-		found = pcmd_memfd != -1 && makedev(maj, mino) == pcmd_dev &&
-		    (ino_t)ino == pcmd_ino;
-		v->start = start;
-		v->end = end;
-		v->off = off;
-		v->prot = (perms[0] == 'r' ? PROT_READ : 0) |
-		    (perms[1] == 'w' ? PROT_WRITE : 0) |
-		    (perms[2] == 'x' ? PROT_EXEC : 0);
-		v->flags = perms[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
+		if (pcmd_memfd != -1 && dev == pcmd_dev && ino == pcmd_ino)
+			error = 0;
 		break;
 	}
 	(void)fclose(f);
-	return (found ? 0 : EINVAL);
+	return (error);
 }
 
 /* Mark a mapping used (vm_private_data): map it again, flagged. */

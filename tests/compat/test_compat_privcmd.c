@@ -438,6 +438,7 @@ dom0(struct th_chan *ch)
 	sc.u.getdomaininfolist.first_domain = 0;
 	sc.u.getdomaininfolist.max_domains = 2;
 	sc.u.getdomaininfolist.num_domains = 77;
+	memset(recs, 0, sizeof(recs));
 	ro = ro_page(recs, sizeof(recs));
 	set_xen_guest_handle(sc.u.getdomaininfolist.buffer,
 	    (struct xen_domctl_getdomaininfo *)ro);

@@ -72,7 +72,7 @@ versions(xc_interface *xc, int dom0)
 	xen_changeset_info_t cs;
 	xen_compile_info_t ci;
 	xen_feature_info_t fi;
-	xen_domain_handle_t h;
+	xen_domain_handle_t h = { 1 };
 	size_t i;
 
 	CHECK_EQ(xc_version(xc, XENVER_version, NULL), 0x40011);
@@ -87,7 +87,6 @@ versions(xc_interface *xc, int dom0)
 	CHECK_EQ(xc_version(xc, XENVER_platform_parameters, &pp), 0);
 	CHECK_EQ(pp.virt_start, 0xffff800000000000ul);
 	CHECK_EQ(xc_version(xc, XENVER_pagesize, NULL), 4096);
-	memset(h, 0xff, sizeof(h));
 	CHECK_EQ(xc_version(xc, XENVER_guest_handle, h), 0);
 	for (i = 0; i < sizeof(h) && h[i] == 0; i++)
 		;
