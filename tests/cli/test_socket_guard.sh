@@ -21,7 +21,7 @@ scratch=$(mktemp -d /tmp/gbt-guard.XXXXXX)
 
 # restores PATH: how many times gntboxd's log says it made PATH again.
 restores() {
-	grep -c -- "^gntboxd: warning: $1 was removed or replaced by another process: listening there again" "$log"
+	grep -c -- " warn: $1 was removed or replaced by another process: listening there again" "$log"
 }
 
 # restored PATH N: wait (5 s at most) until gntboxd has made PATH again

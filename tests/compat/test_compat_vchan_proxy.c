@@ -712,8 +712,8 @@ server_destroyed(void)
 	CHECK_EQ(proxy_wait(&p), 1);
 	REQUIRE((f = fdopen(errfd, "r")) != NULL);
 	rewind(f);
-	line[0] = '\0';
-	(void)fgets(line, sizeof(line), f);
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
 	CHECK(strncmp(line, "vchan client init", 17) == 0);
 	(void)fclose(f);
 	(void)unlink(errpath);
