@@ -9,15 +9,18 @@
  * came in on, never anything the client says.
  *
  * What gntbox does not implement is said once: the first hypercall (and
- * command of a multiplexed one) answered ENOSYS, and the first refused
- * foreign mapping of each kind, are logged with their numbers, so a user
- * learns what a program needed; the hypercalls are also counted
- * (`gntbox stats`: hypercalls_enosys).
+ * command of a multiplexed one) answered ENOSYS is logged with its
+ * numbers, so a user learns what a program needed; every one is counted
+ * (`gntbox stats`: hypercalls_enosys).  What is refused to a domain (a
+ * hypercall its permissions or its file's restriction do not allow, a
+ * foreign mapping, resource or dm_op) is a denial (gbxd_deny()), and
+ * every hypercall is traced.
  */
 #define __XEN_TOOLS__ 1
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <xen/xen.h>
 
@@ -35,7 +38,6 @@
 #define PCMD_LOG_CMDS 129
 
 static uint8_t pcmd_logged[PCMD_LOG_OPS][(PCMD_LOG_CMDS + 7) / 8];
-static uint8_t pcmd_foreign_logged; /* bit kind: a refusal was logged */
 
 /* Xen's names of the hypercalls a program is likely to ask. */
 static const char *
@@ -112,6 +114,44 @@ pcmd_log_enosys(const struct mconn *c, uint64_t op,
 		    pcmd_name(op));
 }
 
+/* "hypercall N (name)", with " command C" for a multiplexed one. */
+static void
+pcmd_what(char *buf, size_t size, uint64_t op, bool has_cmd, uint32_t cmd)
+{
+
+	if (has_cmd)
+		(void)snprintf(buf, size, "hypercall %llu (%s) command %u",
+		    (unsigned long long)op, pcmd_name(op), cmd);
+	else
+		(void)snprintf(buf, size, "hypercall %llu (%s)",
+		    (unsigned long long)op, pcmd_name(op));
+}
+
+/*
+ * Trace a hypercall and its value, and count and log a refusal: EPERM
+ * is Xen's permission check (the dummy XSM policy) saying no.
+ */
+static void
+pcmd_observe(struct gbxd *g, const struct mconn *c,
+    const struct gbx_pcmd_hypercall *hc, const struct hv_hcall_res *res)
+{
+	unsigned domid = c->conn.l->domid;
+	char what[96];
+
+	if (!gbxd_tracing(g) && res->ret != -EPERM)
+		return;
+	pcmd_what(what, sizeof(what), hc->op, res->has_cmd, res->cmd);
+	if (gbxd_tracing(g) && res->ret < 0)
+		gbxd_trace(g, domid, GBXD_NO_PEER, "%s -> %s", what,
+		    gbxd_errno_name((int)-res->ret));
+	else if (gbxd_tracing(g))
+		gbxd_trace(g, domid, GBXD_NO_PEER, "%s -> %lld", what,
+		    (long long)res->ret);
+	if (res->ret == -EPERM)
+		gbxd_deny(g, domid, what,
+		    "EPERM: Xen's dummy XSM policy lets only domain 0 ask it");
+}
+
 /* The connection's domain, unless it is being destroyed. */
 static struct hv_domain *
 pcmd_domain(struct gbxd *g, const struct mconn *c)
@@ -142,13 +182,19 @@ h_pcmd_hypercall(struct gbxd *g, struct mconn *c, struct req *r)
 	struct gbx_dump_reply *rep;
 	struct hv_hcall_res res;
 	struct hv_domain *d;
+	char what[96];
 	int error;
 
 	if ((d = pcmd_domain(g, c)) == NULL)
 		return (ESRCH);
-	if (c->pcmd_restrict != DOMID_INVALID)
-		return (EPERM);
 	memcpy(&hc, r->body, sizeof(hc));
+	if (c->pcmd_restrict != DOMID_INVALID) {
+		pcmd_what(what, sizeof(what), hc.op, false, 0);
+		gbxd_deny(g, d->domid, what,
+		    "EPERM: the privcmd file is restricted to domain %u",
+		    c->pcmd_restrict);
+		return (EPERM);
+	}
 	if (hc.inlen > GBX_PCMD_IN_MAX)
 		return (req_bad(r, "argument structure too long"));
 	if ((error = hv_hypercall(&g->hv, d, &hc, &res)) != 0)
@@ -157,6 +203,7 @@ h_pcmd_hypercall(struct gbxd *g, struct mconn *c, struct req *r)
 			error);
 	if (res.enosys)
 		pcmd_log_enosys(c, hc.op, &res);
+	pcmd_observe(g, c, &hc, &res);
 	error = gbx_bulk_write(r->bulk, res.stream, res.len, 0);
 	if (error == 0) {
 		rep = REPLY_BODY(r, struct gbx_dump_reply);
@@ -184,15 +231,19 @@ h_pcmd_restrict(struct gbxd *g, struct mconn *c, struct req *r)
 	return (0);
 }
 
-/* PCMD_FOREIGN: the hypervisor's refusal (hv_foreign), logged once. */
+/*
+ * PCMD_FOREIGN: the hypervisor's refusal (hv_foreign), a denial: gntbox
+ * domains have no memory to map but granted pages.
+ */
 int
 h_pcmd_foreign(struct gbxd *g, struct mconn *c, struct req *r)
 {
-	static const char *const what[] = { "", "map memory of",
-		"map a resource of", "run a device-model operation on" };
+	static const char *const what[] = { "", "map of the memory",
+		"map of a resource", "device-model operation" };
 	struct gbx_pcmd_foreign_reply *rep;
 	struct gbx_pcmd_foreign fr;
 	struct hv_domain *d;
+	char op[64];
 	int answer;
 
 	if ((d = pcmd_domain(g, c)) == NULL)
@@ -205,14 +256,14 @@ h_pcmd_foreign(struct gbxd *g, struct mconn *c, struct req *r)
 	    c->pcmd_restrict != (uint16_t)fr.domid)
 		return (EPERM);
 	answer = hv_foreign(&g->hv, d, fr.kind, fr.domid);
-	if ((pcmd_foreign_logged & (1u << fr.kind)) == 0) {
-		pcmd_foreign_logged |= (uint8_t)(1u << fr.kind);
-		gbx_info("privcmd: domain %u (pid %d) asked to %s domain %u, "
-			 "which gntbox cannot do (no memory but granted "
-			 "pages): %s (said once)",
-		    c->conn.l->domid, (int)c->conn.pid, what[fr.kind],
-		    (unsigned)(uint16_t)fr.domid, strerror(answer));
-	}
+	(void)snprintf(op, sizeof(op), "%s of domain %u", what[fr.kind],
+	    (unsigned)(uint16_t)fr.domid);
+	gbxd_deny(g, d->domid, op, "%s: %s", gbxd_errno_name(answer),
+	    answer == EPERM ?
+		"only domain 0 may (Xen's dummy XSM policy)" :
+		answer == ESRCH ?
+		"no such domain" :
+		"gntbox domains have no memory but granted pages");
 	rep = REPLY_BODY(r, struct gbx_pcmd_foreign_reply);
 	rep->error = answer;
 	return (0);

@@ -13,8 +13,9 @@
  *			the command
  *	evtchn_status	the domain (ESRCH); the port (EINVAL); permission
  *			(EPERM)
- *	do_xen_version	the command; only the commands every guest may ask
- *			are answered, and they need no permission
+ *	do_xen_version	the command; the commands every guest may ask, and
+ *			commandline and build_id, whose answer to a domU is
+ *			Xen's deny ("<denied>", EPERM)
  *
  * The permission rules are the dummy XSM policy's: XSM_TARGET lets a
  * domain ask about itself, everything else (XSM_PRIV, and XSM_XS_PRIV and
@@ -54,6 +55,7 @@
 #define HC_CHANGESET	"gntbox"
 #define HC_VIRT_START	0xffff800000000000ull /* HYPERVISOR_VIRT_START */
 #define HC_PAGE_SIZE	4096
+#define HC_DENY		"<denied>" /* Xen's xen_deny() */
 
 /* One hypercall being answered. */
 struct hcall {
@@ -74,12 +76,10 @@ hc_priv(const struct hcall *h)
 
 /* A hypercall or command gntbox does not implement. */
 static int64_t
-hc_enosys(struct hcall *h, bool has_cmd, uint32_t cmd)
+hc_enosys(struct hcall *h)
 {
 
 	h->res->enosys = true;
-	h->res->has_cmd = has_cmd;
-	h->res->cmd = cmd;
 	h->hv->st.hypercalls_enosys++;
 	return (-ENOSYS);
 }
@@ -169,7 +169,7 @@ hc_domctl(struct hcall *h)
 	/* xsm_domctl: XSM_PRIV, or XSM_DM_PRIV, which only domain 0 has. */
 	if (!hc_priv(h))
 		return (-EPERM);
-	return (hc_enosys(h, true, dc.cmd));
+	return (hc_enosys(h));
 }
 
 /* XEN_SYSCTL_getdomaininfolist: every domain from first_domain on. */
@@ -214,7 +214,7 @@ hc_sysctl(struct hcall *h)
 		return (-EPERM);
 	if (sc.cmd == XEN_SYSCTL_getdomaininfolist)
 		return (hc_getdomaininfolist(h, &sc));
-	return (hc_enosys(h, true, sc.cmd));
+	return (hc_enosys(h));
 }
 
 /*
@@ -270,7 +270,7 @@ hc_evtchn(struct hcall *h)
 
 	if (h->hc->arg[0] == EVTCHNOP_status)
 		return (hc_evtchn_status(h));
-	return (hc_enosys(h, true, (uint32_t)h->hc->arg[0]));
+	return (hc_enosys(h));
 }
 
 /* XENVER_get_features: what Xen tells a 64-bit PV guest. */
@@ -344,8 +344,46 @@ hc_version(struct hcall *h)
 		memset(hdl, 0, sizeof(hdl));
 		gbx_pcmd_out_seg(&h->out, h->hc->arg[1], hdl, sizeof(hdl));
 		return (0);
+	case XENVER_commandline:
+		/* Domain 0's: the (empty) command line; others: Xen's deny. */
+		if (!hc_priv(h)) {
+			gbx_pcmd_out_seg(&h->out, h->hc->arg[1], HC_DENY,
+			    sizeof(HC_DENY));
+			return (0);
+		}
+		return (hc_string(h, "", sizeof(xen_commandline_t)));
+	case XENVER_build_id:
+		/* gntboxd has no build id: Xen's answer then is ENODATA. */
+		return (hc_priv(h) ? -ENODATA : -EPERM);
 	default:
-		return (hc_enosys(h, true, (uint32_t)h->hc->arg[0]));
+		return (hc_enosys(h));
+	}
+}
+
+/* The command of a multiplexed hypercall, for the daemon's log. */
+static void
+hc_command(const struct gbx_pcmd_hypercall *hc, struct hv_hcall_res *res)
+{
+	struct xen_domctl dc;
+	struct xen_sysctl sc;
+
+	res->has_cmd = true;
+	switch (hc->op) {
+	case __HYPERVISOR_domctl:
+		memcpy(&dc, hc->in, sizeof(dc));
+		res->cmd = dc.cmd;
+		break;
+	case __HYPERVISOR_sysctl:
+		memcpy(&sc, hc->in, sizeof(sc));
+		res->cmd = sc.cmd;
+		break;
+	case __HYPERVISOR_event_channel_op:
+	case __HYPERVISOR_xen_version:
+		res->cmd = (uint32_t)hc->arg[0];
+		break;
+	default:
+		res->has_cmd = false;
+		break;
 	}
 }
 
@@ -365,6 +403,7 @@ hv_hypercall(struct hv *hv, struct hv_domain *self,
 	h.self = self;
 	h.hc = hc;
 	h.res = res;
+	hc_command(hc, res);
 	gbx_pcmd_out_init(&h.out);
 	switch (hc->op) {
 	case __HYPERVISOR_domctl:
@@ -380,7 +419,7 @@ hv_hypercall(struct hv *hv, struct hv_domain *self,
 		ret = hc_version(&h);
 		break;
 	default:
-		ret = hc_enosys(&h, false, 0);
+		ret = hc_enosys(&h);
 		break;
 	}
 	if ((error = gbx_pcmd_out_end(&h.out, ret)) != 0)

@@ -17,7 +17,8 @@
  *	event_channel_op  EVTCHNOP_status
  *	xen_version	version, extraversion, compile_info, capabilities,
  *			changeset, platform_parameters, get_features,
- *			pagesize, guest_handle
+ *			pagesize, guest_handle, commandline (empty: no boot
+ *			options), build_id (ENODATA: none)
  *
  * Domain 0 is the control domain; no domain is the xenstore domain (gntboxd
  * is the store) and none is another's device model, so the dummy policy's
@@ -45,9 +46,9 @@ struct hv_hcall_res {
 	int64_t ret;	 /* the hypercall's value, or a negated errno */
 	uint8_t *stream; /* proto.h's result stream (malloc'ed) */
 	size_t len;	 /* its bytes */
-	/* For the daemon's log: the hypercall was ENOSYS, not implemented. */
-	bool enosys;
-	bool has_cmd; /* cmd is a command of a multiplexed hypercall */
+	/* For the daemon's log. */
+	bool enosys;  /* ENOSYS: gntbox does not implement it */
+	bool has_cmd; /* cmd is the command of a multiplexed hypercall */
 	uint32_t cmd;
 };
 

@@ -5,9 +5,10 @@
 # xenstore) and is refused in a domU, as Xen's dummy XSM policy refuses
 # it; `lsevtchn` lists a domain's ports (EVTCHNOP_status, port by port
 # until EINVAL) as `gntbox ports` does, in domain 0 for any domain and in
-# a domU for its own only; `xl info` needs hypercalls gntbox does not
-# implement: each is ENOSYS, counted in hypercalls_enosys and said once
-# in gntboxd's log with its number, however often it is made.
+# a domU for its own only; what is refused is a denial in gntboxd's
+# log; `xl info` needs hypercalls gntbox does not implement: each is
+# ENOSYS, counted in hypercalls_enosys and said once in gntboxd's log
+# with its number, however often it is made.
 . "$(dirname "$0")/lib/common.sh"
 
 bin="${GNTBOX_TOP:?}/build/debs/xen-utils-4.17/usr/lib/xen-4.17/bin"
@@ -41,6 +42,9 @@ expect_out '^domain-2 +2 +0 +1 +r----- +0\.0$'
 [ "$(wc -l <"$cli_out")" -eq 4 ] || fail "xl list: $(cat "$cli_out")"
 expect_fail 1 "" in_dom 1 "$bin/xl" list
 expect_err 'libxl_list_domain: getting domain info list: Operation not permitted'
+cli_checks=$((cli_checks + 1))
+grep -q ' warn: domain 1 denied hypercall 35 (sysctl) command 6: EPERM: ' "$log" ||
+    fail "the refusal of getdomaininfolist was not logged: $(grep denied "$log")"
 
 # lsevtchn, against ports the holder binds: unbound 1 -> 2, and 1:a <-> 2:b.
 hold_start "$holder" hold
