@@ -42,6 +42,7 @@
 #include "base/tree.h"
 #include "daemon/gntboxd.h"
 
+#define LW_READS 4 /* event buffers read per turn of the loop */
 #define LW_MASK                                                                \
 	(IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |                 \
 	    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
@@ -292,7 +293,12 @@ lw_check_all(struct gbxd *g, struct lwatch *w)
 			lw_restore(g, r);
 }
 
-/* The inotify descriptor is readable: handle what it says. */
+/*
+ * The inotify descriptor is readable: handle what it says, at most
+ * LW_READS buffers a turn (a process that removes sockets in a loop gets
+ * no more of gntboxd than any client; the descriptor stays readable and
+ * the loop comes back).
+ */
 static void
 lw_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
@@ -302,11 +308,14 @@ lw_event(struct gbxd *g, struct ev *ev, uint32_t events)
 		char b[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)];
 	} buf;
 	const struct inotify_event *e;
+	unsigned reads;
 	ssize_t n;
 	size_t off;
 
 	(void)events;
-	while ((n = read(w->ev.fd, &buf, sizeof(buf))) > 0) {
+	for (reads = 0;
+	     reads < LW_READS && (n = read(w->ev.fd, &buf, sizeof(buf))) > 0;
+	     reads++) {
 		for (off = 0; off + sizeof(*e) <= (size_t)n;
 		     off += sizeof(*e) + e->len) {
 			e = (const struct inotify_event *)(void *)(buf.b + off);
