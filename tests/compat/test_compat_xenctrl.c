@@ -74,7 +74,7 @@ versions(xc_interface *xc, int dom0)
 	xen_compile_info_t ci;
 	xen_feature_info_t fi;
 	xen_domain_handle_t h = { 1 };
-	xen_commandline_t cmdline;
+	xen_commandline_t cmdline = "x";
 	struct {
 		xen_build_id_t id;
 		unsigned char buf[64];
@@ -102,7 +102,6 @@ versions(xc_interface *xc, int dom0)
 	CHECK_EQ((fi.submap >> XENFEAT_dom0) & 1, (unsigned)dom0);
 	CHECK_EQ((fi.submap >> XENFEAT_auto_translated_physmap) & 1, 0);
 	/* No boot options to show; a domU gets Xen's deny instead. */
-	memset(cmdline, 'x', sizeof(cmdline));
 	CHECK_EQ(xc_version(xc, XENVER_commandline, cmdline), 0);
 	CHECK(strcmp(cmdline, dom0 ? "" : "<denied>") == 0);
 	memset(&bid, 0, sizeof(bid));
