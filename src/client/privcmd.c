@@ -3,7 +3,7 @@
  * (privcmd.h): a connection of kind GBX_KIND_PRIVCMD and its three
  * requests.
  *
- * A hypercall's answer comes back as a dump of bytes (proto.h): its
+ * A hypercall's answer comes back as a dump of bytes (proto/pcmd.h): its
  * length is gntboxd's to say (XEN_SYSCTL_getdomaininfolist writes one
  * record per domain), and gbx_conn_dump() bounds and reads it.
  */

@@ -1,6 +1,6 @@
 /*
  * privcmd.h: one open /dev/xen/privcmd in the client process: a
- * connection of kind GBX_KIND_PRIVCMD (proto.h, "privcmd").
+ * connection of kind GBX_KIND_PRIVCMD (proto/pcmd.h).
  *
  * Why a connection of its own per open file: the file's one piece of
  * state, IOCTL_PRIVCMD_RESTRICT's domain, is the kernel's in Linux, and

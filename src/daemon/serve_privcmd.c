@@ -1,6 +1,6 @@
 /*
  * serve_privcmd.c: /dev/xen/privcmd files (connections of kind
- * GBX_KIND_PRIVCMD) and their messages (proto.h, "privcmd").
+ * GBX_KIND_PRIVCMD) and their messages (proto/pcmd.h).
  *
  * A privcmd connection holds nothing but what Linux's privcmd keeps per
  * open file: the domain IOCTL_PRIVCMD_RESTRICT named (DOMID_INVALID while
@@ -173,7 +173,7 @@ pcmd_hello(struct mconn *c)
 
 /*
  * PCMD_HYPERCALL: the answer goes into the request's bulk memfd, as a
- * dump of bytes (proto.h).
+ * dump of bytes (proto/pcmd.h).
  */
 int
 h_pcmd_hypercall(struct gbxd *g, struct mconn *c, struct req *r)

@@ -1,6 +1,6 @@
 /*
  * hypercall.h: the hypercalls gntboxd answers for /dev/xen/privcmd
- * (proto.h, "privcmd"), as Xen 4.17 answers them, from the hypervisor's
+ * (proto/pcmd.h), as Xen 4.17 answers them, from the hypervisor's
  * own tables: domains (domain.h) and event channels (evtchn.h).
  *
  * Pure state, like the rest of hv/: a hypercall is a function of the

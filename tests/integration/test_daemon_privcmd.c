@@ -1,6 +1,6 @@
 /*
  * Integration test of gntboxd's privcmd connections at the protocol level
- * (proto.h, "privcmd"): what a client that does not go through the
+ * (proto/pcmd.h): what a client that does not go through the
  * preload library can send, and what gntboxd answers.
  *
  * - HELLO of kind PRIVCMD on a domain's device socket only, with no
