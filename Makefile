@@ -105,7 +105,8 @@ HEADER_EXAMPLE	:= $(O)/tests/header/example_share $(O)/tests/header/example_map
 TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
 
 # The unmodified Debian Xen libraries the compatibility tests link against.
-XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog
+XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog \
+		   -lxenctrl -lxenforeignmemory -lxendevicemodel
 
 .PHONY: all tests check deps demo bench lint lint-deps format clean
 # Keep objects that only pattern rules mention (examples, benchmarks).

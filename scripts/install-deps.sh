@@ -36,6 +36,44 @@ esac
 # Without dpkg this is not Debian: the compiler will say what is missing.
 command -v dpkg-query >/dev/null 2>&1 || exit 0
 
+# Packages the tests run programs from, but which are not installed:
+# scripts/install-deps.sh unpacks them (dpkg-deb -x) into build/debs/PKG,
+# at the version of the installed libxen-dev, whose libraries they use.
+# Installing xen-utils-4.17 (vchan-socket-proxy, C xenstored) is not
+# clean on a test machine: it pulls xen-utils-common, whose postinst
+# registers the xen and xendomains init scripts to start at boot, udev,
+# whose postinst starts udevd, and python3.
+case "${1:-check}" in
+check | bench) unpack="xen-utils-4.17" ;;
+*) unpack="" ;;
+esac
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+# unpack_debs: unpack what is not unpacked yet.  A failed download is
+# retried after apt-get update when we may run it.
+unpack_debs() {
+	ver=$(dpkg-query -W -f='${Version}' libxen-dev 2>/dev/null) || return 0
+	for p in $unpack; do
+		dest="$top/build/debs/$p"
+		[ -f "$dest/.unpacked-$ver" ] && continue
+		tmp=$(mktemp -d)
+		chmod 755 "$tmp"
+		if ! (cd "$tmp" && apt-get download -q "$p=$ver" >/dev/null 2>&1) &&
+		    ! { [ "$root" = yes ] && $sudo apt-get update -q >/dev/null &&
+		    (cd "$tmp" && apt-get download -q "$p=$ver" >/dev/null); }; then
+			rm -rf "$tmp"
+			echo "install-deps.sh: cannot download $p=$ver" >&2
+			return 1
+		fi
+		rm -rf "$dest"
+		mkdir -p "$dest"
+		dpkg-deb -x "$tmp"/*.deb "$dest"
+		touch "$dest/.unpacked-$ver"
+		rm -rf "$tmp"
+		echo "install-deps.sh: unpacked $p $ver into $dest"
+	done
+}
+
 missing=""
 for p in $want; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
@@ -43,9 +81,8 @@ for p in $want; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
-
 if $only_check; then
+	[ -z "$missing" ] && exit 0
 	cat >&2 <<EOF
 gntbox needs Debian packages that are not installed:$missing
 Install them with:  sudo apt-get install$missing
@@ -54,11 +91,21 @@ EOF
 	exit 1
 fi
 
+root=yes
+sudo=""
 if [ "$(id -u)" -eq 0 ]; then
-	sudo=""
+	:
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 	sudo="sudo -n"
 else
+	root=no
+fi
+if [ -z "$missing" ]; then
+	unpack_debs
+	exit
+fi
+
+if [ "$root" = no ]; then
 	echo "install-deps.sh: missing Debian packages:$missing" >&2
 	echo "install-deps.sh: run as root: apt-get install$missing" >&2
 	exit 1
@@ -71,3 +118,4 @@ if ! $sudo apt-get install -y --no-install-recommends $missing; then
 	# shellcheck disable=SC2086
 	$sudo apt-get install -y --no-install-recommends $missing
 fi
+unpack_debs

@@ -348,6 +348,7 @@ cmd_stats(int argc, char **argv)
 		{ "notifies_fired", &st.notifies_fired },
 		{ "protocol_errors", &st.protocol_errors },
 		{ "conns_dropped", &st.conns_dropped },
+		{ "hypercalls_enosys", &st.hypercalls_enosys },
 	};
 	size_t i;
 

@@ -37,6 +37,7 @@
 #define GNTDEV		     GBX_KIND_GNTDEV
 #define EVTCHN		     GBX_KIND_EVTCHN
 #define CONTROL		     GBX_KIND_CONTROL
+#define PRIVCMD		     GBX_KIND_PRIVCMD
 /* The fixed body is struct s, whose uint32_t count is field f. */
 #define COUNTED(s, f)                                                          \
 	.body = sizeof(s), .counted = true, .count_at = offsetof(s, f)
@@ -91,6 +92,12 @@ static const struct msgtype msgtypes[] = {
 	    .body = sizeof(struct gbx_evt_notify) },
 	[GBX_EVT_RESTRICT] = { MT(EVT_RESTRICT, h_evt_restrict, EVTCHN),
 	    .body = sizeof(struct gbx_evt_restrict) },
+	[GBX_PCMD_HYPERCALL] = { MT(PCMD_HYPERCALL, h_pcmd_hypercall, PRIVCMD),
+	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_pcmd_hypercall) },
+	[GBX_PCMD_RESTRICT] = { MT(PCMD_RESTRICT, h_pcmd_restrict, PRIVCMD),
+	    .body = sizeof(struct gbx_pcmd_restrict) },
+	[GBX_PCMD_FOREIGN] = { MT(PCMD_FOREIGN, h_pcmd_foreign, PRIVCMD),
+	    .body = sizeof(struct gbx_pcmd_foreign) },
 	[GBX_CTL_PING] = { MT(CTL_PING, h_ping, CONTROL) },
 	[GBX_CTL_SHUTDOWN] = { MT(CTL_SHUTDOWN, h_shutdown, CONTROL) },
 	[GBX_CTL_DOMAIN_CREATE] = { MT(CTL_DOMAIN_CREATE, h_domain_create,

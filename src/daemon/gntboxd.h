@@ -10,6 +10,8 @@
  *                     the descriptor limit, handing each new socket to the
  *                     listener's accept callback; the control socket and
  *                     each domain's device socket
+ *   listener_watch.c  a socket file another process removes or replaces
+ *                     is made again at once
  *   connection.c      the lifecycle every accepted connection shares:
  *                     made, counted, closed, buried
  *   dispatch.c        connections that speak proto.h messages (device and
@@ -20,6 +22,7 @@
  *   hello.c           HELLO: a connection's kind and domain
  *   serve_gntdev.c    grant-device messages, on the hypervisor (src/hv/)
  *   serve_evtchn.c    event-channel handles and their messages
+ *   serve_privcmd.c   /dev/xen/privcmd files: hypercalls, on src/hv/
  *   serve_control.c   control messages: domains, dumps, statistics
  *   serve_xenstore.c  each domain's xenstore socket (a byte stream), on
  *                     the engine of src/xs/
@@ -81,6 +84,8 @@ struct gbxd;
 struct ev;
 struct conn;
 struct listener;
+struct lw_rec;
+struct lwatch;
 struct mconn;
 struct req;
 
@@ -152,8 +157,10 @@ struct listener {
 	struct ev ev; /* first: the loop hands it back */
 	accept_fn *accept;
 	uint16_t domid;
-	bool control; /* the control socket */
-	bool paused;  /* accept hit the descriptor limit */
+	bool control;	      /* the control socket */
+	bool paused;	      /* accept hit the descriptor limit */
+	int type;	      /* SOCK_SEQPACKET or SOCK_STREAM */
+	struct lw_rec *watch; /* listener_watch.c's record of its path */
 	char path[GBX_PATH_MAX];
 	struct conn_list conns; /* every open connection accepted here */
 	uint32_t nopen;
@@ -174,6 +181,18 @@ void listener_close(struct gbxd *g, struct listener *l);
 void listener_resume_all(struct gbxd *g);
 /* Remove the sockets a dead gntboxd left in the runtime directory. */
 void listener_clean_stale(struct gbxd *g);
+/*
+ * Listen at l's path again, with a new socket (replacing whatever is
+ * there, making the directories again); l's connections stay.  Returns 0
+ * or an errno value, l unchanged then.
+ */
+int listener_relisten(struct gbxd *g, struct listener *l);
+/*
+ * listener_watch.c: keep l's path holding l's socket whatever another
+ * process does to it (listener_open and listener_close call these).
+ */
+void listener_watch(struct gbxd *g, struct listener *l);
+void listener_unwatch(struct gbxd *g, struct listener *l);
 /* The control socket; domain domid's directory and device socket. */
 int listen_control(struct gbxd *g);
 int listen_device(struct gbxd *g, unsigned domid);
@@ -239,6 +258,8 @@ struct mconn {
 	struct hv_client *client;
 	/* Kind EVTCHN (serve_evtchn.c). */
 	struct evtd_handle *evt;
+	/* Kind PRIVCMD (serve_privcmd.c): IOCTL_PRIVCMD_RESTRICT's domain. */
+	uint16_t pcmd_restrict;
 	struct outq outq;
 	uint32_t outn;
 	size_t outbytes;
@@ -378,6 +399,10 @@ bool evtd_port_rec(const struct hv_domain *d, uint32_t port,
     struct gbx_port_rec *rec);
 msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
 
+/* serve_privcmd.c */
+void pcmd_hello(struct mconn *c);
+msg_fn h_pcmd_hypercall, h_pcmd_restrict, h_pcmd_foreign;
+
 /* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
 msg_fn h_domain_list, h_grants, h_ports, h_stats;
@@ -492,6 +517,7 @@ struct gbxd {
 	struct listener *control;
 	struct listener **doms;	     /* GBX_DOMID_MAX + 1 device sockets */
 	struct listener_list paused; /* listeners paused by EMFILE */
+	struct lwatch *lwatch;	     /* listener_watch.c, or NULL */
 	uint32_t nconns;	     /* open connections, all kinds */
 	uint32_t next_conn_id;
 	/* serve_evtchn.c */

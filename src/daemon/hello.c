@@ -3,14 +3,15 @@
  * token that a grant-device connection hands over with it.
  *
  * The connection's domain is the socket it came in on; its kind must fit
- * that socket (CONTROL on the control socket, GNTDEV and EVTCHN on a
+ * that socket (CONTROL on the control socket, GNTDEV, EVTCHN and PRIVCMD on a
  * device socket).  A GNTDEV connection becomes a client of the hypervisor
  * and gives us one end of a socketpair whose other end its process keeps
  * (close-on-exec): when that end closes, the process has exited or
  * exec'ed, and its mappings are gone, so the client's mapping holds and
  * map objects are released (proto.h, docs/architecture.md §5).  An EVTCHN
  * connection gets an event-channel handle, whose eventfd and event page
- * go with the reply (serve_evtchn.c).
+ * go with the reply (serve_evtchn.c).  A PRIVCMD connection, one open
+ * /dev/xen/privcmd, starts unrestricted (serve_privcmd.c).
  *
  * A connection counts against its socket's pending connections
  * (GBXD_PENDING_PER_SOCK) until its HELLO succeeds, and against the
@@ -91,7 +92,8 @@ hello_kind_ok(const struct listener *l, uint32_t kind, const struct req *r)
 	case GBX_KIND_GNTDEV:
 		return (!l->control);
 	case GBX_KIND_EVTCHN:
-		/* An event-channel handle has no process token. */
+	case GBX_KIND_PRIVCMD:
+		/* Neither has a process token. */
 		return (!l->control && r->nfds == 0);
 	default:
 		return (false);
@@ -141,6 +143,8 @@ h_hello(struct gbxd *g, struct mconn *c, struct req *r)
 	}
 	if (h.kind == GBX_KIND_EVTCHN && (error = evtd_open(g, c, d)) != 0)
 		return (error == ENOMEM ? ENOMEM : EMFILE);
+	if (h.kind == GBX_KIND_PRIVCMD)
+		pcmd_hello(c);
 	c->kind = h.kind;
 	l->nhello++;
 	hr = REPLY_BODY(r, struct gbx_hello_reply);

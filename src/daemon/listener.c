@@ -111,6 +111,7 @@ listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
 		return (ENOMEM);
 	l->accept = fn;
 	l->domid = (uint16_t)domid;
+	l->type = type;
 	l->ev.fn = listener_event;
 	TAILQ_INIT(&l->conns);
 	(void)snprintf(l->path, sizeof(l->path), "%s", path);
@@ -124,6 +125,7 @@ listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
 		free(l);
 		return (error);
 	}
+	listener_watch(g, l);
 	*lp = l;
 	return (0);
 }
@@ -133,6 +135,7 @@ listener_close(struct gbxd *g, struct listener *l)
 {
 	struct conn *c;
 
+	listener_unwatch(g, l);
 	while ((c = TAILQ_FIRST(&l->conns)) != NULL)
 		conn_close(g, c);
 	loop_del(g, &l->ev);
@@ -189,6 +192,35 @@ listen_device(struct gbxd *g, unsigned domid)
 	}
 	return (listener_open(g, path, SOCK_SEQPACKET, domid, mconn_accept,
 	    &g->doms[domid]));
+}
+
+/*
+ * A new socket at l's path: another process removed or replaced the one
+ * we bound (listener_watch.c).  A domain's directory is made again if it
+ * went.  A paused listener stays paused.
+ */
+int
+listener_relisten(struct gbxd *g, struct listener *l)
+{
+	char dir[GBX_PATH_MAX];
+	int error, fd;
+
+	fd = -1;
+	if (!l->control &&
+	    ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
+		(error = mkdir_ok(dir)) != 0 ||
+		(error = gbx_path_domain_dir(dir, sizeof(dir), l->domid)) !=
+		    0 ||
+		(error = mkdir_ok(dir)) != 0))
+		return (error);
+	if ((error = listen_at(l->path, l->type, &fd)) != 0)
+		return (error);
+	loop_del(g, &l->ev);
+	(void)close(l->ev.fd);
+	l->ev.fd = fd;
+	if ((error = loop_add(g, &l->ev, l->paused ? 0 : EPOLLIN)) != 0)
+		gbx_err("%s: %s", l->path, strerror(error));
+	return (0);
 }
 
 /*

@@ -41,15 +41,24 @@ hv_domain_name_ok(const char *name)
 	return (i > 0);
 }
 
-struct hv_domain *
-hv_domain_find(struct hv *hv, unsigned domid)
+/* Domain domid or, with atleast, the first whose id is at least domid. */
+static struct hv_domain *
+domain_lookup(struct hv *hv, unsigned domid, bool atleast)
 {
 	struct hv_domain key;
 
 	if (domid > GBX_DOMID_MAX)
 		return (NULL);
 	key.domid = (uint16_t)domid;
-	return (RB_FIND(hv_domtree, &hv->domains, &key));
+	return (atleast ? RB_NFIND(hv_domtree, &hv->domains, &key) :
+			  RB_FIND(hv_domtree, &hv->domains, &key));
+}
+
+struct hv_domain *
+hv_domain_find(struct hv *hv, unsigned domid)
+{
+
+	return (domain_lookup(hv, domid, false));
 }
 
 struct hv_domain *
@@ -60,6 +69,17 @@ hv_domain_live(struct hv *hv, unsigned domid)
 	if ((d = hv_domain_find(hv, domid)) == NULL || hv_domain_dying(d))
 		return (NULL);
 	return (d);
+}
+
+/*
+ * The first domain, dying or not, whose id is at least domid: what Xen's
+ * XEN_DOMCTL_getdomaininfo finds for an id no domain has.  O(log n).
+ */
+struct hv_domain *
+hv_domain_from(struct hv *hv, unsigned domid)
+{
+
+	return (domain_lookup(hv, domid, true));
 }
 
 struct hv_domain *

@@ -53,6 +53,9 @@ struct hv_domain *hv_domain_find(struct hv *hv, unsigned domid);
 /* The live (not dying) domain, or NULL. */
 struct hv_domain *hv_domain_live(struct hv *hv, unsigned domid);
 
+/* The first domain, dying or not, whose id is at least domid, or NULL. */
+struct hv_domain *hv_domain_from(struct hv *hv, unsigned domid);
+
 /* The first domain and the next one, in domid order (for dumps). */
 struct hv_domain *hv_domain_first(struct hv *hv);
 struct hv_domain *hv_domain_next(struct hv_domain *d);

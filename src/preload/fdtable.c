@@ -95,6 +95,8 @@ pl_file_put(struct pfile *pf)
 	pl_inside++;
 	if (pf->kind == PL_EVTCHN)
 		pl_evtchn_close(pf);
+	else if (pf->kind == PL_PRIVCMD)
+		pl_privcmd_close(pf);
 	else
 		gbx_dev_drop(pf->dev);
 	pl_inside--;

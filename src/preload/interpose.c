@@ -6,7 +6,8 @@
  * - open and its variants compare the path with "/dev/xen/" (a program
  *   that opens no such path pays a string compare), and open a device only
  *   in a process of a gntbox domain ($GNTBOX_DOMID): elsewhere the path is
- *   libc's, so the library is harmless on a real Xen host;
+ *   libc's, so the library is harmless on a real Xen host (in a gntbox
+ *   domain, /dev/xen/hypercall does not exist, whatever the host has);
  * - calls on a descriptor ask the table (fdtable.c), which costs an
  *   atomic load while the process has no device open;
  * - munmap, mremap and mmap(MAP_FIXED) ask whether the process has any
@@ -54,8 +55,14 @@ ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
 /* The status flags F_SETFL may change (Linux's SETFL_MASK). */
 #define PL_SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-/* The device a path names, or 0. */
-static enum pl_kind
+/*
+ * A device a gntbox domain lacks: /dev/xen/hypercall, privcmd's buffer
+ * device, which libxencall may do without (linux_privcmd.c).
+ */
+#define PL_ABSENT (-1)
+
+/* The device a path names, PL_ABSENT, or 0. */
+static int
 pl_path_kind(const char *path)
 {
 
@@ -67,6 +74,10 @@ pl_path_kind(const char *path)
 		return (PL_GNTALLOC);
 	if (strcmp(path + 9, "evtchn") == 0)
 		return (PL_EVTCHN);
+	if (strcmp(path + 9, "privcmd") == 0)
+		return (PL_PRIVCMD);
+	if (strcmp(path + 9, "hypercall") == 0)
+		return (PL_ABSENT);
 	return (0);
 }
 
@@ -96,14 +107,18 @@ pl_open_dev(enum pl_kind kind, int flags)
 	pf->accmode = flags & O_ACCMODE;
 	atomic_init(&pf->flags, flags & ~PL_OPEN_ONLY);
 	pl_inside++;
-	error = kind == PL_EVTCHN ? pl_evtchn_open(pf) : pl_gnt_open(kind, pf);
+	error = kind == PL_EVTCHN ? pl_evtchn_open(pf) :
+	    kind == PL_PRIVCMD	  ? pl_privcmd_open(pf) :
+				    pl_gnt_open(kind, pf);
 	if (error != 0) {
 		free(pf);
 		pl_inside--;
 		errno = pl_errno(error);
 		return (-1);
 	}
-	src = kind == PL_EVTCHN ? pl_evtchn_fd(pf) : gbx_dev_sock(pf->dev);
+	src = kind == PL_EVTCHN ? pl_evtchn_fd(pf) :
+	    kind == PL_PRIVCMD	? pl_privcmd_fd(pf) :
+				  gbx_dev_sock(pf->dev);
 	if ((fd = pl_fd_install(pf, src, (flags & O_CLOEXEC) != 0)) == -1) {
 		error = errno;
 		atomic_store(&pf->refs, 1);
@@ -123,13 +138,17 @@ pl_open_dev(enum pl_kind kind, int flags)
 static int
 pl_open(int dirfd, const char *path, int flags)
 {
-	enum pl_kind kind;
+	int kind;
 
 	(void)dirfd; /* only absolute paths are ours */
 	if (pl_inside || (kind = pl_path_kind(path)) == 0 ||
 	    getenv("GNTBOX_DOMID") == NULL)
 		return (PL_NOT_OURS);
-	return (pl_open_dev(kind, flags));
+	if (kind == PL_ABSENT) {
+		errno = ENOENT;
+		return (-1);
+	}
+	return (pl_open_dev((enum pl_kind)kind, flags));
 }
 
 /*
@@ -359,6 +378,9 @@ ioctl(int fd, unsigned long request, ...)
 	case PL_GNTALLOC:
 		error = pl_gntalloc_ioctl(pf, (unsigned)request, arg);
 		break;
+	case PL_PRIVCMD:
+		error = pl_privcmd_ioctl(pf, (unsigned)request, arg, &ret);
+		break;
 	default:
 		error = pl_evtchn_ioctl(pf, (unsigned)request, arg, &ret);
 		break;
@@ -455,7 +477,9 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 			return (pl_real.mmap(addr, len, prot, flags, fd, off));
 		}
 		pl_inside++;
-		error = pl_gnt_mmap(pf, addr, len, prot, flags, off, &p);
+		error = pf->kind == PL_PRIVCMD ?
+		    pl_privcmd_mmap(pf, addr, len, prot, flags, &p) :
+		    pl_gnt_mmap(pf, addr, len, prot, flags, off, &p);
 		pl_inside--;
 		pl_file_put(pf);
 		if (error != 0) {

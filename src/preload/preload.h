@@ -3,8 +3,8 @@
  * programs (docs/architecture.md §1, docs/design.md "Linux device ABI").
  *
  * The library stands in for a few libc entry points (interpose.c) so that
- * /dev/xen/gntdev, /dev/xen/gntalloc and /dev/xen/evtchn behave as Linux's
- * drivers do.  It is built on the client core alone (src/client/: the
+ * /dev/xen/gntdev, /dev/xen/gntalloc, /dev/xen/evtchn and /dev/xen/privcmd
+ * behave as Linux's drivers do (and /dev/xen/hypercall is absent).  It is built on the client core alone (src/client/: the
  * grant device of gntdev.h, the event-channel handle of evtchn_handle.h,
  * the connection of link.h), beside libgntbox's public API (src/lib/),
  * never on it: preload/ and lib/ do not include each other, and the
@@ -18,9 +18,9 @@
  *   file, and poll works on the evtchn descriptor natively.
  * - fdtable.c maps those descriptors to their open device files (struct
  *   pfile), with O(1) checks for every other descriptor.
- * - linux_gntdev.c, linux_gntalloc.c, linux_mmap.c and linux_evtchn.c
- *   answer ioctl, mmap, read and write with Linux's numbers, layouts,
- *   check order and errno values.
+ * - linux_gntdev.c, linux_gntalloc.c, linux_mmap.c, linux_evtchn.c and
+ *   linux_privcmd.c answer ioctl, mmap, read and write with Linux's
+ *   numbers, layouts, check order and errno values.
  * - Any munmap, mmap(MAP_FIXED) or mremap that covers grant mappings is
  *   accounted for (gntdev.h's gbx_vm_unmap_begin / _end), after one
  *   atomic test when the process has none.
@@ -42,6 +42,7 @@
 #include "gntbox.h"
 
 struct gbx_dev;
+struct gbx_privcmd;
 struct gntbox_evtchn;
 
 /* ---- libc's own functions (real.c). ---- */
@@ -103,6 +104,7 @@ enum pl_kind {
 	PL_GNTDEV = 1,
 	PL_GNTALLOC,
 	PL_EVTCHN,
+	PL_PRIVCMD,
 };
 
 /*
@@ -117,8 +119,9 @@ struct pfile {
 	atomic_int flags;    /* the program's status flags (O_NONBLOCK...) */
 	struct gbx_dev *dev; /* gntdev, gntalloc */
 	struct gntbox_evtchn *evt; /* evtchn */
-	pid_t pid;		   /* evtchn: the process that opened it */
-	atomic_uint restricted;	   /* evtchn: RESTRICT_DOMID's domain + 1 */
+	struct gbx_privcmd *pcmd;  /* privcmd */
+	pid_t pid;		   /* evtchn, privcmd: who opened it */
+	atomic_uint restricted;	   /* evtchn, privcmd: RESTRICT's domain + 1 */
 };
 
 /* Descriptors at or above this are never ours (they are refused). */
@@ -181,6 +184,14 @@ int pl_evtchn_write(struct pfile *pf, const void *buf, size_t len,
 /* The descriptor to duplicate for the program, and closing. */
 int pl_evtchn_fd(const struct pfile *pf);
 void pl_evtchn_close(struct pfile *pf);
+
+/* /dev/xen/privcmd (linux_privcmd.c): as the evtchn functions above. */
+int pl_privcmd_open(struct pfile *pf);
+int pl_privcmd_fd(const struct pfile *pf);
+void pl_privcmd_close(struct pfile *pf);
+int pl_privcmd_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret);
+int pl_privcmd_mmap(struct pfile *pf, void *addr, size_t len, int prot,
+    int flags, void **out);
 
 /*
  * A connection error (gntboxd went away) is EIO to the program, which

@@ -662,6 +662,8 @@ struct gbx_stats {
 	uint64_t notifies_fired;    /* unmap notifies performed */
 	uint64_t protocol_errors;
 	uint64_t conns_dropped; /* connections dropped for misbehaving */
+	/* privcmd (issue 9): hypercalls answered ENOSYS, not implemented. */
+	uint64_t hypercalls_enosys;
 };
 
 /* ------------------------------------------------------------------ */
@@ -791,5 +793,8 @@ struct gbx_xs_perm {
 	uint8_t flags;	/* GBX_XS_PERM_* */
 	uint16_t pad;
 };
+
+/* privcmd (issue 9): its kind and messages are in proto/pcmd.h. */
+#include "proto/pcmd.h"
 
 #endif /* GNTBOX_PROTO_PROTO_H */

@@ -123,6 +123,13 @@ many_children() {
 	done
 }
 
+# in_dom N CMD...: run CMD as a process of domain N.
+in_dom() {
+	dom=$1
+	shift
+	"$GNTBOX" run --dom "$dom" -- "$@"
+}
+
 # The stats levels (the fields every test must leave as it found them).
 levels() {
 	"$GNTBOX" stats --json | tr -d '{}' | tr ',' '\n' |
