@@ -399,6 +399,15 @@ notify_slow(struct gntbox_evtchn *e, uint32_t port, uint32_t gen, bool want_fds)
 	    sizeof(rep));
 	nfds = 0;
 	error = gbx_conn_call_fds(e->conn, &call, fds, &nfds);
+	if (error == 0 && call.fds_lost && call.rlen == sizeof(rep)) {
+		/*
+		 * Delivered, but our descriptor table is full: the peer's
+		 * descriptors were dropped.  The port stays uncached, and the
+		 * next notify asks for them again (GBX_EVT_WANT_FDS).
+		 */
+		gbx_close_fds(fds, &nfds);
+		rep.fds_attached = 0;
+	}
 	if (error == 0 &&
 	    (call.rlen != sizeof(rep) ||
 		nfds != (rep.fds_attached != 0 ? 2u : 0u)))

@@ -366,7 +366,7 @@ void gbxd_hello_reply(const struct gbxd *g, unsigned domid,
 
 /* serve_gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
-msg_fn h_notify_grant, h_notify_map, h_arena_get;
+msg_fn h_notify_grant, h_notify_map, h_arena_get, h_arena_put;
 msg_fn h_copy_acquire, h_copy_release, h_adopt;
 
 /* serve_evtchn.c */
