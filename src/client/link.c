@@ -65,6 +65,9 @@ TAILQ_HEAD(gbx_arena_lru, gbx_arena);
 #define GBX_ARENA_CACHE_FDS 64
 #define GBX_ARENA_CACHE_MIN 2
 
+/* Sends tried while the kernel has no memory for them (gbx_send). */
+#define GBX_SEND_TRIES 4
+
 /* Arena ids to put back (ARENA_PUT) in one message. */
 #define GBX_ARENA_PUT_MAX 64
 
@@ -112,6 +115,29 @@ gbx_arena_find(struct gbx_conn *c, uint32_t id)
 }
 
 /*
+ * Send one message, trying again a few times while the kernel is short of
+ * memory for it (ENOBUFS, ENOMEM): SOCK_SEQPACKET sends all or nothing,
+ * so nothing went and the stream is whole.  A one-way release that could
+ * not go at all is lost to gntboxd, so its caller breaks the stream; a
+ * request that could not go only fails.
+ */
+static int
+gbx_send(struct gbx_conn *c, struct gbx_hdr *h, const void *body, size_t blen,
+    const void *tail, size_t tlen, const int *fds, unsigned nfds)
+{
+	int error, i;
+
+	for (i = 0;; i++) {
+		error =
+		    gbx_msg_send(c->sock, h, body, blen, tail, tlen, fds, nfds);
+		if ((error != ENOBUFS && error != ENOMEM) ||
+		    i == GBX_SEND_TRIES - 1)
+			return (error);
+		(void)usleep(1000u << i);
+	}
+}
+
+/*
  * Tell gntboxd that we no longer hold the arenas in c->put (ARENA_PUT,
  * one-way).  Called with the lock held, between requests.  A failure to
  * send breaks the stream, as any other send's does.
@@ -131,7 +157,7 @@ gbx_arena_put_flush(struct gbx_conn *c)
 	memset(&h, 0, sizeof(h));
 	h.type = GBX_ARENA_PUT;
 	h.seq = ++c->seq;
-	if (gbx_msg_send(c->sock, &h, &body, sizeof(body), c->put,
+	if (gbx_send(c, &h, &body, sizeof(body), c->put,
 		c->nput * sizeof(c->put[0]), NULL, 0) != 0)
 		c->broken = true;
 	c->nput = 0;
@@ -308,8 +334,10 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	h.type = call->type;
 	h.flags = bulk ? GBX_F_BULK : 0;
 	h.seq = ++c->seq;
-	error = gbx_msg_send(c->sock, &h, call->body, call->blen,
+	error = gbx_send(c, &h, call->body, call->blen,
 	    bulk ? NULL : call->tail, bulk ? 0 : call->tlen, xfds, nx);
+	if (error == ENOBUFS || error == ENOMEM)
+		return (ENOMEM); /* nothing went: the stream is whole */
 	if (error != 0) {
 		if (error != EMSGSIZE && error != EINVAL)
 			c->broken = true;
@@ -623,8 +651,7 @@ gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 		error = EPIPE;
 	else {
 		h.seq = ++c->seq;
-		error =
-		    gbx_msg_send(c->sock, &h, body, blen, tail, tlen, NULL, 0);
+		error = gbx_send(c, &h, body, blen, tail, tlen, NULL, 0);
 		if (error != 0 && error != EMSGSIZE)
 			c->broken = true;
 	}

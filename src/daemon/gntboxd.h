@@ -76,6 +76,7 @@
 #define GBXD_REAP_BUDGET      4096 /* units of teardown per turn */
 #define GBXD_DEFERRED_BUDGET  256  /* deferred entries looked at per pass */
 #define GBXD_DEFERRED_PERIOD  1	   /* seconds between passes while waiting */
+#define GBXD_RESUME_NSEC      100000000 /* a paused listener tries again */
 
 struct gbxd;
 struct ev;
@@ -170,7 +171,10 @@ int listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
     accept_fn *fn, struct listener **lp);
 /* Close l: every connection accepted on it, then its socket and file. */
 void listener_close(struct gbxd *g, struct listener *l);
-/* A descriptor was freed: listeners paused at the limit listen again. */
+/*
+ * A descriptor was freed, or GBXD_RESUME_NSEC passed since a listener
+ * paused: listeners paused at the limit listen again.
+ */
 void listener_resume_all(struct gbxd *g);
 /* Remove the sockets a dead gntboxd left in the runtime directory. */
 void listener_clean_stale(struct gbxd *g);
@@ -504,6 +508,7 @@ struct gbxd {
 	struct timer deferred; /* deferred passes */
 	int deferred_state;    /* 0 off, 1 periodic, 2 immediate */
 	struct timer idle;     /* --idle-exit */
+	struct timer resume;   /* paused listeners (listener.c) */
 	bool idle_armed;
 	/* observe.c, feed.c, logbook.c */
 	struct obs_dom **obs;	      /* GBX_DOMID_MAX + 1, made on use */
