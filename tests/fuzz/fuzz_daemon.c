@@ -278,6 +278,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	TAILQ_INIT(&g.paused);
 	hv_limits_default(&lim);
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
+	    observe_init(&g) != 0 || logbook_init(&g) != 0 ||
 	    hv_init(&g.hv, &lim) != 0 || loop_init(&g) != 0 ||
 	    background_init(&g) != 0 || listen_control(&g) != 0 ||
 	    listen_device(&g, 0) != 0 || xsd_init(&g) != 0)

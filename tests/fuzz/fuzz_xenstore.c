@@ -34,7 +34,7 @@ ready(void *cookie)
 	(void)cookie;
 }
 
-static const struct xs_conn_ops ops = { ready };
+static const struct xs_conn_ops ops = { .output_ready = ready };
 
 /* Read and drop everything c has queued. */
 static void
