@@ -95,9 +95,7 @@ enum gbx_type {
 	GBX_COPY_ACQUIRE = 0x19,
 	GBX_COPY_RELEASE = 0x1a, /* one-way */
 	GBX_ADOPT = 0x1b,
-
-	/* Descriptor limits (issue 11, defect 4). */
-	GBX_ARENA_PUT = 0x1c, /* one-way */
+	GBX_ARENA_PUT = 0x1c, /* one-way (issue 11, defect 4) */
 
 	/* Event channels (kind GBX_KIND_EVTCHN). */
 	GBX_EVT_BIND_UNBOUND = 0x30,
@@ -208,16 +206,10 @@ struct gbx_arena_reply {
 };
 
 /*
- * ARENA_PUT (one-way; issue 11, defect 4): this connection no longer
- * holds the descriptors of these arenas: it let them go to stay within
- * its cache's bound, or never received them because its descriptor table
- * was full (MSG_CTRUNC).  gntboxd forgets that it sent them, so the next
- * reply that needs one attaches it again, and an arena with no page left
- * that no connection holds is closed.  Body struct gbx_refs, tail
- * uint32_t arena[count].  An id that is not an arena this connection was
- * sent is skipped silently: its domain may have been destroyed since.
+ * ARENA_PUT (one-way), body struct gbx_refs, tail uint32_t arena[count]:
+ * the client let these descriptors go (a bounded cache) or never got them
+ * (MSG_CTRUNC); gntboxd sends them again when needed.  Unknown ids: skipped.
  */
-
 /* ------------------------------------------------------------------ */
 /* Sharing pages (gntalloc's half of the device).                        */
 
