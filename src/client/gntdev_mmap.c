@@ -142,8 +142,8 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 			;
 		if ((error = gbx_conn_arena_fd(dev->conn, res[i].arena, ro,
 			 &fd)) == 0) {
-			error = gbx_place_run(&pl, i, j - i, prot, fd,
-			    res[i].page);
+			error =
+			    gbx_place_run(&pl, i, j - i, prot, fd, res[i].page);
 			gbx_conn_arena_unpin(dev->conn, res[i].arena);
 		}
 		if (error != 0) {
