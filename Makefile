@@ -7,6 +7,8 @@
 #                   the normal build, then on an ASan+UBSan build (build-san/)
 #   make demo       two domains sharing pages and talking over vchan
 #   make bench      benchmarks (bench/), with ministat reports
+#   make fuzz       each fuzz target (tests/fuzz/) for FUZZ_SECONDS (60)
+#                   with clang's libFuzzer, in build-fuzz/
 #   make lint       the include layers of src/ (scripts/layers.sh), then
 #                   clang-format, cppcheck and clang-tidy over the tree
 #   make format     apply .clang-format to every C file
@@ -21,6 +23,12 @@
 # without an edit here.  A file named main.c is a program's entry point.
 
 SAN		?=
+# make fuzz builds with clang's libFuzzer (FUZZ=1) into build-fuzz/.
+FUZZ		?=
+ifeq ($(FUZZ),1)
+O		?= build-fuzz
+CC		:= clang
+endif
 ifeq ($(SAN),1)
 O		?= build-san
 else
@@ -38,7 +46,7 @@ CFLAGS		?= -O2 -g
 # Debian builds the packages with it (dpkg-buildflags): so do we, so that
 # make check sees what the package build would reject.  Not with the
 # sanitizers, whose interceptors it would bypass.
-ifneq ($(SAN),1)
+ifeq ($(SAN)$(FUZZ),)
 CPPFLAGS	?= -D_FORTIFY_SOURCE=2
 endif
 # Asked of pkg-config once, when the first compiler command needs it: not
@@ -66,6 +74,11 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 ALL_CFLAGS	+= $(SAN_FLAGS)
 ALL_LDFLAGS	+= $(SAN_FLAGS)
 endif
+ifeq ($(FUZZ),1)
+ALL_CFLAGS	+= -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ALL_LDFLAGS	+= -fsanitize=address,undefined
+endif
 
 # The parts, one folder each (docs/architecture.md explains them).
 BASE_SRCS	:= $(wildcard src/base/*.c src/proto/*.c)
@@ -76,7 +89,8 @@ CLIENT_SRCS	:= $(wildcard src/client/*.c)
 LIB_SRCS	:= $(wildcard src/lib/*.c)
 PRELOAD_SRCS	:= $(wildcard src/preload/*.c)
 CLI_SRCS	:= $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
-TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
+# faultinj.c is no part of the tests' library: it is a preload of its own.
+TESTLIB_SRCS	:= $(filter-out tests/lib/faultinj.c,$(wildcard tests/lib/*.c))
 
 obj		= $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -93,11 +107,22 @@ GNTBOX		:= $(O)/bin/gntbox
 LIBGNTBOX	:= $(O)/lib/libgntbox.so
 LIBGNTBOX_REAL	:= libgntbox.so.0.1
 PRELOAD		:= $(O)/lib/libgntbox-preload.so
+FAULTINJ	:= $(O)/lib/libgntbox-faultinj.so
 INTERNAL	:= $(O)/lib/libgntbox-internal.a
 
 UNIT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/*.c))
 INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
 COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
+# Fuzz targets (tests/fuzz/): with libFuzzer in build-fuzz/ (make fuzz),
+# with tests/fuzz/driver.c's replay and smoke run in the other builds.
+FUZZ_TARGETS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
+ifeq ($(FUZZ),1)
+FUZZ_MAIN	:=
+FUZZ_LINK	:= -fsanitize=fuzzer
+else
+FUZZ_MAIN	:= $(O)/obj/tests/fuzz/driver.o
+FUZZ_LINK	:=
+endif
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
 EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
 # The example of include/gntbox.h's usage guide, its two processes.
@@ -113,7 +138,8 @@ XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog \
 .SECONDARY:
 all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(EXAMPLES)
 
-tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS) $(HEADER_EXAMPLE)
+tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS) $(HEADER_EXAMPLE) \
+    $(FUZZ_TARGETS) $(FAULTINJ)
 
 $(O)/obj/tests/%.o $(O)/obj/bench/%.o: ALL_CFLAGS += -Itests/lib
 
@@ -166,6 +192,23 @@ $(O)/tests/compat/%: $(O)/obj/tests/compat/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
+# The fault injector (tests/lib/faultinj.c), preloaded by the tests into
+# gntboxd and clients.  Never sanitized: under ASan it comes after ASan's
+# runtime, whose interceptors call it as the next definition.
+$(FAULTINJ): tests/lib/faultinj.c | depcheck
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -fPIC -shared -fvisibility=hidden \
+	    $(WARNINGS) -O2 -g -o $@ $< -ldl
+
+# The preload target calls the device functions without interposing libc.
+$(O)/tests/fuzz/fuzz_ioctl: $(call obj,$(filter-out src/preload/interpose.c,\
+    $(PRELOAD_SRCS)))
+$(O)/tests/fuzz/%: $(O)/obj/tests/fuzz/%.o $(FUZZ_MAIN) \
+    $(O)/obj/tests/lib/daemon.o $(INTERNAL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) $(FUZZ_LINK) -o $@ $(filter %.o,$^) \
+	    $(filter %.a,$^) $(PROG_LIBS) -ldl
+
 # Examples link what a user would: libgntbox.so, or Debian's Xen libraries.
 $(O)/examples/%: $(O)/obj/examples/%.o $(LIBGNTBOX)
 	@mkdir -p $(@D)
@@ -203,6 +246,16 @@ check: deps
 	tests/run.sh build
 	$(MAKE) SAN=1 O=build-san tests
 	tests/run.sh build-san
+
+# Each fuzz target for FUZZ_SECONDS, from its corpus (tests/fuzz/run.sh).
+FUZZ_SECONDS	?= 60
+.PHONY: fuzz fuzz-targets
+fuzz:
+	scripts/install-deps.sh fuzz
+	$(MAKE) FUZZ=1 O=build-fuzz fuzz-targets
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-targets: $(GNTBOXD) $(FUZZ_TARGETS)
 
 demo:
 	scripts/install-deps.sh demo
@@ -340,6 +393,6 @@ format:
 	clang-format -i $(C_FILES)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

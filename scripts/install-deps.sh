@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh [PROFILE]           install what PROFILE lacks
 #   scripts/install-deps.sh --check PROFILE     only say what it lacks
 # PROFILE: build (make), demo (make demo), check (make check, the default),
-# bench (make bench), lint (make lint), deb (make deb-check).
+# bench (make bench), lint (make lint), fuzz (make fuzz), deb (make
+# deb-check).
 # `make check`, `make demo` and `make bench` call it; it needs root (or sudo
 # without a password) only when something is missing.  Plain `make` calls
 # it with --check before it compiles anything, so that a machine without
@@ -27,9 +28,11 @@ build | demo) want="$build" ;;
 check)	want="$check" ;;
 bench)	want="$check ministat gnuplot-nox" ;;
 lint)	want="$build clang-format clang-tidy cppcheck" ;;
+# make fuzz: clang and its libFuzzer and sanitizer runtimes.
+fuzz)	want="$check clang libclang-rt-14-dev" ;;
 deb)	want="$check debhelper dpkg-dev fakeroot lintian systemd" ;;
 *)	echo "install-deps.sh: unknown profile '$1'" \
-	    "(build, demo, check, bench, lint or deb)" >&2
+	    "(build, demo, check, bench, lint, fuzz or deb)" >&2
 	exit 2 ;;
 esac
 

@@ -94,10 +94,10 @@ gbx_copy_where(struct gbx_conn *c, const struct gbx_map_result *r,
 {
 	int error;
 
-	if ((error = gbx_conn_arena_fd(c, r->arena, false, fd)) != 0)
-		return (error);
 	if (r->page >= ((uint64_t)1 << (63 - GBX_PAGE_SHIFT)))
 		return (EPROTO);
+	if ((error = gbx_conn_arena_fd(c, r->arena, false, fd)) != 0)
+		return (error);
 	*off = (off_t)((r->page << GBX_PAGE_SHIFT) + offset);
 	return (0);
 }
@@ -136,14 +136,20 @@ gbx_copy_one(struct gbx_conn *c, const struct gbx_copy_seg *s,
 		return (error);
 	if ((s->flags & GBX_COPY_DST_GREF) != 0 &&
 	    (error = gbx_copy_where(c, rd, s->dst.offset, &dfd, &doff)) != 0)
-		return (error);
+		goto out;
 	if (dfd == -1)
-		return (gbx_copy_io(true, sfd, s->dst.virt, s->len, soff));
-	if (sfd == -1)
-		return (gbx_copy_io(false, dfd, s->src.virt, s->len, doff));
-	if ((error = gbx_copy_io(true, sfd, bounce, s->len, soff)) != 0)
-		return (error);
-	return (gbx_copy_io(false, dfd, bounce, s->len, doff));
+		error = gbx_copy_io(true, sfd, s->dst.virt, s->len, soff);
+	else if (sfd == -1)
+		error = gbx_copy_io(false, dfd, s->src.virt, s->len, doff);
+	else if ((error = gbx_copy_io(true, sfd, bounce, s->len, soff)) == 0)
+		error = gbx_copy_io(false, dfd, bounce, s->len, doff);
+out:
+	/* The descriptors were pinned in the cache (link.h) until now. */
+	if (sfd != -1)
+		gbx_conn_arena_unpin(c, rs->arena);
+	if (dfd != -1)
+		gbx_conn_arena_unpin(c, rd->arena);
+	return (error);
 }
 
 /* COPY_ACQUIRE of the distinct grants; *copy_id is 0 when none is pinned. */

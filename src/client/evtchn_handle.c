@@ -112,15 +112,22 @@ peer_find(struct gntbox_evtchn *e, uint64_t id)
 	return (RB_FIND(gbx_peers, &e->peers, &key));
 }
 
-/* A page gntboxd sent: a memfd at least as large as an event page. */
+/*
+ * A page gntboxd sent: a memfd at least as large as an event page.  NULL
+ * with errno (EPROTO for a short one) when it cannot be mapped.
+ */
 static struct gbx_evtpage *
 page_map(int fd)
 {
 	struct stat sb;
 	void *p;
 
-	if (fstat(fd, &sb) == -1 || sb.st_size < (off_t)GBX_EVTPAGE_BYTES)
+	if (fstat(fd, &sb) == -1)
 		return (NULL);
+	if (sb.st_size < (off_t)GBX_EVTPAGE_BYTES) {
+		errno = EPROTO;
+		return (NULL);
+	}
 	p = mmap(NULL, GBX_EVTPAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    fd, 0);
 	return (p == MAP_FAILED ? NULL : p);
@@ -232,6 +239,8 @@ gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
 	}
 	e->efd = fds[0];
 	e->page = page_map(fds[1]);
+	if (e->page == NULL)
+		error = errno; /* EPROTO, or mmap's ENOMEM */
 	(void)close(fds[1]);
 	if (e->page == NULL)
 		goto fail;
@@ -402,6 +411,15 @@ notify_slow(struct gntbox_evtchn *e, uint32_t port, uint32_t gen, bool want_fds)
 	    sizeof(rep));
 	nfds = 0;
 	error = gbx_conn_call_fds(e->conn, &call, fds, &nfds);
+	if (error == 0 && call.fds_lost && call.rlen == sizeof(rep)) {
+		/*
+		 * Delivered, but our descriptor table is full: the peer's
+		 * descriptors were dropped.  The port stays uncached, and the
+		 * next notify asks for them again (GBX_EVT_WANT_FDS).
+		 */
+		gbx_close_fds(fds, &nfds);
+		rep.fds_attached = 0;
+	}
 	if (error == 0 &&
 	    (call.rlen != sizeof(rep) ||
 		nfds != (rep.fds_attached != 0 ? 2u : 0u)))

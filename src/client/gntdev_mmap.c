@@ -141,9 +141,12 @@ gbx_mmap_map(struct gbx_dev *dev, struct gbx_maprec *m, int prot,
 		     j++)
 			;
 		if ((error = gbx_conn_arena_fd(dev->conn, res[i].arena, ro,
-			 &fd)) != 0 ||
-		    (error = gbx_place_run(&pl, i, j - i, prot, fd,
-			 res[i].page)) != 0) {
+			 &fd)) == 0) {
+			error =
+			    gbx_place_run(&pl, i, j - i, prot, fd, res[i].page);
+			gbx_conn_arena_unpin(dev->conn, res[i].arena);
+		}
+		if (error != 0) {
 			/*
 			 * Out of reach before gntboxd lets the grants go (a
 			 * failed MAP_FIXED may have unmapped its range too).
@@ -227,9 +230,12 @@ gbx_mmap_share(struct gbx_dev *dev, uint64_t page, uint32_t n, int prot,
 		     j++)
 			;
 		if ((error = gbx_conn_arena_fd(dev->conn, b->arena, false,
-			 &fd)) != 0 ||
-		    (error = gbx_place_run(&pl, i, j - i, prot, fd,
-			 gbx_spage_arena_page(p))) != 0)
+			 &fd)) != 0)
+			goto fail;
+		error = gbx_place_run(&pl, i, j - i, prot, fd,
+		    gbx_spage_arena_page(p));
+		gbx_conn_arena_unpin(dev->conn, b->arena);
+		if (error != 0)
 			goto fail;
 	}
 	for (i = 0; i < n; i++)

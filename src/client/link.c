@@ -6,7 +6,25 @@
  * from its send to its reply, so replies can only come in the order the
  * requests went, and a one-way message sent between two requests reaches
  * gntboxd between them.
+ *
+ * Descriptors (issue 11, defect 4).  A Linux device needs no descriptor
+ * to map a grant; we need the arena's.  Two things follow:
+ *
+ * - The arena cache is bounded (gbx_arena_cap: GBX_ARENA_CACHE_FDS, less
+ *   when RLIMIT_NOFILE is small).  The least recently used descriptor
+ *   that no caller is using (pins) goes first, and gntboxd is told with
+ *   ARENA_PUT, so that its record of what we hold stays true: it sends
+ *   the descriptor again when a reply next needs it, and an arena that
+ *   has neither pages nor holders can go.
+ * - When our descriptor table is full, the kernel drops the descriptors
+ *   of a reply (MSG_CTRUNC) but delivers the reply.  The reply stands:
+ *   the arenas whose descriptors were lost are put back (ARENA_PUT) and
+ *   the call learns it (fds_lost), so that whoever needed them fails with
+ *   EMFILE and undoes what the request did (an mmap sends UNMAP).  The
+ *   connection stays usable, and the same call works again once a
+ *   descriptor is free.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,12 +45,31 @@
 
 struct gbx_arena {
 	RB_ENTRY(gbx_arena) link;
+	TAILQ_ENTRY(gbx_arena) lru; /* least recently used first */
 	uint32_t id;
-	int fd;	  /* as gntboxd sent it */
-	int rofd; /* opened read-only, or -1 until needed */
+	unsigned pins; /* callers between gbx_conn_arena_fd and _unpin */
+	int fd;	       /* as gntboxd sent it */
+	int rofd;      /* opened read-only, or -1 until needed */
 };
 
 RB_HEAD(gbx_arenas, gbx_arena);
+TAILQ_HEAD(gbx_arena_lru, gbx_arena);
+
+/*
+ * At most this many arena descriptors per connection (a read-only
+ * reopening counts as one more), or an eighth of RLIMIT_NOFILE if that
+ * is less: enough to keep the hot arenas of a backend, few enough that a
+ * process sharing with a thousand domains stays far below the default
+ * limit of 1024.
+ */
+#define GBX_ARENA_CACHE_FDS 64
+#define GBX_ARENA_CACHE_MIN 2
+
+/* Sends tried while the kernel has no memory for them (gbx_send). */
+#define GBX_SEND_TRIES 4
+
+/* Arena ids to put back (ARENA_PUT) in one message. */
+#define GBX_ARENA_PUT_MAX 64
 
 struct gbx_conn {
 	pthread_mutex_t lock;
@@ -45,6 +82,11 @@ struct gbx_conn {
 	int hello_fds[GBX_MAX_FDS];
 	unsigned nhello_fds;
 	struct gbx_arenas arenas;
+	struct gbx_arena_lru lru;
+	unsigned arena_fds;		 /* descriptors the cache holds */
+	unsigned arena_cap;		 /* and may hold, beyond pinned ones */
+	uint32_t put[GBX_ARENA_PUT_MAX]; /* ids to put back */
+	unsigned nput;
 	union {
 		struct gbx_hdr h;
 		unsigned char b[GBX_MSG_MAX];
@@ -72,51 +114,159 @@ gbx_arena_find(struct gbx_conn *c, uint32_t id)
 	return (RB_FIND(gbx_arenas, &c->arenas, &key));
 }
 
+/*
+ * Send one message, trying again a few times while the kernel is short of
+ * memory for it (ENOBUFS, ENOMEM): SOCK_SEQPACKET sends all or nothing,
+ * so nothing went and the stream is whole.  A one-way release that could
+ * not go at all is lost to gntboxd, so its caller breaks the stream; a
+ * request that could not go only fails.
+ */
+static int
+gbx_send(struct gbx_conn *c, struct gbx_hdr *h, const void *body, size_t blen,
+    const void *tail, size_t tlen, const int *fds, unsigned nfds)
+{
+	int error, i;
+
+	for (i = 0;; i++) {
+		error =
+		    gbx_msg_send(c->sock, h, body, blen, tail, tlen, fds, nfds);
+		if ((error != ENOBUFS && error != ENOMEM) ||
+		    i == GBX_SEND_TRIES - 1)
+			return (error);
+		(void)usleep(1000u << i);
+	}
+}
+
+/*
+ * Tell gntboxd that we no longer hold the arenas in c->put (ARENA_PUT,
+ * one-way).  Called with the lock held, between requests.  A failure to
+ * send breaks the stream, as any other send's does.
+ */
+static void
+gbx_arena_put_flush(struct gbx_conn *c)
+{
+	struct gbx_refs body;
+	struct gbx_hdr h;
+
+	if (c->nput == 0 || c->broken) {
+		c->nput = 0;
+		return;
+	}
+	memset(&body, 0, sizeof(body));
+	body.count = c->nput;
+	memset(&h, 0, sizeof(h));
+	h.type = GBX_ARENA_PUT;
+	h.seq = ++c->seq;
+	if (gbx_send(c, &h, &body, sizeof(body), c->put,
+		c->nput * sizeof(c->put[0]), NULL, 0) != 0)
+		c->broken = true;
+	c->nput = 0;
+}
+
+/* Note that we do not hold arena id (any more): gntboxd will be told. */
+static void
+gbx_arena_put(struct gbx_conn *c, uint32_t id)
+{
+
+	if (c->nput == GBX_ARENA_PUT_MAX)
+		gbx_arena_put_flush(c);
+	c->put[c->nput++] = id;
+}
+
+/* Forget a cached arena: close its descriptors, free it. */
+static void
+gbx_arena_drop(struct gbx_conn *c, struct gbx_arena *a)
+{
+
+	RB_REMOVE(gbx_arenas, &c->arenas, a);
+	TAILQ_REMOVE(&c->lru, a, lru);
+	if (a->rofd != -1 && a->rofd != a->fd) {
+		(void)close(a->rofd);
+		c->arena_fds--;
+	}
+	(void)close(a->fd);
+	c->arena_fds--;
+	free(a);
+}
+
+/*
+ * Keep the cache within its bound: the least recently used arenas that
+ * nobody is using go, and are put back.  Pinned ones stay even beyond the
+ * bound (a caller is about to map with the descriptor); the next trim
+ * takes them once they are unpinned.
+ */
+static void
+gbx_arena_trim(struct gbx_conn *c)
+{
+	struct gbx_arena *a, *next;
+
+	for (a = TAILQ_FIRST(&c->lru); a != NULL && c->arena_fds > c->arena_cap;
+	     a = next) {
+		next = TAILQ_NEXT(a, lru);
+		if (a->pins != 0)
+			continue;
+		gbx_arena_put(c, a->id);
+		gbx_arena_drop(c, a);
+	}
+}
+
 /* Cache fd as arena id's descriptor, or close it if we have one already. */
 static void
 gbx_arena_add(struct gbx_conn *c, uint32_t id, int fd)
 {
 	struct gbx_arena *a;
 
-	if (gbx_arena_find(c, id) != NULL ||
-	    (a = calloc(1, sizeof(*a))) == NULL) {
+	if (gbx_arena_find(c, id) != NULL) {
+		(void)close(fd);
+		return;
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		/* Without room to keep it, ARENA_GET will bring it again. */
 		(void)close(fd);
+		gbx_arena_put(c, id);
 		return;
 	}
 	a->id = id;
 	a->fd = fd;
 	a->rofd = -1;
-	if (RB_INSERT(gbx_arenas, &c->arenas, a) != NULL) {
-		/* Cannot happen: it was not found above. */
-		(void)close(fd);
-		free(a);
-	}
+	(void)RB_INSERT(gbx_arenas, &c->arenas, a);
+	TAILQ_INSERT_TAIL(&c->lru, a, lru);
+	c->arena_fds++;
 }
 
 /*
  * Take the descriptors of a reply: arena descriptors named by its fdlist
  * go to the cache; anything else (a count that disagrees with the list
- * included) is closed, and ARENA_GET will fetch what is missing.
+ * included) is closed, and ARENA_GET will fetch what is missing.  When
+ * the kernel dropped some (ctrunc: our descriptor table is full), those
+ * that came are the first of the list; the others are put back at once,
+ * and the call says so.
  */
 static void
-gbx_take_arenas(struct gbx_conn *c, const struct gbx_call *call, int *fds,
-    unsigned nfds)
+gbx_take_arenas(struct gbx_conn *c, struct gbx_call *call, int *fds,
+    unsigned nfds, bool ctrunc)
 {
 	struct gbx_fdlist l;
 	unsigned i;
 
-	if (nfds == 0)
+	if (nfds == 0 && !ctrunc)
 		return;
 	if (call->fdlist >= 0 &&
 	    call->rlen >= (size_t)call->fdlist + sizeof(l)) {
 		memcpy(&l, (const char *)call->reply + call->fdlist, sizeof(l));
-		if (l.nfds == nfds) {
+		if (l.nfds == nfds ||
+		    (ctrunc && l.nfds > nfds && l.nfds <= GBX_MAX_FDS)) {
 			for (i = 0; i < nfds; i++)
 				gbx_arena_add(c, l.arena[i], fds[i]);
+			for (; i < l.nfds; i++)
+				gbx_arena_put(c, l.arena[i]);
+			call->fds_lost = ctrunc;
+			gbx_arena_trim(c);
+			gbx_arena_put_flush(c);
 			return;
 		}
 	}
+	call->fds_lost = ctrunc;
 	gbx_close_fds(fds, &nfds);
 }
 
@@ -160,11 +310,12 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	unsigned nfds;
 	size_t body;
 	ssize_t r;
-	bool bulk;
+	bool bulk, ctrunc;
 	int error;
 
 	call->rlen = 0;
 	call->rtail_got = false;
+	call->fds_lost = false;
 	if (c->broken)
 		return (EPIPE);
 	bulk = call->bulk || call->tlen > GBX_INLINE_MAX ||
@@ -183,14 +334,18 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	h.type = call->type;
 	h.flags = bulk ? GBX_F_BULK : 0;
 	h.seq = ++c->seq;
-	error = gbx_msg_send(c->sock, &h, call->body, call->blen,
+	error = gbx_send(c, &h, call->body, call->blen,
 	    bulk ? NULL : call->tail, bulk ? 0 : call->tlen, xfds, nx);
+	if (error == ENOBUFS || error == ENOMEM)
+		return (ENOMEM); /* nothing went: the stream is whole */
 	if (error != 0) {
 		if (error != EMSGSIZE && error != EINVAL)
 			c->broken = true;
 		return (error == EMSGSIZE || error == EINVAL ? error : EPIPE);
 	}
-	r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds);
+	ctrunc = false;
+	r = gbx_msg_recv_ctrunc(c->sock, &c->buf, sizeof(c->buf), fds, &nfds,
+	    &ctrunc);
 	if (r <= 0) {
 		c->broken = true;
 		return (r == -EPROTO ? EPROTO : EPIPE);
@@ -221,8 +376,9 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	if (rfds != NULL) {
 		memcpy(rfds, fds, nfds * sizeof(int));
 		*nrfds = nfds;
+		call->fds_lost = ctrunc;
 	} else
-		gbx_take_arenas(c, call, fds, nfds);
+		gbx_take_arenas(c, call, fds, nfds, ctrunc);
 	return (h.error);
 }
 
@@ -265,6 +421,11 @@ gbx_hello(struct gbx_conn *c, uint32_t kind, unsigned domid)
 	} else
 		error =
 		    gbx_xfer(c, &call, NULL, 0, c->hello_fds, &c->nhello_fds);
+	if (error == 0 && call.fds_lost) {
+		/* An event channel's eventfd or page could not be ours. */
+		gbx_close_fds(c->hello_fds, &c->nhello_fds);
+		return (EMFILE);
+	}
 	if (error != 0)
 		return (error);
 	if (call.rlen != sizeof(c->hello) ||
@@ -272,6 +433,20 @@ gbx_hello(struct gbx_conn *c, uint32_t kind, unsigned domid)
 	    (kind != GBX_KIND_CONTROL && c->hello.domid != domid))
 		return (EPROTO);
 	return (0);
+}
+
+/* How many arena descriptors a connection keeps (GBX_ARENA_CACHE_FDS). */
+static unsigned
+gbx_arena_cap(void)
+{
+	struct rlimit rl;
+	rlim_t cap;
+
+	cap = GBX_ARENA_CACHE_FDS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 8 < cap)
+		cap = rl.rlim_cur / 8;
+	return (
+	    cap < GBX_ARENA_CACHE_MIN ? GBX_ARENA_CACHE_MIN : (unsigned)cap);
 }
 
 /*
@@ -295,6 +470,8 @@ gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp)
 		return (ENOMEM);
 	c->sock = c->token = c->bulk = -1;
 	RB_INIT(&c->arenas);
+	TAILQ_INIT(&c->lru);
+	c->arena_cap = gbx_arena_cap();
 	if ((error = pthread_mutex_init(&c->lock, NULL)) != 0) {
 		free(c);
 		return (error);
@@ -317,13 +494,9 @@ gbx_conn_close(struct gbx_conn *c)
 {
 	struct gbx_arena *a;
 
-	while ((a = RB_MIN(gbx_arenas, &c->arenas)) != NULL) {
-		RB_REMOVE(gbx_arenas, &c->arenas, a);
-		if (a->rofd != -1 && a->rofd != a->fd)
-			(void)close(a->rofd);
-		(void)close(a->fd);
-		free(a);
-	}
+	/* gntboxd forgets what this connection held as it closes. */
+	while ((a = RB_MIN(gbx_arenas, &c->arenas)) != NULL)
+		gbx_arena_drop(c, a);
 	gbx_close_fds(c->hello_fds, &c->nhello_fds);
 	if (c->bulk != -1)
 		(void)close(c->bulk);
@@ -478,8 +651,7 @@ gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 		error = EPIPE;
 	else {
 		h.seq = ++c->seq;
-		error =
-		    gbx_msg_send(c->sock, &h, body, blen, tail, tlen, NULL, 0);
+		error = gbx_send(c, &h, body, blen, tail, tlen, NULL, 0);
 		if (error != 0 && error != EMSGSIZE)
 			c->broken = true;
 	}
@@ -490,11 +662,12 @@ gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body, size_t blen,
 /*
  * A read-only descriptor for a: the one gntboxd sent when it is read-only
  * already (a read-only grant's arena), else a reopening of the same file
- * through /proc with O_RDONLY.  Mappings made from it cannot be upgraded
- * with mprotect, which is how a read-only map stays read-only.
+ * through /proc with O_RDONLY, which counts against the cache's bound.
+ * Mappings made from it cannot be upgraded with mprotect, which is how a
+ * read-only map stays read-only.
  */
 static int
-gbx_arena_rofd(struct gbx_arena *a)
+gbx_arena_rofd(struct gbx_conn *c, struct gbx_arena *a)
 {
 	char path[64];
 	int fl;
@@ -510,9 +683,16 @@ gbx_arena_rofd(struct gbx_arena *a)
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", a->fd);
 	if ((a->rofd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (errno);
+	c->arena_fds++;
 	return (0);
 }
 
+/*
+ * The arena's descriptor, pinned in the cache until the caller unpins it:
+ * from the cache (the most recently used then), or by ARENA_GET.  A reply
+ * whose descriptor the kernel dropped is EMFILE (gntboxd has been told,
+ * gbx_take_arenas); asking again once a descriptor is free works.
+ */
 int
 gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
 {
@@ -532,15 +712,34 @@ gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly, int *fd)
 		error = gbx_xfer(c, &call, NULL, 0, NULL, NULL);
 		gbx_bulk_reset(c);
 		if (error == 0 && (a = gbx_arena_find(c, arena)) == NULL)
-			error = EPROTO;
+			error = call.fds_lost ? EMFILE : EPROTO;
 		if (error != 0)
 			goto out;
+	} else if (TAILQ_NEXT(a, lru) != NULL) {
+		TAILQ_REMOVE(&c->lru, a, lru);
+		TAILQ_INSERT_TAIL(&c->lru, a, lru);
 	}
 	error = 0;
-	if (readonly && (error = gbx_arena_rofd(a)) != 0)
+	if (readonly && (error = gbx_arena_rofd(c, a)) != 0)
 		goto out;
+	a->pins++;
 	*fd = readonly ? a->rofd : a->fd;
 out:
 	(void)pthread_mutex_unlock(&c->lock);
 	return (error);
+}
+
+/* The caller is done with the descriptor: the cache may let it go. */
+void
+gbx_conn_arena_unpin(struct gbx_conn *c, uint32_t arena)
+{
+	struct gbx_arena *a;
+
+	(void)pthread_mutex_lock(&c->lock);
+	if ((a = gbx_arena_find(c, arena)) != NULL && a->pins > 0 &&
+	    --a->pins == 0 && c->arena_fds > c->arena_cap) {
+		gbx_arena_trim(c);
+		gbx_arena_put_flush(c);
+	}
+	(void)pthread_mutex_unlock(&c->lock);
 }

@@ -19,14 +19,18 @@
  * - moves tails larger than GBX_INLINE_MAX through a bulk memfd it keeps
  *   and reuses (only for requests with replies: gntboxd has read the tail
  *   before it answers, so the memfd is free again when the reply comes);
- * - caches the arena descriptors gntboxd sends, by arena id, for the
- *   connection's life (gntboxd keeps an arena while a connection has its
- *   descriptor, so they do not pile up), and asks for a missing one with
- *   ARENA_GET.
+ * - caches the arena descriptors gntboxd sends, by arena id, at most
+ *   GBX_ARENA_CACHE_FDS of them (link.c): the least recently used goes
+ *   first, and gntboxd is told (ARENA_PUT), so that it keeps an empty
+ *   arena only while some connection holds its descriptor; a missing one
+ *   comes back with ARENA_GET.
  *
  * Every function returns 0 or an errno value.  A connection whose stream
  * broke (gntboxd went away, or answered out of protocol) fails every later
- * call with EPIPE.  Thread-safe.
+ * call with EPIPE.  A reply whose descriptors the kernel dropped because
+ * this process's descriptor table is full does not break it: the call
+ * says so (fds_lost), and what needed them fails with EMFILE.
+ * Thread-safe.
  */
 #ifndef GNTBOX_CLIENT_LINK_H
 #define GNTBOX_CLIENT_LINK_H
@@ -98,6 +102,7 @@ struct gbx_call {
 	/* Results. */
 	size_t rlen;	/* bytes of fixed body received (<= rcap) */
 	bool rtail_got; /* the tail was there and was read into rtail */
+	bool fds_lost;	/* descriptors of the reply were dropped (EMFILE) */
 };
 
 /*
@@ -125,6 +130,8 @@ gbx_call_init(struct gbx_call *call, uint16_t type, const void *body,
  * reply that does not match the request; the stream is then broken too),
  * EMSGSIZE (a request that cannot be sent), ENOMEM.  Arena descriptors
  * listed in the reply's fdlist are cached; any other descriptor is closed.
+ * call->fds_lost says that the kernel dropped some of them (the reply
+ * still stands).
  */
 int gbx_conn_call(struct gbx_conn *c, struct gbx_call *call);
 
@@ -132,7 +139,7 @@ int gbx_conn_call(struct gbx_conn *c, struct gbx_call *call);
  * As gbx_conn_call(), but the reply's descriptors go to fds (room for
  * GBX_MAX_FDS; their number in *nfds) for the caller to own, instead of
  * the arena cache: an EVT_NOTIFY reply's peer eventfd and page.  *nfds is
- * 0 when no reply came.
+ * 0 when no reply came; with call->fds_lost, fewer came than were sent.
  */
 int gbx_conn_call_fds(struct gbx_conn *c, struct gbx_call *call, int *fds,
     unsigned *nfds);
@@ -159,13 +166,17 @@ int gbx_conn_send(struct gbx_conn *c, uint16_t type, const void *body,
 
 /*
  * A descriptor for arena `arena`, from the cache or by ARENA_GET; the
- * connection keeps ownership.  With readonly, a descriptor opened
+ * connection keeps ownership, and keeps the descriptor open until the
+ * caller calls gbx_conn_arena_unpin() (once per successful call), as
+ * soon as it has mapped or read it.  With readonly, a descriptor opened
  * read-only, so that a mapping made from it can never be made writable
  * (mprotect fails with EACCES).  Errors: ENOENT (gntboxd does not know
- * the arena, or it is not ours to hold), EPIPE, ENOMEM, and those of
- * open(2) for the read-only reopening.
+ * the arena, or it is not ours to hold), EMFILE (our descriptor table is
+ * full: the same call works once a descriptor is free), EPIPE, ENOMEM,
+ * and those of open(2) for the read-only reopening.
  */
 int gbx_conn_arena_fd(struct gbx_conn *c, uint32_t arena, bool readonly,
     int *fd);
+void gbx_conn_arena_unpin(struct gbx_conn *c, uint32_t arena);
 
 #endif /* GNTBOX_CLIENT_LINK_H */

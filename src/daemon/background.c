@@ -105,14 +105,28 @@ background_busy(const struct gbxd *g)
 	return (hv_reap_pending(&g->hv));
 }
 
+/*
+ * A listener paused when accept found no descriptor (listener.c) and no
+ * connection has closed since: try again, lest a failure that passed
+ * (another process's descriptors, memory) keep it deaf for good.
+ */
+static void
+resume_fire(struct gbxd *g, struct timer *t)
+{
+
+	(void)t;
+	listener_resume_all(g);
+}
+
 int
 background_init(struct gbxd *g)
 {
 	int error;
 
-	g->deferred.ev.fd = g->idle.ev.fd = -1;
+	g->deferred.ev.fd = g->idle.ev.fd = g->resume.ev.fd = -1;
 	if ((error = timer_open(g, &g->deferred, deferred_fire)) != 0 ||
-	    (error = timer_open(g, &g->idle, idle_fire)) != 0)
+	    (error = timer_open(g, &g->idle, idle_fire)) != 0 ||
+	    (error = timer_open(g, &g->resume, resume_fire)) != 0)
 		return (error);
 	memset(&g->bg_hook, 0, sizeof(g->bg_hook));
 	g->bg_hook.after = background_after;
@@ -127,4 +141,5 @@ background_fini(struct gbxd *g)
 
 	timer_close(g, &g->deferred);
 	timer_close(g, &g->idle);
+	timer_close(g, &g->resume);
 }

@@ -79,6 +79,8 @@ static const struct msgtype msgtypes[] = {
 	[GBX_COPY_RELEASE] = { MT(COPY_RELEASE, h_copy_release, GNTDEV),
 	    .oneway = true, .body = sizeof(struct gbx_copy_release) },
 	[GBX_ADOPT] = { MT(ADOPT, h_adopt, GNTDEV), .bulk = MT_BULK_OK, REFS },
+	[GBX_ARENA_PUT] = { MT(ARENA_PUT, h_arena_put, GNTDEV), .oneway = true,
+	    REFS },
 	[GBX_EVT_BIND_UNBOUND] = { MT(EVT_BIND_UNBOUND, h_evt_bind, EVTCHN),
 	    .body = sizeof(struct gbx_evt_bind) },
 	[GBX_EVT_BIND_INTERDOMAIN] = { MT(EVT_BIND_INTERDOMAIN, h_evt_bind,

@@ -79,6 +79,7 @@
 #define GBXD_REAP_BUDGET      4096 /* units of teardown per turn */
 #define GBXD_DEFERRED_BUDGET  256  /* deferred entries looked at per pass */
 #define GBXD_DEFERRED_PERIOD  1	   /* seconds between passes while waiting */
+#define GBXD_RESUME_NSEC      100000000 /* a paused listener tries again */
 
 struct gbxd;
 struct ev;
@@ -177,7 +178,10 @@ int listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
     accept_fn *fn, struct listener **lp);
 /* Close l: every connection accepted on it, then its socket and file. */
 void listener_close(struct gbxd *g, struct listener *l);
-/* A descriptor was freed: listeners paused at the limit listen again. */
+/*
+ * A descriptor was freed, or GBXD_RESUME_NSEC passed since a listener
+ * paused: listeners paused at the limit listen again.
+ */
 void listener_resume_all(struct gbxd *g);
 /* Remove the sockets a dead gntboxd left in the runtime directory. */
 void listener_clean_stale(struct gbxd *g);
@@ -387,7 +391,7 @@ void gbxd_hello_reply(const struct gbxd *g, unsigned domid,
 
 /* serve_gntdev.c */
 msg_fn h_alloc, h_dealloc, h_mapped, h_unmapped, h_map, h_unmap;
-msg_fn h_notify_grant, h_notify_map, h_arena_get;
+msg_fn h_notify_grant, h_notify_map, h_arena_get, h_arena_put;
 msg_fn h_copy_acquire, h_copy_release, h_adopt;
 
 /* serve_evtchn.c */
@@ -530,6 +534,7 @@ struct gbxd {
 	struct timer deferred; /* deferred passes */
 	int deferred_state;    /* 0 off, 1 periodic, 2 immediate */
 	struct timer idle;     /* --idle-exit */
+	struct timer resume;   /* paused listeners (listener.c) */
 	bool idle_armed;
 	/* observe.c, feed.c, logbook.c */
 	struct obs_dom **obs;	      /* GBX_DOMID_MAX + 1, made on use */

@@ -6,7 +6,10 @@
  * it (dispatch.c's for the message sockets, serve_xenstore.c's for the
  * xenstore ones).  When accept runs out of descriptors the listener stops
  * listening, rather than spin on a socket that stays readable, and goes on
- * the one paused list; every connection's close resumes them all.
+ * the one paused list; every connection's close resumes them all, and so
+ * does a timer (GBXD_RESUME_NSEC) when none closes: a failure of accept
+ * that was not ours to end (ENOMEM, another process's descriptors) must
+ * not leave a socket deaf for good.
  *
  * The sockets: $GNTBOX_DIR/control, and for each domain
  * $GNTBOX_DIR/dom/N/device (made here with the domain's directory) and
@@ -52,6 +55,7 @@ listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 			    l->path);
 			l->paused = true;
 			TAILQ_INSERT_TAIL(&g->paused, l, plink);
+			timer_arm(&g->resume, 0, GBXD_RESUME_NSEC, false);
 		}
 		return;
 	}

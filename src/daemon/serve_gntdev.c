@@ -426,6 +426,24 @@ h_arena_get(struct gbxd *g, struct mconn *c, struct req *r)
 }
 
 /*
+ * ARENA_PUT (one-way): the client let these arenas' descriptors go, or
+ * never got them; forget that they were sent, so that the next reply
+ * that needs one carries it again.
+ */
+int
+h_arena_put(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	const uint32_t *ids = r->tail;
+	struct hv_arena *a;
+	uint32_t i;
+
+	for (i = 0; i < r->count; i++)
+		if ((a = arena_by_id(&g->hv, ids[i])) != NULL)
+			arena_unmark_sent(a, c->client);
+	return (0);
+}
+
+/*
  * COPY_ACQUIRE: pin each grant that passes Xen's checks; the reply has
  * every status, the pinned pages and their arenas.  If the reply cannot
  * carry its tail, the pins go again.

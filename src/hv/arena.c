@@ -282,6 +282,21 @@ arena_mark_sent(struct hv_arena *a, struct hv_client *c)
 }
 
 void
+arena_unmark_sent(struct hv_arena *a, struct hv_client *c)
+{
+	struct hv_arena_sent key, *s;
+
+	key.arena = a;
+	if ((s = RB_FIND(hv_senttree, &c->sent, &key)) == NULL)
+		return;
+	RB_REMOVE(hv_senttree, &c->sent, s);
+	LIST_REMOVE(s, alink);
+	free(s);
+	if (a->npages == 0 && LIST_EMPTY(&a->sent))
+		arena_destroy(a);
+}
+
+void
 arena_forget_client(struct hv_client *c)
 {
 	struct hv_arena_sent *s;

@@ -15,7 +15,8 @@
  * Arena k of a domain (its slot) owns the pseudo-physical frames [k * 2^20,
  * (k + 1) * 2^20); its id, which the protocol uses, is unique for the
  * daemon's lifetime.  An arena lives while it has pages or while a
- * connection that was sent its descriptor is open: a client that shares
+ * connection that was sent its descriptor still holds it (until the
+ * client puts it back with ARENA_PUT, or closes): a client that shares
  * and unshares a page over and over keeps one arena and one descriptor,
  * instead of a new one each time.  When neither holds any more, or when
  * its domain is freed, the arena is closed and its id is never used
@@ -108,12 +109,14 @@ int arena_clear_byte(const struct hv_arena *a, uint64_t page, uint32_t off);
 /*
  * Remember that the arena's descriptor went to client c (once per
  * connection: docs/architecture.md §3).  arena_sent() asks; arena_mark_sent
- * records, returning 0 or ENOMEM; arena_forget_client() drops every record
- * of a client that goes away, closing the arenas that nothing holds any
- * more.
+ * records, returning 0 or ENOMEM; arena_unmark_sent() drops the record
+ * when the client let the descriptor go (ARENA_PUT), closing the arena if
+ * nothing holds it any more; arena_forget_client() drops every record of
+ * a client that goes away, likewise.
  */
 bool arena_sent(struct hv_arena *a, struct hv_client *c);
 int arena_mark_sent(struct hv_arena *a, struct hv_client *c);
+void arena_unmark_sent(struct hv_arena *a, struct hv_client *c);
 void arena_forget_client(struct hv_client *c);
 
 #endif /* GNTBOX_HV_ARENA_H */

@@ -95,6 +95,7 @@ enum gbx_type {
 	GBX_COPY_ACQUIRE = 0x19,
 	GBX_COPY_RELEASE = 0x1a, /* one-way */
 	GBX_ADOPT = 0x1b,
+	GBX_ARENA_PUT = 0x1c, /* one-way (issue 11, defect 4) */
 
 	/* Event channels (kind GBX_KIND_EVTCHN). */
 	GBX_EVT_BIND_UNBOUND = 0x30,
@@ -205,6 +206,11 @@ struct gbx_arena_reply {
 	struct gbx_fdlist fds;
 };
 
+/*
+ * ARENA_PUT (one-way), body struct gbx_refs, tail uint32_t arena[count]:
+ * the client let these descriptors go (a bounded cache) or never got them
+ * (MSG_CTRUNC); gntboxd sends them again when needed.  Unknown ids: skipped.
+ */
 /* ------------------------------------------------------------------ */
 /* Sharing pages (gntalloc's half of the device).                        */
 

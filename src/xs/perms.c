@@ -88,7 +88,8 @@ xs_perms_format(const struct xs_perms *p, char *buf, size_t size)
 
 	len = 0;
 	for (i = 0; i < p->n; i++) {
-		n = snprintf(buf + (len < size ? len : size),
+		/* buf may be NULL (size 0): no arithmetic on it then. */
+		n = snprintf(len < size ? buf + len : NULL,
 		    len < size ? size - len : 0, "%c%d",
 		    letter[p->p[i].bits & (XSP_READ | XSP_WRITE)],
 		    (int)p->p[i].id);
