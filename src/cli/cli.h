@@ -54,6 +54,13 @@ struct cli_opts {
 int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
     const char *help, struct cli_opts *o);
 
+/*
+ * What to say when a connection to gntboxd failed with error: the reason
+ * a runtime directory or a daemon was refused (EPERM, paths.h), else
+ * strerror(error).
+ */
+const char *cli_conn_error(int error);
+
 /* 0 when a gntboxd answers on the control socket (its pid in *pid). */
 int cli_daemon_ping(pid_t *pid);
 

@@ -81,7 +81,9 @@ cmd_down(int argc, char **argv)
 		return (cli_usage("down", "unexpected '%s'", argv[1]));
 	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
 		return (cli_fail("down", "runtime directory too long"));
-	if (gbx_ctl_open(&c) != 0)
+	if ((error = gbx_ctl_open(&c)) == EPERM)
+		return (cli_fail("down", "%s", cli_conn_error(error)));
+	if (error != 0)
 		return (cli_fail("down", "no gntboxd serves %s", dir));
 	if ((error = gbx_ctl_ping(c, &r)) == 0)
 		error = gbx_ctl_shutdown(c);

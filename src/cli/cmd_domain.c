@@ -54,7 +54,7 @@ cmd_create(int argc, char **argv)
 	domid = o.domid;
 	if ((error = gbx_ctl_open(&c)) != 0)
 		return (cli_fail("create", "no gntboxd answers: %s",
-		    strerror(error)));
+		    cli_conn_error(error)));
 	error = gbx_ctl_domain_create(c, (unsigned)domid, o.name, false);
 	gbx_conn_close(c);
 	if (error == EEXIST)
@@ -78,7 +78,7 @@ cmd_destroy(int argc, char **argv)
 	domid = o.domid;
 	if ((error = gbx_ctl_open(&c)) != 0)
 		return (cli_fail("destroy", "no gntboxd answers: %s",
-		    strerror(error)));
+		    cli_conn_error(error)));
 	error = gbx_ctl_domain_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)

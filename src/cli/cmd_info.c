@@ -29,7 +29,7 @@ cli_ctl_open(const char *cmd, struct gbx_conn **c)
 		snprintf(dir, sizeof(dir), "the runtime directory");
 	if (error == ENOENT || error == ECONNREFUSED)
 		return (cli_fail(cmd, "no gntboxd serves %s", dir));
-	return (cli_fail(cmd, "gntboxd: %s", strerror(error)));
+	return (cli_fail(cmd, "gntboxd: %s", cli_conn_error(error)));
 }
 
 /* gntbox list --json: an array of domains. */

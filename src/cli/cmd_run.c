@@ -225,7 +225,8 @@ cmd_run(int argc, char **argv)
 	if ((rc = cli_daemon_ensure(RUN_CMD, RUN_IDLE_EXIT)) != 0)
 		return (rc);
 	if ((error = gbx_ctl_open(&ctl)) != 0)
-		return (cli_fail(RUN_CMD, "gntboxd: %s", strerror(error)));
+		return (
+		    cli_fail(RUN_CMD, "gntboxd: %s", cli_conn_error(error)));
 	if ((error = gbx_ctl_domain_create(ctl, (unsigned)domid, name, true)) !=
 	    0) {
 		gbx_conn_close(ctl);

@@ -120,10 +120,14 @@ gbx_take_arenas(struct gbx_conn *c, const struct gbx_call *call, int *fds,
 	gbx_close_fds(fds, &nfds);
 }
 
-/* The socket connected to path, close-on-exec. */
+/*
+ * The socket connected to path, close-on-exec, in a runtime directory we
+ * trust (paths.h) and with a daemon we trust at the other end.
+ */
 static int
 gbx_connect(const char *path, int *sp)
 {
+	char dir[GBX_PATH_MAX];
 	struct sockaddr_un sa;
 	int s, error;
 
@@ -132,6 +136,10 @@ gbx_connect(const char *path, int *sp)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return (ENAMETOOLONG);
 	memcpy(sa.sun_path, path, strlen(path));
+	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
+		return (error);
+	if ((error = gbx_dir_check(dir, GBX_DIR_USER)) != 0)
+		return (error == ENOTDIR ? ENOENT : error);
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		return (errno);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
@@ -140,6 +148,10 @@ gbx_connect(const char *path, int *sp)
 		/* A missing socket or one nobody listens on: no gntboxd. */
 		if (error == ECONNREFUSED || error == ENOTDIR)
 			error = ENOENT;
+		return (error);
+	}
+	if ((error = gbx_peer_check(s, path)) != 0) {
+		(void)close(s);
 		return (error);
 	}
 	*sp = s;

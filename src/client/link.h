@@ -43,9 +43,11 @@ struct gbx_conn;
 /*
  * Connect: kind GBX_KIND_GNTDEV or GBX_KIND_EVTCHN to domain domid's
  * device socket, GBX_KIND_CONTROL to the control socket (domid ignored).
- * Errors: ENOENT (no gntboxd, or no such domain), EPROTO (the HELLO was
- * refused or answered wrongly), those of the HELLO reply (EMFILE, ESRCH),
- * and those of socket(2) and connect(2).
+ * The runtime directory must be ours or root's and the daemon must run as
+ * us or as root (paths.h): otherwise EPERM, with the reason in
+ * gbx_refusal().  Errors: ENOENT (no gntboxd, or no such domain), EPERM,
+ * EPROTO (the HELLO was refused or answered wrongly), those of the HELLO
+ * reply (EMFILE, ESRCH, EACCES), and those of socket(2) and connect(2).
  */
 int gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp);
 

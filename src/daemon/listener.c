@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,14 +162,35 @@ listen_control(struct gbxd *g)
 	return (0);
 }
 
-/* mkdir that accepts an existing directory. */
+/*
+ * Make a directory of ours under the (checked) runtime directory, or take
+ * back one that exists: a domain's directory may have been left, owned by
+ * the user it was bound to, by a daemon that died or by a user who put
+ * files in it.  Nobody else can make entries here (the runtime directory
+ * is ours alone), so only a directory can be in the way; it is opened
+ * without following a link, made ours again and closed to others.
+ */
 static int
-mkdir_ok(const char *path)
+dir_private(const char *path)
 {
+	struct stat st;
+	int fd, error;
 
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+	if (mkdir(path, 0700) == 0)
+		return (0);
+	if (errno != EEXIST)
 		return (errno);
-	return (0);
+	if ((fd = open(path,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (errno == ELOOP ? ENOTDIR : errno);
+	error = 0;
+	if (fstat(fd, &st) == -1 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+		fchown(fd, geteuid(), getegid()) == -1) ||
+	    ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) == -1))
+		error = errno;
+	(void)close(fd);
+	return (error);
 }
 
 /* Domain domid's device socket, making $GNTBOX_DIR/dom/N first. */
@@ -179,9 +201,9 @@ listen_device(struct gbxd *g, unsigned domid)
 	int error;
 
 	if ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
-	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = dir_private(dir)) != 0 ||
 	    (error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0 ||
-	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = dir_private(dir)) != 0 ||
 	    (error = gbx_path_device(path, sizeof(path), domid)) != 0) {
 		gbx_err("cannot listen on the runtime directory: %s",
 		    strerror(error));

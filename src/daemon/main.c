@@ -2,11 +2,14 @@
  * gntboxd: the hypervisor and kernel side of gntbox (docs/design.md,
  * "Command line", gives the command line; gntboxd(8) documents it).
  *
- * Start-up order matters: gntboxd.lock is taken before anything else is
- * touched, so that a second daemon on the same directory exits (status 3)
- * without disturbing the first one's sockets; then the pid file, the
- * descriptor limit, the hypervisor, the sockets, and last the "ready"
- * line.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
+ * Start-up order matters: the runtime directory is made or checked first
+ * (it must be ours alone: paths.h), then gntboxd.lock is taken before
+ * anything else is touched, so that a second daemon on the same directory
+ * exits (status 3) without disturbing the first one's sockets; then the
+ * pid file, the descriptor limit, the hypervisor, the sockets, and last
+ * the "ready" line.  No file is opened through a link: the lock and the
+ * pid file are checked private files, and the pid file is replaced by
+ * rename.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
  * everything is released, and the sockets and pid file are removed.
  */
 #include <sys/file.h>
@@ -152,29 +155,11 @@ parse(int argc, char **argv, struct opts *o)
 		usage(false);
 }
 
-/* mkdir -p with mode 0700 for what we create. */
-static int
-mkdirs(const char *path)
-{
-	char buf[GBX_PATH_MAX];
-	size_t i, n;
-
-	n = strlen(path);
-	if (n == 0 || n >= sizeof(buf))
-		return (ENAMETOOLONG);
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return (errno);
-		buf[i] = path[i];
-	}
-	return (0);
-}
-
-/* Take gntboxd.lock; exit 3 when another daemon holds it. */
+/*
+ * Take gntboxd.lock; exit 3 when another daemon holds it.  The lock file
+ * is opened without following a link and must be a private file of ours
+ * (gbx_open_private), so that nobody can point it elsewhere.
+ */
 static int
 take_lock(void)
 {
@@ -183,8 +168,8 @@ take_lock(void)
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.lock") != 0)
 		return (-1);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		gbx_err("%s: %s", path, strerror(errno));
+	if ((fd = gbx_open_private(path, 0)) == -1) {
+		gbx_err("%s", gbx_refusal());
 		exit(1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -198,22 +183,35 @@ take_lock(void)
 	return (fd);
 }
 
-/* Write the pid file atomically (a reader never sees it half written). */
+/*
+ * Write the pid file atomically (a reader never sees it half written): a
+ * new file made with O_EXCL and without following a link, then renamed
+ * over the old one (rename replaces a link itself, never its target).
+ */
 static int
 write_pidfile(void)
 {
-	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8];
-	FILE *f;
+	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8], line[32];
+	int fd, n, error;
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.pid") != 0)
 		return (ENAMETOOLONG);
 	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((f = fopen(tmp, "we")) == NULL)
+	/* What a daemon that died here left (we hold the lock). */
+	(void)unlink(tmp);
+	if ((fd = gbx_open_private(tmp, O_EXCL)) == -1)
 		return (errno);
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (write(fd, line, (size_t)n) != n) {
+		error = errno != 0 ? errno : EIO;
+		(void)close(fd);
 		(void)unlink(tmp);
-		return (errno);
+		return (error);
+	}
+	if (close(fd) != 0 || rename(tmp, path) == -1) {
+		error = errno;
+		(void)unlink(tmp);
+		return (error);
 	}
 	return (0);
 }
@@ -301,9 +299,15 @@ main(int argc, char **argv)
 		gbx_err("--dir: %s", strerror(errno));
 		return (1);
 	}
-	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0 ||
-	    (error = mkdirs(g.dir)) != 0) {
+	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0) {
 		gbx_err("runtime directory %s: %s", g.dir, strerror(error));
+		return (1);
+	}
+	/* Ours alone, or we would serve through another user's files. */
+	if ((error = gbx_dir_make(g.dir)) != 0) {
+		gbx_err("runtime directory: %s%s", gbx_refusal(),
+		    error == EPERM ? " (refused: choose another with --dir)" :
+				     "");
 		return (1);
 	}
 	/* GNTBOX_DIR is what every path below is built from. */
@@ -335,7 +339,8 @@ main(int argc, char **argv)
 	g.deferred.ev.fd = g.idle.ev.fd = -1;
 	TAILQ_INIT(&g.paused);
 	if ((error = write_pidfile()) != 0) {
-		gbx_err("pid file: %s", strerror(error));
+		gbx_err("pid file: %s",
+		    error == EPERM ? gbx_refusal() : strerror(error));
 		return (1);
 	}
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
