@@ -17,7 +17,9 @@
  * domain's connections (GBXD_CONNS_PER_DOMAIN) afterwards.
  */
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -61,15 +63,69 @@ gbxd_hello_reply(const struct gbxd *g, unsigned domid,
 	hr->daemon_pid = (uint32_t)getpid();
 }
 
+/*
+ * What is wrong with fd as a process token, or NULL when nothing is.
+ *
+ * A token is one end of a socketpair whose other end the process keeps
+ * (proto.h): an AF_UNIX stream or seqpacket socket with no name at either
+ * end.  Anything else might never hang up while we hold it.  The worst is
+ * the client's end of a connection to us (this very connection, or
+ * another one): we would then hold both ends of it, never see it close,
+ * and keep it, and its descriptors, until its domain died; a client that
+ * repeats this exhausts our descriptors (issue 11, defect 2).  Such an end
+ * has a named peer (our socket's path) and a peer that is this process:
+ * either refuses it.
+ */
+static const char *
+token_bad(int fd)
+{
+	struct sockaddr_un sa;
+	struct ucred cred;
+	socklen_t len;
+	int v;
+
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
+	    v != AF_UNIX)
+		return ("the process token must be an AF_UNIX socket");
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
+	    (v != SOCK_STREAM && v != SOCK_SEQPACKET))
+		return ("the process token must be a stream or seqpacket "
+			"socket");
+	len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    cred.pid == getpid())
+		return ("the process token is connected to gntboxd itself");
+	len = sizeof(sa);
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == -1 ||
+	    len != sizeof(sa_family_t))
+		return ("the process token has a name: not a socketpair");
+	len = sizeof(sa);
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) == -1)
+		return ("the process token is not connected");
+	if (len != sizeof(sa_family_t))
+		return ("the process token's peer has a name: not a "
+			"socketpair");
+	return (NULL);
+}
+
 /* Take the token of a GNTDEV HELLO: a socket we can watch for hangup. */
 static int
 hello_token(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct stat st;
+	const char *why;
 
 	if (r->nfds != 1 || fstat(r->fds[0], &st) == -1 ||
-	    !S_ISSOCK(st.st_mode))
+	    !S_ISSOCK(st.st_mode)) {
+		r->why = "the process token must be one socket";
 		return (EPROTO);
+	}
+	if ((why = token_bad(r->fds[0])) != NULL) {
+		r->why = why;
+		return (EPROTO);
+	}
 	c->token.fd = r->fds[0];
 	c->token.fn = token_event;
 	if (loop_add(g, &c->token, EPOLLRDHUP) != 0) {
@@ -127,10 +183,8 @@ h_hello(struct gbxd *g, struct mconn *c, struct req *r)
 	if (l->nhello >= GBXD_CONNS_PER_DOMAIN)
 		return (EMFILE);
 	if (h.kind == GBX_KIND_GNTDEV) {
-		if ((error = hello_token(g, c, r)) != 0) {
-			r->why = "the process token must be one socket";
+		if ((error = hello_token(g, c, r)) != 0)
 			return (error);
-		}
 		if ((c->client = hv_client_new(d, (uint32_t)c->conn.pid)) ==
 		    NULL) {
 			loop_del(g, &c->token);
