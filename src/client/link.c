@@ -159,6 +159,36 @@ gbx_connect(const char *path, int *sp)
 }
 
 /*
+ * gntboxd refused this connection as it accepted it, and closed it: what
+ * it sent first is a HELLO reply of seq 0 with the reason (proto.h).
+ * Returns that error, or EPIPE when there is none.  Never blocks: the
+ * other end is closed.
+ */
+static int
+gbx_refused(struct gbx_conn *c)
+{
+	int fds[GBX_MAX_FDS];
+	struct gbx_hdr h;
+	unsigned nfds;
+	ssize_t r;
+
+	/*
+	 * Closed with our HELLO unread, the socket reports ECONNRESET once
+	 * before it gives what was sent to us.
+	 */
+	if ((r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds)) ==
+	    -ECONNRESET)
+		r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds);
+	if (r < (ssize_t)sizeof(h))
+		return (EPIPE);
+	gbx_close_fds(fds, &nfds);
+	memcpy(&h, &c->buf, sizeof(h));
+	if (h.type != GBX_HELLO || h.seq != 0 || h.error <= 0 || h.error > 4095)
+		return (EPIPE);
+	return (h.error);
+}
+
+/*
  * Send a request with the descriptors xfds and receive its reply; the
  * reply's descriptors go to rfds when the caller wants them (HELLO),
  * otherwise to the arena cache.  Called with the lock held.
@@ -200,14 +230,29 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	if (error != 0) {
 		if (error != EMSGSIZE && error != EINVAL)
 			c->broken = true;
+		/* Refused at accept: the reason waits before the end. */
+		if (call->type == GBX_HELLO &&
+		    (error == EPIPE || error == ECONNRESET))
+			return (gbx_refused(c));
 		return (error == EMSGSIZE || error == EINVAL ? error : EPIPE);
 	}
 	r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds);
+	if (r == -ECONNRESET && call->type == GBX_HELLO) {
+		c->broken = true;
+		return (gbx_refused(c));
+	}
 	if (r <= 0) {
 		c->broken = true;
 		return (r == -EPROTO ? EPROTO : EPIPE);
 	}
 	memcpy(&h, &c->buf, sizeof(h));
+	/* A refusal sent before our HELLO was read (proto.h). */
+	if (call->type == GBX_HELLO && h.type == GBX_HELLO && h.seq == 0 &&
+	    h.error > 0 && h.error <= 4095) {
+		gbx_close_fds(fds, &nfds);
+		c->broken = true;
+		return (h.error);
+	}
 	if (h.type != call->type || h.seq != c->seq || h.error < 0 ||
 	    h.error > 4095) {
 		gbx_close_fds(fds, &nfds);

@@ -387,6 +387,11 @@ mconn_close(struct gbxd *g, struct conn *conn)
 	}
 	c->token.dead = true;
 	feed_close(g, c);
+	proc_detach(g, c->tproc);
+	c->tproc = NULL;
+	/* The token's, or the handle's eventfd and page (reaped later). */
+	conn_fds_put(&c->conn, c->hfds);
+	c->hfds = 0;
 	mconn_outq_clear(c);
 	if (c->client != NULL) {
 		hv_client_close(c->client);
@@ -417,7 +422,7 @@ mconn_accept(struct gbxd *g, struct listener *l, int fd)
 {
 
 	if (l->nopen - l->nhello >= GBXD_PENDING_PER_SOCK) {
-		conn_refuse(g, fd, l->path,
+		conn_refuse(g, l, fd, EAGAIN,
 		    "too many connections before HELLO");
 		return;
 	}

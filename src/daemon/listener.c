@@ -36,7 +36,7 @@ static void
 listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
 	struct listener *l = (struct listener *)(void *)ev;
-	int i, fd;
+	int i, fd, error;
 
 	(void)events;
 	for (i = 0; i < GBXD_ACCEPTS_PER_TURN && !ev->dead; i++) {
@@ -44,6 +44,28 @@ listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 		if (fd != -1) {
 			l->accept(g, l, fd);
 			continue;
+		}
+		/*
+		 * Out of descriptors all the same (the limits keep a
+		 * reserve, so something else took them): the spare one
+		 * lets us tell the client, instead of leaving it waiting.
+		 */
+		if ((errno == EMFILE || errno == ENFILE) && g->spare_fd != -1) {
+			(void)close(g->spare_fd);
+			fd = accept4(ev->fd, NULL, NULL,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			error = fd == -1 ? errno : 0;
+			if (fd != -1) {
+				g->hv.st.limit_refusals++;
+				conn_refuse(g, l, fd, EMFILE,
+				    "gntboxd is out of descriptors");
+			}
+			g->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd != -1)
+				continue;
+			if (error == EAGAIN)
+				return;
+			errno = error;
 		}
 		/* Out of descriptors: listen again when a connection closes. */
 		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -112,6 +134,7 @@ listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
 		return (ENOMEM);
 	l->accept = fn;
 	l->domid = (uint16_t)domid;
+	l->type = type;
 	l->ev.fn = listener_event;
 	TAILQ_INIT(&l->conns);
 	(void)snprintf(l->path, sizeof(l->path), "%s", path);

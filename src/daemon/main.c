@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -42,6 +43,8 @@ struct opts {
 	const char *syslog_sock; /* its socket, NULL for /dev/log */
 	int ready_fd;
 	unsigned idle_exit;
+	unsigned max_conns;
+	bool fds_given; /* --max-fds */
 	bool verbose;
 	struct hv_limits lim;
 };
@@ -56,7 +59,8 @@ usage(bool asked)
 	    "[--log FILE]\n"
 	    "               [--syslog[=SOCKET]] [--verbose] "
 	    "[--max-grant-frames N]\n"
-	    "               [--max-maptrack N] [--max-ports N]\n"
+	    "               [--max-maptrack N] [--max-ports N] "
+	    "[--max-conns N] [--max-fds N]\n"
 	    "       gntboxd --help | --version\n"
 	    "gntboxd(8) describes them; under systemd it reports readiness "
 	    "(Type=notify).\n");
@@ -96,6 +100,8 @@ parse(int argc, char **argv, struct opts *o)
 		{ "max-grant-frames", required_argument, NULL, 'g' },
 		{ "max-maptrack", required_argument, NULL, 'm' },
 		{ "max-ports", required_argument, NULL, 'p' },
+		{ "max-conns", required_argument, NULL, 'c' },
+		{ "max-fds", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -104,6 +110,7 @@ parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
+	o->max_conns = GBXD_CONNS_PER_DOMAIN;
 	hv_limits_default(&o->lim);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -140,6 +147,15 @@ parse(int argc, char **argv, struct opts *o)
 		case 'p':
 			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
 			    2, HV_DEF_PORTS);
+			break;
+		case 'c':
+			o->max_conns = (unsigned)number("max-conns", optarg, 1,
+			    GBXD_MAX_CONNS);
+			break;
+		case 'f':
+			o->lim.max_fds = (uint32_t)number("max-fds", optarg,
+			    HV_MIN_FDS, HV_MAX_FDS);
+			o->fds_given = true;
 			break;
 		case 'h':
 			usage(true);
@@ -225,15 +241,54 @@ remove_pidfile(void)
 		(void)unlink(path);
 }
 
-/* Every connection may need several descriptors: take what we may. */
+/*
+ * Every connection may need several descriptors: take what we may.  Then
+ * bound what all clients together may have us hold (lim->max_fds_total)
+ * to that limit, less what is open now and a reserve for ourselves, so
+ * that clients meet a clean EMFILE from the accounting (hv_fds_take)
+ * rather than gntboxd itself running out (issue 11, defect 3).
+ */
 static void
-raise_nofile(void)
+raise_nofile(struct hv_limits *lim, bool fds_given)
 {
 	struct rlimit rl;
+	struct dirent *de;
+	uint64_t open_now, max;
+	DIR *d;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	open_now = 0;
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				open_now++;
+		(void)closedir(d);
+	}
+	max = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	if (max > UINT32_MAX)
+		max = UINT32_MAX;
+	if (max > open_now + GBXD_FD_RESERVE)
+		lim->max_fds_total =
+		    (uint32_t)(max - open_now - GBXD_FD_RESERVE);
+	else
+		lim->max_fds_total = 0;
+	/*
+	 * Without --max-fds, one domain may have a quarter of the total,
+	 * at most HV_DEF_FDS: a domain that takes its whole share leaves
+	 * room for the others.
+	 */
+	if (!fds_given) {
+		lim->max_fds = lim->max_fds_total / 4;
+		if (lim->max_fds > HV_DEF_FDS)
+			lim->max_fds = HV_DEF_FDS;
+		if (lim->max_fds < HV_MIN_FDS)
+			lim->max_fds = HV_MIN_FDS;
 	}
 }
 
@@ -272,6 +327,7 @@ shutdown_all(struct gbxd *g)
 	 * The reaper's queue is emptied first, event-channel handles (which
 	 * point into their domains' port tables) included.
 	 */
+	procs_fini(g);
 	hv_fini(&g->hv);
 	background_fini(g);
 	observe_fini(g);
@@ -333,11 +389,14 @@ main(int argc, char **argv)
 		return (1);
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	raise_nofile(&o.lim, o.fds_given);
 	g.idle_exit = o.idle_exit;
+	g.max_conns = o.max_conns;
 	g.epfd = -1;
 	g.deferred.ev.fd = g.idle.ev.fd = -1;
 	TAILQ_INIT(&g.paused);
+	RB_INIT(&g.procs);
+	g.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((error = write_pidfile()) != 0) {
 		gbx_err("pid file: %s",
 		    error == EPERM ? gbx_refusal() : strerror(error));

@@ -62,8 +62,13 @@ arena_create(struct hv_domain *d, uint16_t grantee, bool ro,
 
 	if (hv->last_arena == UINT32_MAX)
 		return (ENOSPC);
-	if ((error = ra_alloc(&d->slots, 1, &slot)) != 0)
+	/* Its descriptors count against the granting domain's. */
+	if (hv_fds_take(hv, d, ro ? 2 : 1) != 0)
+		return (ENOSPC);
+	if ((error = ra_alloc(&d->slots, 1, &slot)) != 0) {
+		hv_fds_put(hv, d, ro ? 2 : 1);
 		return (error);
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		error = ENOMEM;
 		goto fail_slot;
@@ -114,6 +119,7 @@ fail_free:
 	free(a);
 fail_slot:
 	(void)ra_free(&d->slots, slot, 1);
+	hv_fds_put(hv, d, ro ? 2 : 1);
 	return (error == ENOSPC ? ENOSPC : ENOMEM);
 }
 
@@ -134,6 +140,7 @@ arena_destroy(struct hv_arena *a)
 	if (a->rofd != -1)
 		(void)close(a->rofd);
 	(void)close(a->fd);
+	hv_fds_put(d->hv, d, a->ro ? 2 : 1);
 	ra_destroy(&a->pages);
 	(void)ra_free(&d->slots, a->slot, 1);
 	d->hv->st.arenas--;

@@ -142,9 +142,18 @@ enum gbx_kind {
  * descriptor is EPROTO).
  *
  * Errors: EPROTO (version or kind unknown, wrong socket for the kind, a
- * second HELLO, any other type before HELLO), EMFILE (too many connections
- * for the domain, or gntboxd is out of descriptors for an event page),
- * ESRCH (the domain is being destroyed), ENOMEM.
+ * second HELLO, any other type before HELLO, a process token that is not
+ * one end of a socketpair whose peer is not gntboxd), EMFILE (too many
+ * connections for the domain, or the domain or gntboxd is at its
+ * descriptor limit), EACCES (the connecting process's uid is neither the
+ * domain's user nor root), ESRCH (the domain is being destroyed), ENOMEM.
+ *
+ * A connection gntboxd refuses as it accepts it (the domain is at its
+ * descriptor limit, too many connections wait for their HELLO) is sent a
+ * HELLO reply with seq 0 and the error (EMFILE, EAGAIN) at once, before
+ * any HELLO is read, and closed: the client reads it as the answer to
+ * its HELLO, even when sending the HELLO failed because gntboxd had
+ * already closed the socket.
  */
 struct gbx_hello {
 	uint32_t version; /* GBX_PROTO_VERSION */
@@ -558,11 +567,23 @@ struct gbx_domain_create {
 	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
 };
 
-/* CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0). */
+/*
+ * CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0).
+ * struct gbx_proc_rec describes a process of the domain (procs.c).
+ */
 struct gbx_domain_id {
 	uint16_t domid;
 	uint16_t pad;
 	uint32_t pad2;
+};
+
+struct gbx_proc_rec {
+	uint32_t pid;
+	uint32_t uid;
+	int32_t error; /* 0: killed; else the errno of the kill */
+	uint16_t domid;
+	uint16_t pad;
+	char comm[16]; /* /proc/PID/comm, NUL-terminated */
 };
 
 /*
@@ -660,6 +681,10 @@ struct gbx_stats {
 	uint64_t notifies_fired;    /* unmap notifies performed */
 	uint64_t protocol_errors;
 	uint64_t conns_dropped; /* connections dropped for misbehaving */
+	/* Descriptor limits (issue 11). */
+	uint64_t fds;		 /* level: descriptors held for clients */
+	uint64_t limit_refusals; /* connections and requests refused at a
+				    --max-conns or --max-fds limit */
 };
 
 /* ------------------------------------------------------------------ */
