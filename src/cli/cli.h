@@ -101,6 +101,13 @@ int cmd_log(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
+/*
+ * Destroy domain domid over the control session c and print what ended
+ * (the domain, each process killed or that could not be), one line each
+ * on standard output.  0 or the errno of the request.
+ */
+int cli_destroy(struct gbx_conn *c, unsigned domid);
+
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_down(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,7 +39,9 @@ down_help(void)
 	printf("usage: gntbox down\n"
 	       "\n"
 	       "Stop the gntboxd of the runtime directory and wait until it "
-	       "has exited.\nEvery domain goes with it.\n");
+	       "has exited.\nEvery domain goes with it: each but domain 0 is "
+	       "destroyed first, as\n'gntbox destroy' does (its processes "
+	       "are killed), and each line printed\nsays what ended.\n");
 }
 
 int
@@ -101,6 +104,29 @@ wait_unlocked(int fd)
 	return (free);
 }
 
+/*
+ * Destroy every domain but 0 that is not dying already, printing what
+ * ended (cli_destroy).  A domain that went meanwhile (ESRCH) is fine.
+ */
+static int
+destroy_all(struct gbx_conn *c)
+{
+	struct gbx_domain_rec *recs;
+	uint32_t i, n;
+	int error;
+
+	if ((error = gbx_ctl_domains(c, &recs, &n)) != 0)
+		return (error);
+	for (i = 0; i < n && error == 0; i++) {
+		if (recs[i].domid == 0 || (recs[i].flags & GBX_DOM_DYING) != 0)
+			continue;
+		if ((error = cli_destroy(c, recs[i].domid)) == ESRCH)
+			error = 0;
+	}
+	free(recs);
+	return (error);
+}
+
 int
 cmd_down(int argc, char **argv)
 {
@@ -128,7 +154,7 @@ cmd_down(int argc, char **argv)
 		gbx_conn_close(c);
 		return (cli_fail("down", "%s: %s", lock, strerror(error)));
 	}
-	if ((error = gbx_ctl_ping(c, &r)) == 0)
+	if ((error = gbx_ctl_ping(c, &r)) == 0 && (error = destroy_all(c)) == 0)
 		error = gbx_ctl_shutdown(c);
 	gbx_conn_close(c);
 	if (error != 0) {
@@ -141,5 +167,6 @@ cmd_down(int argc, char **argv)
 		    r.daemon_pid));
 	}
 	close(lockfd);
+	printf("gntboxd (pid %u): stopped\n", r.daemon_pid);
 	return (0);
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -19,10 +20,12 @@ static const char create_help[] =
 static const char destroy_help[] =
     "usage: gntbox destroy --dom N\n"
     "\n"
-    "Destroy domain N: its connections are closed, its grants are "
-    "ended (those\nother domains still map are released when they "
-    "let go), its xenstore nodes\nare removed and @releaseDomain "
-    "fires.  Domain 0 cannot be destroyed.\n";
+    "Destroy domain N: its processes are killed (those with a connection "
+    "to it,\nunless they also have one to domain 0 or to the control "
+    "socket), its\nconnections are closed, its grants are ended (those "
+    "other domains still map\nare released when they let go), its "
+    "xenstore nodes are removed and\n@releaseDomain fires.  Each line "
+    "printed says what ended.  Domain 0 cannot\nbe destroyed.\n";
 
 /*
  * The options of create and destroy, --dom being required.  Returns 0,
@@ -65,6 +68,52 @@ cmd_create(int argc, char **argv)
 	return (0);
 }
 
+/* The name of domain domid, for the listing ("" when unknown). */
+static void
+domain_name(struct gbx_conn *c, unsigned domid, char *buf, size_t len)
+{
+	struct gbx_domain_rec *recs;
+	uint32_t i, n;
+
+	buf[0] = '\0';
+	if (gbx_ctl_domains(c, &recs, &n) != 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (recs[i].domid == domid)
+			(void)snprintf(buf, len, "%.*s",
+			    (int)sizeof(recs[i].name), recs[i].name);
+	free(recs);
+}
+
+int
+cli_destroy(struct gbx_conn *c, unsigned domid)
+{
+	struct gbx_proc_rec *recs;
+	char name[GBX_NAME_MAX + 1];
+	uint32_t i, n;
+	int error;
+
+	domain_name(c, domid, name, sizeof(name));
+	if ((error = gbx_ctl_domain_destroy_list(c, domid, &recs, &n)) != 0)
+		return (error);
+	printf("domain %u (%s): destroyed\n", domid, name);
+	for (i = 0; i < n; i++) {
+		recs[i].comm[sizeof(recs[i].comm) - 1] = '\0';
+		if (recs[i].error == 0)
+			printf("domain %u (%s): killed process %u (%s), uid "
+			       "%u\n",
+			    domid, name, recs[i].pid, recs[i].comm,
+			    recs[i].uid);
+		else
+			printf("domain %u (%s): could not kill process %u "
+			       "(%s), uid %u: %s\n",
+			    domid, name, recs[i].pid, recs[i].comm, recs[i].uid,
+			    strerror(recs[i].error));
+	}
+	free(recs);
+	return (0);
+}
+
 int
 cmd_destroy(int argc, char **argv)
 {
@@ -79,7 +128,7 @@ cmd_destroy(int argc, char **argv)
 	if ((error = gbx_ctl_open(&c)) != 0)
 		return (cli_fail("destroy", "no gntboxd answers: %s",
 		    cli_conn_error(error)));
-	error = gbx_ctl_domain_destroy(c, (unsigned)domid);
+	error = cli_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)
 		return (cli_fail("destroy", "there is no domain %d", domid));

@@ -9,9 +9,11 @@
  * when CMD was killed), holding a control connection meanwhile so the
  * daemon it may have started does not time out under CMD.
  */
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -137,6 +139,23 @@ set_domain_env(int domid, const char *lib)
 	return (set_preload(lib));
 }
 
+/*
+ * Make CMD a process of domain domid even before it opens a device, so
+ * that `gntbox destroy` kills it (docs/security.md, "Destroy"): its pidfd
+ * goes to gntboxd for as long as we hold ctl.  A kernel without pidfds,
+ * or a CMD that is gone already, only loses that.
+ */
+static void
+join_domain(struct gbx_conn *ctl, int domid, pid_t child)
+{
+	int pidfd;
+
+	if ((pidfd = (int)syscall(SYS_pidfd_open, child, 0)) == -1)
+		return;
+	(void)gbx_ctl_domain_join(ctl, (unsigned)domid, pidfd);
+	(void)close(pidfd);
+}
+
 static volatile sig_atomic_t run_child;
 
 /* Pass a termination request on to CMD; we exit when it does. */
@@ -189,7 +208,8 @@ cmd_run(int argc, char **argv)
 	struct gbx_conn *ctl;
 	const char *name;
 	pid_t child;
-	int ch, domid, error, rc;
+	int ch, domid, error, rc, gate[2];
+	char go;
 
 	domid = -1;
 	name = NULL;
@@ -238,16 +258,24 @@ cmd_run(int argc, char **argv)
 		return (rc);
 	}
 	fflush(NULL);
-	if ((child = fork()) == -1) {
+	/* CMD waits on gate until it is a process of the domain. */
+	if (pipe2(gate, O_CLOEXEC) == -1 || (child = fork()) == -1) {
 		gbx_conn_close(ctl);
 		return (cli_fail(RUN_CMD, "fork: %s", strerror(errno)));
 	}
 	if (child == 0) {
+		(void)close(gate[1]);
+		while (read(gate[0], &go, 1) == -1 && errno == EINTR)
+			;
+		(void)close(gate[0]);
 		execvp(argv[optind], argv + optind);
 		error = errno;
 		cli_fail(RUN_CMD, "%s: %s", argv[optind], strerror(error));
 		_exit(error == ENOENT ? 127 : 126);
 	}
+	(void)close(gate[0]);
+	join_domain(ctl, domid, child);
+	(void)close(gate[1]);
 	rc = wait_child(child, argv[optind]);
 	gbx_conn_close(ctl);
 	return (rc);

@@ -434,7 +434,7 @@ gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
 	int error;
 
 	(void)pthread_mutex_lock(&c->lock);
-	error = gbx_xfer(c, call, NULL, 0, NULL, NULL);
+	error = gbx_xfer(c, call, call->xfds, call->nx, NULL, NULL);
 	gbx_bulk_reset(c);
 	(void)pthread_mutex_unlock(&c->lock);
 	return (error);

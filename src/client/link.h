@@ -92,11 +92,13 @@ struct gbx_call {
 	size_t blen;
 	const void *tail; /* request tail and its length */
 	size_t tlen;
-	void *reply;  /* where the reply's fixed body goes */
-	size_t rcap;  /* its size */
-	void *rtail;  /* where the reply's tail goes */
-	size_t rtlen; /* its expected length */
-	int fdlist;   /* offset of a struct gbx_fdlist in reply, or -1 */
+	void *reply;	 /* where the reply's fixed body goes */
+	size_t rcap;	 /* its size */
+	void *rtail;	 /* where the reply's tail goes */
+	size_t rtlen;	 /* its expected length */
+	int fdlist;	 /* offset of a struct gbx_fdlist in reply, or -1 */
+	const int *xfds; /* descriptors to send (not with bulk) */
+	unsigned nx;
 	/* Results. */
 	size_t rlen;	/* bytes of fixed body received (<= rcap) */
 	bool rtail_got; /* the tail was there and was read into rtail */

@@ -98,7 +98,7 @@ static const struct msgtype msgtypes[] = {
 	    .body = sizeof(struct gbx_domain_create) },
 	[GBX_CTL_DOMAIN_DESTROY] = { MT(CTL_DOMAIN_DESTROY, h_domain_destroy,
 					 CONTROL),
-	    .body = sizeof(struct gbx_domain_id) },
+	    .bulk = MT_BULK_OK, .body = sizeof(struct gbx_domain_id) },
 	[GBX_CTL_DOMAIN_LIST] = { MT(CTL_DOMAIN_LIST, h_domain_list, CONTROL),
 	    .bulk = MT_BULK_ALWAYS },
 	[GBX_CTL_GRANTS] = { MT(CTL_GRANTS, h_grants, CONTROL),
@@ -115,6 +115,9 @@ static const struct msgtype msgtypes[] = {
 	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_dump) },
 	[GBX_CTL_XS_PERMS] = { MT(CTL_XS_PERMS, h_xs_perms, CONTROL),
 	    COUNTED(struct gbx_xs_path, len), .req_elem = 1 },
+	/* Destroy reaches processes with no connection (issue 11). */
+	[GBX_CTL_DOMAIN_JOIN] = { MT(CTL_DOMAIN_JOIN, h_domain_join, CONTROL),
+	    .nfds = 1, .body = sizeof(struct gbx_domain_id) },
 };
 
 /* The receive buffer, aligned so that bodies can be read in place. */
@@ -389,6 +392,8 @@ mconn_close(struct gbxd *g, struct conn *conn)
 	feed_close(g, c);
 	proc_detach(g, c->tproc);
 	c->tproc = NULL;
+	proc_detach(g, c->joined);
+	c->joined = NULL;
 	/* The token's, or the handle's eventfd and page (reaped later). */
 	conn_fds_put(&c->conn, c->hfds);
 	c->hfds = 0;

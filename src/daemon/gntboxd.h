@@ -249,11 +249,12 @@ STAILQ_HEAD(outq, outmsg);
 
 /* A connection on the control socket or a device socket. */
 struct mconn {
-	struct conn conn;    /* first */
-	struct ev token;     /* the process token (GNTDEV); fd -1 when none */
-	struct gproc *tproc; /* the token's process, when another one */
-	uint32_t kind;	     /* GBX_KIND_*; 0 before HELLO */
-	unsigned hfds;	     /* descriptors charged at HELLO (token, handle) */
+	struct conn conn;     /* first */
+	struct ev token;      /* the process token (GNTDEV); fd -1 when none */
+	struct gproc *tproc;  /* the token's process, when another one */
+	struct gproc *joined; /* CONTROL: the process it joined to a domain */
+	uint32_t kind;	      /* GBX_KIND_*; 0 before HELLO */
+	unsigned hfds;	      /* descriptors charged at HELLO (token, handle) */
 	/* Kind GNTDEV. */
 	struct hv_client *client;
 	/* Kind EVTCHN (serve_evtchn.c). */
@@ -400,6 +401,7 @@ msg_fn h_evt_bind, h_evt_unbind, h_evt_notify, h_evt_restrict;
 
 /* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
+msg_fn h_domain_join;
 msg_fn h_domain_list, h_grants, h_ports, h_stats;
 
 /*
@@ -437,6 +439,13 @@ struct gproc;
 int proc_attach(struct gbxd *g, struct hv_domain *d, unsigned domid, pid_t pid,
     uid_t uid, int sock, struct gproc **pp);
 void proc_detach(struct gbxd *g, struct gproc *p);
+/*
+ * The process of pidfd (which the record takes) joins live domain d
+ * (CTL_DOMAIN_JOIN).  Returns 0 with the record in *pp, EINVAL (not a
+ * pidfd), ESRCH (the process has exited), EMFILE or ENOMEM.
+ */
+int proc_join(struct gbxd *g, struct hv_domain *d, int pidfd,
+    struct gproc **pp);
 /*
  * Kill (SIGKILL) every process of domain domid that has no connection to
  * domain 0 or to the control socket, calling fn for each one killed or

@@ -182,6 +182,87 @@ proc_attach(struct gbxd *g, struct hv_domain *d, unsigned domid, pid_t pid,
 	return (0);
 }
 
+/*
+ * The pid of the process a pidfd names (its fdinfo's "Pid:" line), 0 when
+ * it has exited, -1 when fd is not a pidfd.
+ */
+static pid_t
+pidfd_pid(int fd)
+{
+	char path[64], link[64], line[128];
+	ssize_t n;
+	long pid;
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return (-1);
+	link[n] = '\0';
+	if (strstr(link, "pidfd") == NULL)
+		return (-1);
+	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	pid = -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	(void)fclose(f);
+	return (pid < 0 ? 0 : (pid_t)pid);
+}
+
+/* The real uid of pid, for the listing (-1 when it cannot be read). */
+static uid_t
+pid_uid(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long uid;
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return ((uid_t)-1);
+	uid = (unsigned long)-1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu", &uid) == 1)
+			break;
+	(void)fclose(f);
+	return ((uid_t)uid);
+}
+
+int
+proc_join(struct gbxd *g, struct hv_domain *d, int pidfd, struct gproc **pp)
+{
+	struct gproc *p;
+	pid_t pid;
+	int error;
+
+	if ((pid = pidfd_pid(pidfd)) == -1)
+		return (EINVAL);
+	if (pid == 0 || pidfd_exited(pidfd))
+		return (ESRCH);
+	if ((error = hv_fds_take(&g->hv, d, 1)) != 0)
+		return (error);
+	if ((p = proc_find(g, d->domid, pid)) == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			hv_fds_put(&g->hv, d, 1);
+			return (ENOMEM);
+		}
+		p->domid = d->domid;
+		p->pid = pid;
+		p->dom = d;
+		p->pidfd = -1;
+		RB_INSERT(gproc_tree, &g->procs, p);
+	}
+	/* The caller's pidfd names the live process: it replaces any. */
+	proc_drop_pidfd(g, p);
+	p->pidfd = pidfd;
+	p->uid = pid_uid(pid);
+	p->n++;
+	*pp = p;
+	return (0);
+}
+
 void
 proc_detach(struct gbxd *g, struct gproc *p)
 {

@@ -135,7 +135,10 @@ arena_destroy(struct hv_arena *a)
 		RB_REMOVE(hv_senttree, &s->client->sent, s);
 		free(s);
 	}
-	RB_REMOVE(hv_arenakeys, &d->arenas, a);
+	if (a->retired)
+		LIST_REMOVE(a, rlink);
+	else
+		RB_REMOVE(hv_arenakeys, &d->arenas, a);
 	RB_REMOVE(hv_arenaids, &d->hv->arenas, a);
 	if (a->rofd != -1)
 		(void)close(a->rofd);
@@ -221,6 +224,35 @@ arena_destroy_all(struct hv_domain *d)
 
 	while ((a = RB_MIN(hv_arenakeys, &d->arenas)) != NULL)
 		arena_destroy(a);
+	while ((a = LIST_FIRST(&d->retired)) != NULL)
+		arena_destroy(a);
+}
+
+/*
+ * One lookup per domain and mode: O(domains * log arenas), once per
+ * destroy.  An arena that nothing holds goes at once.
+ */
+void
+arena_retire_grantee(struct hv *hv, uint16_t grantee)
+{
+	struct hv_arena key, *a;
+	struct hv_domain *d;
+	int ro;
+
+	key.grantee = grantee;
+	for (d = hv_domain_first(hv); d != NULL; d = hv_domain_next(d)) {
+		for (ro = 0; ro <= 1; ro++) {
+			key.ro = ro != 0;
+			if ((a = RB_FIND(hv_arenakeys, &d->arenas, &key)) ==
+			    NULL)
+				continue;
+			RB_REMOVE(hv_arenakeys, &d->arenas, a);
+			a->retired = true;
+			LIST_INSERT_HEAD(&d->retired, a, rlink);
+			if (a->npages == 0 && LIST_EMPTY(&a->sent))
+				arena_destroy(a);
+		}
+	}
 }
 
 uint32_t

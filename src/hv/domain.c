@@ -109,6 +109,7 @@ hv_domain_create(struct hv *hv, unsigned domid, const char *name,
 	/* gntboxd's own user until the daemon binds it to another. */
 	d->uid = (uint32_t)geteuid();
 	RB_INIT(&d->arenas);
+	LIST_INIT(&d->retired);
 	if ((error = gnttab_init(&d->gt, d, hv->lim.max_grant_frames)) != 0)
 		goto fail;
 	if ((error = maptrack_init(&d->mt, hv->lim.max_maptrack)) != 0)

@@ -40,6 +40,7 @@ struct hv_domain {
 	uint32_t nconns;   /* the daemon's connections of this domain */
 	uint32_t nfds;	   /* descriptors held for it (hv_fds_take) */
 	uint32_t uid;	   /* its user: its sockets are that user's */
+	LIST_HEAD(, hv_arena) retired; /* arenas that allocate no more */
 };
 
 /*

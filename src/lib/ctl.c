@@ -107,6 +107,36 @@ gbx_ctl_domain_destroy(struct gbx_conn *c, unsigned domid)
 }
 
 int
+gbx_ctl_domain_destroy_list(struct gbx_conn *c, unsigned domid,
+    struct gbx_proc_rec **recs, uint32_t *n)
+{
+	struct gbx_domain_id req;
+
+	if (domid > GBX_DOMID_MAX)
+		return (EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.domid = (uint16_t)domid;
+	return (gbx_conn_dump(c, GBX_CTL_DOMAIN_DESTROY, &req, sizeof(req),
+	    sizeof(**recs), (void **)recs, n));
+}
+
+int
+gbx_ctl_domain_join(struct gbx_conn *c, unsigned domid, int pidfd)
+{
+	struct gbx_domain_id req;
+	struct gbx_call call;
+
+	if (domid > GBX_DOMID_MAX)
+		return (EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.domid = (uint16_t)domid;
+	gbx_call_init(&call, GBX_CTL_DOMAIN_JOIN, &req, sizeof(req), NULL, 0);
+	call.xfds = &pidfd;
+	call.nx = 1;
+	return (gbx_conn_call(c, &call));
+}
+
+int
 gbx_ctl_domains(struct gbx_conn *c, struct gbx_domain_rec **recs, uint32_t *n)
 {
 

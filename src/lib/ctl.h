@@ -41,6 +41,19 @@ int gbx_ctl_domain_create(struct gbx_conn *c, unsigned domid, const char *name,
 int gbx_ctl_domain_destroy(struct gbx_conn *c, unsigned domid);
 
 /*
+ * The same, with the list of the domain's processes it killed, or could
+ * not kill (proto.h): an array (free() it) and its length.
+ */
+int gbx_ctl_domain_destroy_list(struct gbx_conn *c, unsigned domid,
+    struct gbx_proc_rec **recs, uint32_t *n);
+
+/*
+ * CTL_DOMAIN_JOIN: the process of pidfd (which stays the caller's) is one
+ * of domain domid's until c closes.  Errors: ESRCH, EINVAL, EBUSY.
+ */
+int gbx_ctl_domain_join(struct gbx_conn *c, unsigned domid, int pidfd);
+
+/*
  * Dumps: an array of records (free() it) and their number.  domid
  * GBX_ALL_DOMAINS dumps every domain.
  */

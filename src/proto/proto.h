@@ -120,6 +120,9 @@ enum gbx_type {
 	GBX_CTL_DOMSTATS = 0x62,
 	GBX_CTL_XS_PERMS = 0x63,
 	GBX_CTL_FEED = 0x64, /* gntboxd to client only, unasked */
+
+	/* Issue 11: a process that joins a domain without a connection. */
+	GBX_CTL_DOMAIN_JOIN = 0x70,
 };
 
 /* ------------------------------------------------------------------ */
@@ -558,18 +561,39 @@ struct gbx_evt_restrict {
  * ENOSPC (too many domains).
  */
 #define GBX_CREATE_EXIST_OK 0x1
+#define GBX_CREATE_USER	    0x2 /* bind the domain to uid (issue 11) */
 
+/*
+ * With GBX_CREATE_USER the domain is bound to the Unix user uid: its
+ * directory and sockets belong to that user, mode 0700, and gntboxd
+ * refuses connections to them from any other uid but root's
+ * (docs/security.md, "Users as a boundary").  Errors then also: EPERM
+ * (gntboxd does not run as root and uid is not its own; or uid is root:
+ * root's domains are the unbound ones), EACCES (uid cannot reach the
+ * runtime directory: a directory above it is not searchable by others).
+ * Without it the domain belongs to gntboxd's own user.  EXIST_OK accepts
+ * an existing domain only when it is bound as asked (EEXIST otherwise).
+ */
 struct gbx_domain_create {
 	uint16_t domid;
 	uint16_t flags;
-	uint32_t pad;
+	uint32_t uid; /* with GBX_CREATE_USER */
 	char
 	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
 };
 
 /*
  * CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0).
- * struct gbx_proc_rec describes a process of the domain (procs.c).
+ *
+ * Destroying a domain kills its processes first, as Xen stops a destroyed
+ * domain's vCPUs (docs/security.md, "Destroy"): every process that has a
+ * connection to one of the domain's sockets, or gave a process token on
+ * one, is sent SIGKILL, unless it also has a connection to domain 0 or to
+ * the control socket (a toolstack, such as the caller itself).  The
+ * request may be sent with a bulk memfd (MT_BULK_OK, no tail): the reply
+ * is then struct gbx_dump_reply, and the memfd holds one struct
+ * gbx_proc_rec per process killed or that could not be.  Without bulk
+ * the reply is struct gbx_dump_reply alone (count, no records).
  */
 struct gbx_domain_id {
 	uint16_t domid;
@@ -585,6 +609,18 @@ struct gbx_proc_rec {
 	uint16_t pad;
 	char comm[16]; /* /proc/PID/comm, NUL-terminated */
 };
+
+/*
+ * CTL_DOMAIN_JOIN (issue 11): the process whose pidfd comes with the
+ * request (its one descriptor) is a process of domain domid, as one that
+ * has a connection to the domain is, until this control connection
+ * closes: a destroy kills it.  `gntbox run` sends its command's pidfd, so
+ * that a command that never opens a device is reached too.  Request:
+ * struct gbx_domain_id.  Reply: header only.  Errors: EINVAL (the
+ * descriptor is not a pidfd), ESRCH (no such domain, it is dying, or the
+ * process has exited), EBUSY (this connection has joined one already),
+ * EMFILE (the domain is at its descriptor limit), ENOMEM.
+ */
 
 /*
  * Dumps (bulk only): CTL_DOMAIN_LIST (request body empty), CTL_GRANTS and
@@ -614,7 +650,7 @@ struct gbx_domain_rec {
 	uint32_t grants;  /* grant entries in use, deferred ones included */
 	uint32_t handles; /* maptrack handles in use */
 	uint32_t ports;	  /* ports in use */
-	uint32_t pad;
+	uint32_t uid;	  /* the domain's user (gntboxd's when not bound) */
 	char name[GBX_NAME_MAX];
 };
 

@@ -4,7 +4,26 @@
 # daemon's process holds until it exits, rather than testing the pid,
 # which a zombie keeps.  Here gntboxd's parent is a shell that execs sleep
 # and never waits for it, as a container's PID 1 may not.
+#
+# gntbox destroy and gntbox down say what they end (issue 12, item 5):
+# the domains, and the processes they kill (issue 11, defect 5), a
+# command `gntbox run` started included, though it opened no device.
 . "$(dirname "$0")/lib/common.sh"
+
+# run_sleep DOM: `gntbox run --dom DOM -- sleep 60` in the background;
+# $runner is run's pid and $sleeper the command's, once it runs (run
+# tells gntboxd about it before it lets it exec).
+run_sleep() {
+	"$GNTBOX" run --dom "$1" --name "dom$1" -- sleep 60 &
+	runner=$!
+	sleeper=
+	tries=0
+	while [ -z "$sleeper" ] && [ $tries -lt 100 ]; do
+		sleep 0.05
+		sleeper=$(pgrep -P "$runner" sleep || true)
+		tries=$((tries + 1))
+	done
+}
 
 sh -c '"$0" --dir "$1" --log /dev/null & echo $! >"$1/daemon.pid"; exec sleep 60' \
     "$GNTBOX_BUILD/bin/gntboxd" "$GNTBOX_DIR" &
@@ -25,6 +44,29 @@ state=$(sed 's/.*) //' "/proc/$daemon/stat" 2>/dev/null | cut -d' ' -f1)
 expect_fail 1 "^gntbox: stats: no gntboxd serves $GNTBOX_DIR\$" "$GNTBOX" stats
 kill "$parent"
 wait "$parent" 2>/dev/null
+
+# destroy kills the command run started, and says so.
+cli_start
+run_sleep 3
+expect_ok "$GNTBOX" destroy --dom 3
+expect_out "^domain 3 \\(dom3\\): destroyed\$"
+expect_out "^domain 3 \\(dom3\\): killed process $sleeper \\(sleep\\), uid 0\$"
+cli_checks=$((cli_checks + 1))
+wait "$runner"
+[ $? -eq 137 ] || fail "run did not exit 128 + SIGKILL after destroy"
+
+# down destroys every domain first, then stops the daemon.
+run_sleep 4
+"$GNTBOX" create --dom 5 || fail "create 5"
+daemon=$(cat "$GNTBOX_DIR/gntboxd.pid")
+expect_ok "$GNTBOX" down
+expect_out "^domain 4 \\(dom4\\): destroyed\$"
+expect_out "^domain 4 \\(dom4\\): killed process $sleeper \\(sleep\\), uid 0\$"
+expect_out "^domain 5 \\(domain-5\\): destroyed\$"
+expect_out "^gntboxd \\(pid $daemon\\): stopped\$"
+cli_checks=$((cli_checks + 1))
+wait "$runner"
+[ $? -eq 137 ] || fail "run did not exit 128 + SIGKILL after down"
 
 # And as usual, once more, with a daemon `gntbox up` started.
 cli_start
