@@ -56,8 +56,8 @@ int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
 
 /*
  * What to say when a connection to gntboxd failed with error: the reason
- * a runtime directory or a daemon was refused (EPERM, paths.h), else
- * strerror(error).
+ * a runtime directory or a daemon was refused (EPERM, paths.h), that it
+ * is another user's (EACCES), else strerror(error).
  */
 const char *cli_conn_error(int error);
 

@@ -3,19 +3,30 @@
  * lifetimes (gntbox run creates the domain it needs by itself).
  */
 #include <errno.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/paths.h"
 #include "cli/cli.h"
 #include "lib/ctl.h"
 
 static const char create_help[] =
-    "usage: gntbox create --dom N [--name NAME]\n"
+    "usage: gntbox create --dom N [--name NAME] [--user USER]\n"
     "\n"
     "Create domain N, with its sockets and its xenstore home "
     "/local/domain/N.\nIt lives until 'gntbox destroy' or until "
-    "gntboxd exits.\n";
+    "gntboxd exits.\n"
+    "\n"
+    "With --user, the domain belongs to that Unix user (a name or a uid): "
+    "its\nsockets are that user's alone (mode 0700), gntboxd refuses "
+    "connections to\nthem from other users but root, and 'gntbox run' "
+    "started by root runs\nits commands as that user.  Domains of "
+    "different users cannot reach\neach other's processes (ptrace, "
+    "/proc) nor write what was granted\nread-only.  gntboxd must run as "
+    "root for this.\n";
 
 static const char destroy_help[] =
     "usage: gntbox destroy --dom N\n"
@@ -44,24 +55,104 @@ dom_options(const char *cmd, int argc, char **argv, unsigned allowed,
 	return (0);
 }
 
+/*
+ * Take --user USER (or --user=USER) out of argv, which cli_options() does
+ * not know, leaving the rest in args.  Returns 0, or a usage error.
+ */
+static int
+take_user(int argc, char **argv, char **args, int *nargs, const char **user)
+{
+	int i, n;
+
+	*user = NULL;
+	*nargs = n = 0;
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				args[n++] = argv[i++];
+			break;
+		}
+		if (strncmp(argv[i], "--user=", 7) == 0)
+			*user = argv[i] + 7;
+		else if (strcmp(argv[i], "--user") == 0) {
+			if (i + 1 >= argc)
+				return (cli_usage("create",
+				    "--user needs a user name"));
+			*user = argv[++i];
+		} else
+			args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	*nargs = n;
+	if (*user != NULL && **user == '\0')
+		return (cli_usage("create", "--user needs a user name"));
+	return (0);
+}
+
+/* A user name or uid: its uid, or -1 after saying why. */
+static int64_t
+user_uid(const char *user)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long v;
+
+	if ((pw = getpwnam(user)) != NULL)
+		return ((int64_t)pw->pw_uid);
+	errno = 0;
+	v = strtoul(user, &end, 10);
+	if (*end == '\0' && errno == 0 && v < UINT32_MAX && user[0] != '-')
+		return ((int64_t)v);
+	(void)cli_fail("create", "there is no user '%s'", user);
+	return (-1);
+}
+
 int
 cmd_create(int argc, char **argv)
 {
+	char dir[GBX_PATH_MAX];
 	struct cli_opts o;
 	struct gbx_conn *c;
-	int domid, error, rc;
+	const char *user;
+	char **args;
+	int64_t uid;
+	int domid, error, rc, nargs;
 
-	if ((rc = dom_options("create", argc, argv, CLI_OPT_DOM | CLI_OPT_NAME,
-		 create_help, &o)) != 0)
+	if ((args = calloc((size_t)argc + 1, sizeof(*args))) == NULL)
+		return (cli_fail("create", "out of memory"));
+	if ((rc = take_user(argc, argv, args, &nargs, &user)) != 0 ||
+	    (rc = dom_options("create", nargs, args, CLI_OPT_DOM | CLI_OPT_NAME,
+		 create_help, &o)) != 0) {
+		free(args);
 		return (rc < 0 ? 0 : rc);
+	}
+	free(args);
 	domid = o.domid;
+	uid = -1;
+	if (user != NULL && (uid = user_uid(user)) == -1)
+		return (CLI_EXIT_FAIL);
 	if ((error = gbx_ctl_open(&c)) != 0)
 		return (cli_fail("create", "no gntboxd answers: %s",
 		    cli_conn_error(error)));
-	error = gbx_ctl_domain_create(c, (unsigned)domid, o.name, false);
+	error =
+	    gbx_ctl_domain_create_as(c, (unsigned)domid, o.name, false, uid);
 	gbx_conn_close(c);
 	if (error == EEXIST)
 		return (cli_fail("create", "domain %d exists", domid));
+	if (error == EPERM && user != NULL)
+		return (cli_fail("create",
+		    "domain %d: binding a domain to user %s needs gntboxd "
+		    "to run as root",
+		    domid, user));
+	if (error == EACCES && user != NULL) {
+		if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
+			(void)snprintf(dir, sizeof(dir),
+			    "the runtime directory");
+		return (cli_fail("create",
+		    "domain %d: user %s cannot reach %s (a directory above "
+		    "it is not searchable by others)",
+		    domid, user, dir));
+	}
 	if (error != 0)
 		return (cli_fail("create", "domain %d: %s", domid,
 		    strerror(error)));

@@ -48,6 +48,9 @@ cli_conn_error(int error)
 
 	if (error == EPERM && *gbx_refusal() != '\0')
 		return (gbx_refusal());
+	if (error == EACCES)
+		return ("permission denied: that gntboxd, or that domain, "
+			"belongs to another user");
 	return (strerror(error));
 }
 
@@ -200,6 +203,7 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 int
 cli_daemon_ensure(const char *cmd, unsigned idle_exit)
 {
+	char dir[GBX_PATH_MAX];
 	int error;
 
 	if ((error = cli_daemon_ping(NULL)) == 0)
@@ -207,5 +211,12 @@ cli_daemon_ensure(const char *cmd, unsigned idle_exit)
 	/* A place we refuse to use is not one to start a daemon in. */
 	if (error == EPERM)
 		return (cli_fail(cmd, "%s", cli_conn_error(error)));
+	/* Nor one whose daemon is another user's (only it, and root, may). */
+	if (error == EACCES) {
+		if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
+			(void)snprintf(dir, sizeof(dir),
+			    "the runtime directory");
+		return (cli_fail(cmd, "%s: %s", dir, cli_conn_error(error)));
+	}
 	return (cli_daemon_start(cmd, idle_exit, NULL, NULL));
 }

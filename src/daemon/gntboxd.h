@@ -184,6 +184,16 @@ void listener_clean_stale(struct gbxd *g);
 int listen_control(struct gbxd *g);
 int listen_device(struct gbxd *g, unsigned domid);
 void unlisten_device(struct gbxd *g, unsigned domid);
+/*
+ * Users as a boundary (docs/security.md): rundir_share() checks that uid
+ * can reach the runtime directory and makes it and dom/ searchable
+ * (EACCES when a directory above is closed to uid); domain_dir_give()
+ * gives domain domid's directory to its user once its sockets are made
+ * (a socket of a domain bound to another user is that user's from the
+ * start).  Both return 0 or an errno value.
+ */
+int rundir_share(struct gbxd *g, uid_t uid);
+int domain_dir_give(struct gbxd *g, unsigned domid);
 
 /* What a service adds to a connection (conn_new). */
 struct conn_ops {
@@ -552,6 +562,7 @@ struct gbxd {
 	uint32_t nconns;	     /* open connections, all kinds */
 	uint32_t next_conn_id;
 	uint32_t max_conns; /* --max-conns: per domain and socket */
+	bool shared;	    /* rundir_share(): others may pass through */
 	int spare_fd;	    /* freed to answer a client at EMFILE */
 	/* procs.c */
 	RB_HEAD(gproc_tree, gproc) procs;

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
+#include "hv/domain.h"
 
 /* A listener is readable: accept a bounded number of connections. */
 static void
@@ -123,6 +125,25 @@ listen_at(const char *path, int type, int *fdp)
 	return (0);
 }
 
+/*
+ * A domain bound to another user (CTL_DOMAIN_CREATE with a uid): its
+ * socket is that user's (mode 0700 from our umask), so that the kernel
+ * lets that user, and only it and root, connect.  The socket is in a
+ * directory that is still ours: nobody can swap it meanwhile.
+ */
+static int
+listener_give(struct gbxd *g, const struct listener *l)
+{
+	struct hv_domain *d;
+
+	if (l->control || (d = hv_domain_find(&g->hv, l->domid)) == NULL ||
+	    d->uid == (uint32_t)geteuid())
+		return (0);
+	if (lchown(l->path, (uid_t)d->uid, (gid_t)-1) == -1)
+		return (errno);
+	return (0);
+}
+
 int
 listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
     accept_fn *fn, struct listener **lp)
@@ -139,7 +160,8 @@ listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
 	TAILQ_INIT(&l->conns);
 	(void)snprintf(l->path, sizeof(l->path), "%s", path);
 	if ((error = listen_at(l->path, type, &l->ev.fd)) == 0 &&
-	    (error = loop_add(g, &l->ev, EPOLLIN)) != 0) {
+	    ((error = listener_give(g, l)) != 0 ||
+		(error = loop_add(g, &l->ev, EPOLLIN)) != 0)) {
 		(void)close(l->ev.fd);
 		(void)unlink(l->path);
 	}
@@ -191,16 +213,17 @@ listen_control(struct gbxd *g)
  * the user it was bound to, by a daemon that died or by a user who put
  * files in it.  Nobody else can make entries here (the runtime directory
  * is ours alone), so only a directory can be in the way; it is opened
- * without following a link, made ours again and closed to others.
+ * without following a link, made ours again and given mode (0700, or 0711
+ * for dom/ once domains of other users must pass through it).
  */
 static int
-dir_private(const char *path)
+dir_private(const char *path, mode_t mode)
 {
 	struct stat st;
 	int fd, error;
 
 	if (mkdir(path, 0700) == 0)
-		return (0);
+		return (mode == 0700 || chmod(path, mode) == 0 ? 0 : errno);
 	if (errno != EEXIST)
 		return (errno);
 	if ((fd = open(path,
@@ -210,7 +233,7 @@ dir_private(const char *path)
 	if (fstat(fd, &st) == -1 ||
 	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
 		fchown(fd, geteuid(), getegid()) == -1) ||
-	    ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) == -1))
+	    ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1))
 		error = errno;
 	(void)close(fd);
 	return (error);
@@ -224,9 +247,9 @@ listen_device(struct gbxd *g, unsigned domid)
 	int error;
 
 	if ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
-	    (error = dir_private(dir)) != 0 ||
+	    (error = dir_private(dir, g->shared ? 0711 : 0700)) != 0 ||
 	    (error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0 ||
-	    (error = dir_private(dir)) != 0 ||
+	    (error = dir_private(dir, 0700)) != 0 ||
 	    (error = gbx_path_device(path, sizeof(path), domid)) != 0) {
 		gbx_err("cannot listen on the runtime directory: %s",
 		    strerror(error));
@@ -234,6 +257,76 @@ listen_device(struct gbxd *g, unsigned domid)
 	}
 	return (listener_open(g, path, SOCK_SEQPACKET, domid, mconn_accept,
 	    &g->doms[domid]));
+}
+
+/*
+ * Give domain domid's directory to its user, once both its sockets are
+ * in it (listener_give made them that user's).  The directory is ours
+ * until then; it is opened without following a link.
+ */
+int
+domain_dir_give(struct gbxd *g, unsigned domid)
+{
+	char dir[GBX_PATH_MAX];
+	struct hv_domain *d;
+	int fd, error;
+
+	if ((d = hv_domain_find(&g->hv, domid)) == NULL ||
+	    d->uid == (uint32_t)geteuid())
+		return (0);
+	if ((error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0)
+		return (error);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (errno);
+	error = fchown(fd, (uid_t)d->uid, (gid_t)-1) == -1 ? errno : 0;
+	(void)close(fd);
+	return (error);
+}
+
+/* Can uid search (pass through) the directory of st? */
+static bool
+searchable_by(const struct stat *st, uid_t uid)
+{
+
+	if (st->st_uid == uid)
+		return ((st->st_mode & S_IXUSR) != 0);
+	return ((st->st_mode & S_IXOTH) != 0);
+}
+
+/*
+ * A domain is being bound to uid: that user must reach its sockets, in
+ * $dir/dom/N.  Every directory above $dir must let it pass (EACCES, said
+ * in the log, otherwise: we change nothing of theirs); $dir and $dir/dom,
+ * ours, become searchable by others (0711: they cannot list them, and the
+ * control socket and our files stay 0600 or 0700).
+ */
+int
+rundir_share(struct gbxd *g, uid_t uid)
+{
+	char buf[GBX_PATH_MAX], dom[GBX_PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	(void)snprintf(buf, sizeof(buf), "%s", g->dir);
+	for (i = strlen(buf); i > 0; i--) {
+		if (buf[i] != '/' || i == strlen(g->dir))
+			continue;
+		buf[i] = '\0';
+		if (stat(buf, &st) == -1 || !searchable_by(&st, uid)) {
+			gbx_warn("user %u cannot reach %s: %s is not "
+				 "searchable by others",
+			    (unsigned)uid, g->dir, buf);
+			return (EACCES);
+		}
+	}
+	if (stat("/", &st) == -1 || !searchable_by(&st, uid))
+		return (EACCES);
+	if (gbx_path_file(dom, sizeof(dom), "dom") != 0 ||
+	    chmod(g->dir, 0711) == -1 || chmod(dom, 0711) == -1)
+		return (errno != 0 ? errno : ENAMETOOLONG);
+	g->shared = true;
+	return (0);
 }
 
 /*

@@ -313,7 +313,9 @@ procs_kill(struct gbxd *g, unsigned domid,
 			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.pid = (uint32_t)p->pid;
-		rec.uid = (uint32_t)p->uid;
+		/* Who it is now (run's command changes user after joining). */
+		if ((rec.uid = (uint32_t)pid_uid(p->pid)) == (uint32_t)-1)
+			rec.uid = (uint32_t)p->uid;
 		rec.domid = (uint16_t)domid;
 		proc_comm(p->pid, rec.comm, sizeof(rec.comm));
 		if (syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
@@ -44,36 +45,72 @@ h_shutdown(struct gbxd *g, struct mconn *c, struct req *r)
 }
 
 /*
- * CTL_DOMAIN_CREATE: the domain, then its device socket, then its
- * xenstore home and socket (a failure undoes what was made).
+ * The user a CTL_DOMAIN_CREATE binds its domain to, or an errno value
+ * (proto.h): gntboxd's own without GBX_CREATE_USER; another one only when
+ * gntboxd runs as root, and only one that can reach the runtime
+ * directory (rundir_share() opens it to others).
+ */
+static int
+create_uid(struct gbxd *g, const struct gbx_domain_create *dc, uid_t *uidp)
+{
+	int error;
+
+	*uidp = geteuid();
+	if ((dc->flags & GBX_CREATE_USER) == 0 || dc->uid == (uint32_t)*uidp)
+		return (0);
+	if (geteuid() != 0 || dc->uid == (uint32_t)-1)
+		return (EPERM);
+	if ((error = rundir_share(g, (uid_t)dc->uid)) != 0)
+		return (error);
+	*uidp = (uid_t)dc->uid;
+	return (0);
+}
+
+/*
+ * CTL_DOMAIN_CREATE: the domain (bound to its user), then its device
+ * socket, then its xenstore home and socket, then its directory goes to
+ * its user (a failure undoes what was made).
  */
 int
 h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_create dc;
 	struct hv_domain *d;
+	uid_t uid;
 	int error;
 
 	(void)c;
 	memcpy(&dc, r->body, sizeof(dc));
-	if ((dc.flags & ~GBX_CREATE_EXIST_OK) != 0 ||
+	if ((dc.flags & ~(GBX_CREATE_EXIST_OK | GBX_CREATE_USER)) != 0 ||
 	    memchr(dc.name, '\0', sizeof(dc.name)) == NULL)
 		return (EINVAL);
+	if ((error = create_uid(g, &dc, &uid)) != 0)
+		return (error);
 	error = hv_domain_create(&g->hv, dc.domid, dc.name, &d);
-	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0)
+	/* An existing domain will do if it is bound as asked. */
+	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0 &&
+	    ((dc.flags & GBX_CREATE_USER) == 0 ||
+		hv_domain_find(&g->hv, dc.domid)->uid == (uint32_t)uid))
 		return (0);
 	if (error != 0)
 		return (error);
+	d->uid = (uint32_t)uid;
 	if ((error = listen_device(g, dc.domid)) != 0) {
 		(void)hv_domain_destroy(d);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
-	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0) {
+	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0 ||
+	    (error = domain_dir_give(g, dc.domid)) != 0) {
+		xsd_domain_remove(g, dc.domid);
 		unlisten_device(g, dc.domid);
 		(void)hv_domain_destroy(d);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
-	gbx_info("domain %u (%s) created", d->domid, d->name);
+	if (uid != geteuid())
+		gbx_info("domain %u (%s) created for uid %u", d->domid, d->name,
+		    (unsigned)uid);
+	else
+		gbx_info("domain %u (%s) created", d->domid, d->name);
 	obs_domain_reset(g, d->domid);
 	if (gbxd_tracing(g))
 		gbxd_trace(g, d->domid, GBXD_NO_PEER, "created (%s)", d->name);

@@ -2,6 +2,7 @@
  * arena.c: memfd arenas, their pages and their descriptors.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,6 +88,20 @@ arena_create(struct hv_domain *d, uint16_t grantee, bool ro,
 		goto fail_free;
 	}
 	if (fcntl(a->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) == -1) {
+		error = errno;
+		goto fail_fd;
+	}
+	/*
+	 * A memfd is made mode 0777, and a process may open its own
+	 * descriptors again through /proc/self/fd with any mode the file's
+	 * mode allows: a grantee could then turn its read-only descriptor
+	 * into a writable one.  0644 lets the file's owner (gntboxd's user)
+	 * alone write, while anyone who holds a descriptor may still reopen
+	 * it read-only (the client does, to map a writable grant read-only).
+	 * So read-only grants hold against a domain of another user
+	 * (docs/security.md, "Users as a boundary").
+	 */
+	if (fchmod(a->fd, 0644) == -1) {
 		error = errno;
 		goto fail_fd;
 	}

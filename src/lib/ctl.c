@@ -79,14 +79,27 @@ int
 gbx_ctl_domain_create(struct gbx_conn *c, unsigned domid, const char *name,
     bool exist_ok)
 {
+
+	return (gbx_ctl_domain_create_as(c, domid, name, exist_ok, -1));
+}
+
+int
+gbx_ctl_domain_create_as(struct gbx_conn *c, unsigned domid, const char *name,
+    bool exist_ok, int64_t uid)
+{
 	struct gbx_domain_create req;
 
 	memset(&req, 0, sizeof(req));
 	if (domid > GBX_DOMID_MAX ||
-	    (name != NULL && strlen(name) >= sizeof(req.name)))
+	    (name != NULL && strlen(name) >= sizeof(req.name)) || uid < -1 ||
+	    uid >= (int64_t)UINT32_MAX)
 		return (EINVAL);
 	req.domid = (uint16_t)domid;
 	req.flags = exist_ok ? GBX_CREATE_EXIST_OK : 0;
+	if (uid != -1) {
+		req.flags |= GBX_CREATE_USER;
+		req.uid = (uint32_t)uid;
+	}
 	if (name != NULL)
 		memcpy(req.name, name, strlen(name));
 	return (gbx_ctl_call(c, GBX_CTL_DOMAIN_CREATE, &req, sizeof(req), NULL,

@@ -9,21 +9,7 @@
 # the domains, and the processes they kill (issue 11, defect 5), a
 # command `gntbox run` started included, though it opened no device.
 . "$(dirname "$0")/lib/common.sh"
-
-# run_sleep DOM: `gntbox run --dom DOM -- sleep 60` in the background;
-# $runner is run's pid and $sleeper the command's, once it runs (run
-# tells gntboxd about it before it lets it exec).
-run_sleep() {
-	"$GNTBOX" run --dom "$1" --name "dom$1" -- sleep 60 &
-	runner=$!
-	sleeper=
-	tries=0
-	while [ -z "$sleeper" ] && [ $tries -lt 100 ]; do
-		sleep 0.05
-		sleeper=$(pgrep -P "$runner" sleep || true)
-		tries=$((tries + 1))
-	done
-}
+. "$(dirname "$0")/lib/security.sh"
 
 sh -c '"$0" --dir "$1" --log /dev/null & echo $! >"$1/daemon.pid"; exec sleep 60' \
     "$GNTBOX_BUILD/bin/gntboxd" "$GNTBOX_DIR" &
@@ -47,7 +33,7 @@ wait "$parent" 2>/dev/null
 
 # destroy kills the command run started, and says so.
 cli_start
-run_sleep 3
+run_sleep "$GNTBOX" 3
 expect_ok "$GNTBOX" destroy --dom 3
 expect_out "^domain 3 \\(dom3\\): destroyed\$"
 expect_out "^domain 3 \\(dom3\\): killed process $sleeper \\(sleep\\), uid 0\$"
@@ -56,7 +42,7 @@ wait "$runner"
 [ $? -eq 137 ] || fail "run did not exit 128 + SIGKILL after destroy"
 
 # down destroys every domain first, then stops the daemon.
-run_sleep 4
+run_sleep "$GNTBOX" 4
 "$GNTBOX" create --dom 5 || fail "create 5"
 daemon=$(cat "$GNTBOX_DIR/gntboxd.pid")
 expect_ok "$GNTBOX" down

@@ -10,20 +10,15 @@
 # Another user is played by nobody (uid 65534): this test runs as root,
 # as make check does in CI.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/security.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: this test needs root (it plays another user with setpriv)" >&2; exit 1; }
 nobody=$(id -u nobody)
-as_nobody() {
-	setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups -- "$@"
-}
 
 # The programs, where nobody may run them (the build may be in a
 # directory only root can read).
 tools=$(mktemp -d /tmp/gbt-tools.XXXXXX)
-mkdir "$tools/bin" "$tools/lib"
-cp "$GNTBOX_BUILD/bin/gntbox" "$GNTBOX_BUILD/bin/gntboxd" "$tools/bin/"
-cp "$GNTBOX_BUILD/lib/libgntbox-preload.so" "$tools/lib/"
-chmod -R a+rX "$tools"
+copy_tools "$tools" a+rX
 G="$tools/bin/gntbox"
 D="$tools/bin/gntboxd"
 
@@ -57,11 +52,7 @@ cli_checks=$((cli_checks + 1))
 setpriv --reuid="$nobody" --regid="$(id -g nobody)" --clear-groups -- \
     "$D" --dir "$victim" --log /dev/null &
 apid=$!
-tries=0
-while [ ! -S "$victim/control" ] && [ $tries -lt 100 ]; do
-	sleep 0.05
-	tries=$((tries + 1))
-done
+wait_socket "$victim/control"
 [ -S "$victim/control" ] || fail "the attacker's gntboxd did not start"
 expect_fail 1 "^gntbox: stats: gntboxd: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" stats
 expect_fail 1 "^gntbox: create: no gntboxd answers: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" create --dom 1
