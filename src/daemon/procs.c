@@ -183,16 +183,45 @@ proc_attach(struct gbxd *g, struct hv_domain *d, unsigned domid, pid_t pid,
 }
 
 /*
+ * The number after "Name:" in a /proc file of key-value lines, or -1
+ * (absent, or not a number).
+ */
+static long
+proc_field(const char *path, const char *name)
+{
+	char line[128], *end;
+	size_t len;
+	long v;
+	FILE *f;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return (-1);
+	len = strlen(name);
+	v = -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, len) != 0)
+			continue;
+		errno = 0;
+		v = strtol(line + len, &end, 10);
+		if (errno != 0 || end == line + len ||
+		    (*end != '\n' && *end != '\t' && *end != '\0'))
+			v = -1;
+		break;
+	}
+	(void)fclose(f);
+	return (v);
+}
+
+/*
  * The pid of the process a pidfd names (its fdinfo's "Pid:" line), 0 when
  * it has exited, -1 when fd is not a pidfd.
  */
 static pid_t
 pidfd_pid(int fd)
 {
-	char path[64], link[64], line[128];
+	char path[64], link[64];
 	ssize_t n;
 	long pid;
-	FILE *f;
 
 	(void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
@@ -201,33 +230,21 @@ pidfd_pid(int fd)
 	if (strstr(link, "pidfd") == NULL)
 		return (-1);
 	(void)snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	if ((f = fopen(path, "re")) == NULL)
-		return (-1);
-	pid = -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Pid: %ld", &pid) == 1)
-			break;
-	(void)fclose(f);
-	return (pid < 0 ? 0 : (pid_t)pid);
+	/* "Pid:\t-1" once the process has exited. */
+	pid = proc_field(path, "Pid:\t");
+	return (pid <= 0 ? 0 : (pid_t)pid);
 }
 
 /* The real uid of pid, for the listing (-1 when it cannot be read). */
 static uid_t
 pid_uid(pid_t pid)
 {
-	char path[64], line[128];
-	unsigned long uid;
-	FILE *f;
+	char path[64];
+	long uid;
 
 	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return ((uid_t)-1);
-	uid = (unsigned long)-1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Uid: %lu", &uid) == 1)
-			break;
-	(void)fclose(f);
-	return ((uid_t)uid);
+	uid = proc_field(path, "Uid:\t");
+	return (uid < 0 ? (uid_t)-1 : (uid_t)uid);
 }
 
 int
