@@ -463,6 +463,11 @@ int proc_join(struct gbxd *g, struct hv_domain *d, int pidfd,
  */
 unsigned procs_kill(struct gbxd *g, unsigned domid,
     void (*fn)(void *arg, const struct gbx_proc_rec *rec), void *arg);
+/*
+ * Then, before the domain can be freed: its records give their pidfds
+ * back and are forgotten (those a connection still names go with it).
+ */
+void procs_forget(struct gbxd *g, unsigned domid);
 void procs_fini(struct gbxd *g);
 
 /* ------------------------------------------------------------------ */

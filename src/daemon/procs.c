@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct gproc {
 	int pidfd;	       /* -1: none (domain 0, control, or gone) */
 	struct hv_domain *dom; /* charged for the pidfd */
 	uint32_t n;	       /* connections and tokens naming it */
+	bool intree;	       /* in g->procs (procs_forget takes it out) */
 };
 
 static int
@@ -178,6 +180,7 @@ proc_attach(struct gbxd *g, struct hv_domain *d, unsigned domid, pid_t pid,
 		return (error);
 	}
 	RB_INSERT(gproc_tree, &g->procs, p);
+	p->intree = true;
 	*pp = p;
 	return (0);
 }
@@ -270,6 +273,7 @@ proc_join(struct gbxd *g, struct hv_domain *d, int pidfd, struct gproc **pp)
 		p->dom = d;
 		p->pidfd = -1;
 		RB_INSERT(gproc_tree, &g->procs, p);
+		p->intree = true;
 	}
 	/* The caller's pidfd names the live process: it replaces any. */
 	proc_drop_pidfd(g, p);
@@ -286,9 +290,34 @@ proc_detach(struct gbxd *g, struct gproc *p)
 
 	if (p == NULL || --p->n != 0)
 		return;
-	RB_REMOVE(gproc_tree, &g->procs, p);
+	if (p->intree)
+		RB_REMOVE(gproc_tree, &g->procs, p);
 	proc_drop_pidfd(g, p);
 	free(p);
+}
+
+/*
+ * Domain domid is being destroyed (after procs_kill): its records give
+ * their pidfds back now, while the domain they are charged to exists, and
+ * leave the tree, so that a domain created later with this id starts
+ * afresh.  Connections and tokens that still name a record (a `gntbox
+ * run` that joined its command) free it when they close.
+ */
+void
+procs_forget(struct gbxd *g, unsigned domid)
+{
+	struct gproc key, *p, *next;
+
+	key.domid = domid;
+	key.pid = 0;
+	for (p = RB_NFIND(gproc_tree, &g->procs, &key);
+	     p != NULL && p->domid == domid; p = next) {
+		next = RB_NEXT(gproc_tree, &g->procs, p);
+		proc_drop_pidfd(g, p);
+		RB_REMOVE(gproc_tree, &g->procs, p);
+		p->intree = false;
+		p->dom = NULL;
+	}
 }
 
 /* The command name of pid, for the listing ("?" when it cannot be read). */
@@ -362,6 +391,7 @@ procs_fini(struct gbxd *g)
 
 	while ((p = RB_MIN(gproc_tree, &g->procs)) != NULL) {
 		RB_REMOVE(gproc_tree, &g->procs, p);
+		p->intree = false;
 		proc_drop_pidfd(g, p);
 		free(p);
 	}

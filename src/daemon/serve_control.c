@@ -236,13 +236,18 @@ h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
 	if (gbxd_tracing(g))
 		gbxd_trace(g, d->domid, GBXD_NO_PEER, "destroyed");
 	/*
-	 * Dying first, so that closing its connections cannot free it under
+	 * Its processes first, while d surely exists: the pidfds their
+	 * records hold are charged to it.
+	 */
+	dp = dump_new(r, sizeof(struct gbx_proc_rec));
+	killed = procs_kill(g, di.domid, destroy_rec, dp);
+	procs_forget(g, di.domid);
+	/*
+	 * Dying now, so that closing its connections cannot free it under
 	 * us; it goes when the last of them is closed and reaped and its
 	 * last grant (possibly deferred) has ended.  d may be gone after.
 	 */
 	(void)hv_domain_destroy(d);
-	dp = dump_new(r, sizeof(struct gbx_proc_rec));
-	killed = procs_kill(g, di.domid, destroy_rec, dp);
 	xsd_domain_remove(g, di.domid);
 	unlisten_device(g, di.domid);
 	arena_retire_grantee(&g->hv, di.domid);
