@@ -9,9 +9,10 @@ as_nobody() {
 
 # copy_tools DIR MODE: bin/gntbox, bin/gntboxd and lib/libgntbox-preload.so
 # of the build in DIR, with DIR's mode MODE (a+rX: anyone may read and
-# run them, wherever the build itself is; 0700: root alone).
+# run them, wherever the build itself is; go-rwx: root alone).  An obj/
+# beside bin/ makes it a build tree, where gntbox finds the others.
 copy_tools() {
-	mkdir -p "$1/bin" "$1/lib"
+	mkdir -p "$1/bin" "$1/lib" "$1/obj"
 	cp "$GNTBOX_BUILD/bin/gntbox" "$GNTBOX_BUILD/bin/gntboxd" "$1/bin/"
 	cp "$GNTBOX_BUILD/lib/libgntbox-preload.so" "$1/lib/"
 	chmod -R "$2" "$1"
