@@ -54,6 +54,13 @@ struct cli_opts {
 int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
     const char *help, struct cli_opts *o);
 
+/*
+ * What to say when a connection to gntboxd failed with error: the reason
+ * a runtime directory or a daemon was refused (EPERM, paths.h), that it
+ * is another user's (EACCES), else strerror(error).
+ */
+const char *cli_conn_error(int error);
+
 /* 0 when a gntboxd answers on the control socket (its pid in *pid). */
 int cli_daemon_ping(pid_t *pid);
 
@@ -93,6 +100,13 @@ int cli_follow(const char *cmd, struct gbx_conn *c, long count);
 int cmd_log(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+
+/*
+ * Destroy domain domid over the control session c and print what ended
+ * (the domain, each process killed or that could not be), one line each
+ * on standard output.  0 or the errno of the request.
+ */
+int cli_destroy(struct gbx_conn *c, unsigned domid);
 
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);

@@ -29,7 +29,7 @@ cli_ctl_open(const char *cmd, struct gbx_conn **c)
 		snprintf(dir, sizeof(dir), "the runtime directory");
 	if (error == ENOENT || error == ECONNREFUSED)
 		return (cli_fail(cmd, "no gntboxd serves %s", dir));
-	return (cli_fail(cmd, "gntboxd: %s", strerror(error)));
+	return (cli_fail(cmd, "gntboxd: %s", cli_conn_error(error)));
 }
 
 /* gntbox list --json: an array of domains. */
@@ -348,6 +348,8 @@ cmd_stats(int argc, char **argv)
 		{ "notifies_fired", &st.notifies_fired },
 		{ "protocol_errors", &st.protocol_errors },
 		{ "conns_dropped", &st.conns_dropped },
+		{ "fds", &st.fds },
+		{ "limit_refusals", &st.limit_refusals },
 		{ "hypercalls_enosys", &st.hypercalls_enosys },
 	};
 	size_t i;
@@ -356,7 +358,8 @@ cmd_stats(int argc, char **argv)
 		 "usage: gntbox stats [--json]\n\nPrint gntboxd's counters. "
 		 "The first twelve are levels (what exists\nnow: every test "
 		 "expects them back at their baseline afterwards); the\nrest "
-		 "are totals since gntboxd started.\n",
+		 "are totals since gntboxd started, but fds (descriptors "
+		 "held\nfor clients now).\n",
 		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if ((rc = cli_ctl_open("stats", &c)) != 0)

@@ -9,10 +9,14 @@
  * when CMD was killed), holding a control connection meanwhile so the
  * daemon it may have started does not time out under CMD.
  */
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
@@ -41,7 +45,9 @@ run_help(void)
 	       "gets libgntbox-preload.so in\nLD_PRELOAD, which provides "
 	       "/dev/xen/gntdev, /dev/xen/gntalloc and\n/dev/xen/evtchn, and "
 	       "XENSTORED_PATH, GNTBOX_DIR and GNTBOX_DOMID.\nThe exit status "
-	       "is CMD's (128 + signal if it was killed).\n",
+	       "is CMD's (128 + signal if it was killed).\n\nWhen domain N "
+	       "belongs to another user ('gntbox create --user'), CMD\nruns "
+	       "as that user, which only root may ask.\n",
 	    RUN_IDLE_EXIT);
 }
 
@@ -87,6 +93,9 @@ asan_runtime(char *buf, size_t len)
 	return (found);
 }
 
+/* The preload library CMD gets, which its user must be able to read. */
+static char run_lib[GBX_PATH_MAX];
+
 /*
  * Put the preload library lib in LD_PRELOAD, after anything already there,
  * and a sanitizer runtime before everything (asan_runtime).
@@ -98,6 +107,8 @@ set_preload(const char *lib)
 	const char *old;
 	int rc;
 
+	/* Kept for become_user(): CMD's user must be able to read it. */
+	(void)snprintf(run_lib, sizeof(run_lib), "%s", lib);
 	old = getenv("LD_PRELOAD");
 	if (old != NULL && strstr(old, "libgntbox-preload.so") != NULL)
 		return (0); /* a nested gntbox run: already there */
@@ -135,6 +146,101 @@ set_domain_env(int domid, const char *lib)
 	    (rc = set_env("XENSTORED_PATH", xs)) != 0)
 		return (rc);
 	return (set_preload(lib));
+}
+
+/* Who CMD runs as: the domain's user (docs/security.md). */
+struct run_user {
+	bool drop; /* we are root and the domain is another user's */
+	uid_t uid;
+	gid_t gid;
+	char name[64];
+};
+
+/*
+ * The user domain domid belongs to decides who CMD runs as: us when it is
+ * ours; when it is another user's, that user, which only root can become
+ * (a one-line refusal otherwise).  0 or an exit status.
+ */
+static int
+domain_user(struct gbx_conn *ctl, int domid, struct run_user *ru)
+{
+	struct gbx_domain_rec *recs;
+	struct passwd *pw;
+	uint32_t i, n;
+	int error;
+	bool found;
+
+	memset(ru, 0, sizeof(*ru));
+	if ((error = gbx_ctl_domains(ctl, &recs, &n)) != 0)
+		return (cli_fail(RUN_CMD, "domains: %s", strerror(error)));
+	found = false;
+	for (i = 0; i < n && !found; i++)
+		if (recs[i].domid == domid) {
+			ru->uid = (uid_t)recs[i].uid;
+			found = true;
+		}
+	free(recs);
+	if (!found || ru->uid == geteuid())
+		return (0);
+	if ((pw = getpwuid(ru->uid)) == NULL)
+		(void)snprintf(ru->name, sizeof(ru->name), "uid %u",
+		    (unsigned)ru->uid);
+	else
+		(void)snprintf(ru->name, sizeof(ru->name), "%s", pw->pw_name);
+	if (geteuid() != 0)
+		return (cli_fail(RUN_CMD,
+		    "domain %d belongs to user %s: only root can run "
+		    "programs in it",
+		    domid, ru->name));
+	if (pw == NULL)
+		return (cli_fail(RUN_CMD,
+		    "domain %d belongs to uid %u, which has no passwd entry",
+		    domid, (unsigned)ru->uid));
+	ru->gid = pw->pw_gid;
+	ru->drop = true;
+	return (0);
+}
+
+/*
+ * In CMD's process, before exec: become the domain's user (its groups
+ * too), for good, and check that it can read the preload library, which
+ * the dynamic linker would otherwise skip with a warning (the program
+ * would run without the devices).  Exits 126 on failure.
+ */
+static void
+become_user(const struct run_user *ru)
+{
+
+	if (!ru->drop)
+		return;
+	if (initgroups(ru->name, ru->gid) == -1 || setgid(ru->gid) == -1 ||
+	    setuid(ru->uid) == -1 || setuid(0) != -1) {
+		cli_fail(RUN_CMD, "cannot become user %s: %s", ru->name,
+		    strerror(errno));
+		_exit(126);
+	}
+	if (access(run_lib, R_OK) != 0) {
+		cli_fail(RUN_CMD, "user %s cannot read %s: %s", ru->name,
+		    run_lib, strerror(errno));
+		_exit(126);
+	}
+}
+
+/*
+ * Make CMD a process of domain domid even before it opens a device, so
+ * that `gntbox destroy` kills it (docs/security.md, "Destroy"): its pidfd
+ * goes to gntboxd for as long as we hold ctl.  A kernel without pidfds,
+ * or a CMD that is gone already, only loses that.
+ */
+static void
+join_domain(struct gbx_conn *ctl, int domid, pid_t child)
+{
+	int pidfd;
+
+	if ((pidfd = (int)syscall(SYS_pidfd_open, child, 0)) == -1)
+		return;
+	(void)gbx_ctl_domain_join(ctl, (unsigned)domid, pidfd);
+	(void)close(pidfd);
 }
 
 static volatile sig_atomic_t run_child;
@@ -189,7 +295,9 @@ cmd_run(int argc, char **argv)
 	struct gbx_conn *ctl;
 	const char *name;
 	pid_t child;
-	int ch, domid, error, rc;
+	struct run_user ru;
+	int ch, domid, error, rc, gate[2];
+	char go;
 
 	domid = -1;
 	name = NULL;
@@ -225,28 +333,39 @@ cmd_run(int argc, char **argv)
 	if ((rc = cli_daemon_ensure(RUN_CMD, RUN_IDLE_EXIT)) != 0)
 		return (rc);
 	if ((error = gbx_ctl_open(&ctl)) != 0)
-		return (cli_fail(RUN_CMD, "gntboxd: %s", strerror(error)));
+		return (
+		    cli_fail(RUN_CMD, "gntboxd: %s", cli_conn_error(error)));
 	if ((error = gbx_ctl_domain_create(ctl, (unsigned)domid, name, true)) !=
 	    0) {
 		gbx_conn_close(ctl);
 		return (cli_fail(RUN_CMD, "create domain %d: %s", domid,
 		    strerror(error)));
 	}
-	if ((rc = set_domain_env(domid, lib)) != 0) {
+	if ((rc = domain_user(ctl, domid, &ru)) != 0 ||
+	    (rc = set_domain_env(domid, lib)) != 0) {
 		gbx_conn_close(ctl);
 		return (rc);
 	}
 	fflush(NULL);
-	if ((child = fork()) == -1) {
+	/* CMD waits on gate until it is a process of the domain. */
+	if (pipe2(gate, O_CLOEXEC) == -1 || (child = fork()) == -1) {
 		gbx_conn_close(ctl);
 		return (cli_fail(RUN_CMD, "fork: %s", strerror(errno)));
 	}
 	if (child == 0) {
+		(void)close(gate[1]);
+		while (read(gate[0], &go, 1) == -1 && errno == EINTR)
+			;
+		(void)close(gate[0]);
+		become_user(&ru);
 		execvp(argv[optind], argv + optind);
 		error = errno;
 		cli_fail(RUN_CMD, "%s: %s", argv[optind], strerror(error));
 		_exit(error == ENOENT ? 127 : 126);
 	}
+	(void)close(gate[0]);
+	join_domain(ctl, domid, child);
+	(void)close(gate[1]);
 	rc = wait_child(child, argv[optind]);
 	gbx_conn_close(ctl);
 	return (rc);

@@ -120,6 +120,11 @@ xsc_open(struct xsc *c, int domid)
 		close(c->fd);
 		return (xsc_open_failed(path, domid, error));
 	}
+	/* Only a gntboxd of ours or root's (docs/security.md). */
+	if ((error = gbx_peer_check(c->fd, path)) != 0) {
+		close(c->fd);
+		return (cli_fail(XS_CMD, "%s", cli_conn_error(error)));
+	}
 	return (0);
 }
 

@@ -42,6 +42,18 @@ cli_daemon_ping(pid_t *pid)
 	return (error);
 }
 
+const char *
+cli_conn_error(int error)
+{
+
+	if (error == EPERM && *gbx_refusal() != '\0')
+		return (gbx_refusal());
+	if (error == EACCES)
+		return ("permission denied: that gntboxd, or that domain, "
+			"belongs to another user");
+	return (strerror(error));
+}
+
 /*
  * The last line of the daemon's log, to explain a failed start, without
  * its timestamp ("2026-12-05T14:03:07.123+01:00 error: ..." gives
@@ -52,10 +64,15 @@ last_log_line(const char *path, char *buf, size_t len)
 {
 	char line[256], *p;
 	FILE *f;
+	int fd;
 
 	buf[0] = '\0';
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		p = line;
 		if (strlen(line) > 30 && line[4] == '-' && line[10] == 'T' &&
@@ -73,7 +90,7 @@ last_log_line(const char *path, char *buf, size_t len)
  * gntboxd.  Never returns.
  */
 static void
-exec_daemon(const char *gntboxd, const char *dir, const char *log, int ready,
+exec_daemon(const char *gntboxd, const char *dir, int logfd, int ready,
     unsigned idle_exit, char *const *extra)
 {
 	char fdbuf[16], idlebuf[16];
@@ -84,11 +101,9 @@ exec_daemon(const char *gntboxd, const char *dir, const char *log, int ready,
 		dup2(fd, STDIN_FILENO);
 		close(fd);
 	}
-	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	dup2(logfd, STDOUT_FILENO);
+	dup2(logfd, STDERR_FILENO);
+	close(logfd);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", ready);
 	snprintf(idlebuf, sizeof(idlebuf), "%u", idle_exit);
 	n = 0;
@@ -129,7 +144,7 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	char gntboxd[GBX_PATH_MAX], dir[GBX_PATH_MAX], log[GBX_PATH_MAX];
 	char last[256];
 	pid_t child;
-	int p[2], error, status;
+	int p[2], error, status, logfd;
 	bool ready;
 
 	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0 ||
@@ -139,14 +154,21 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	if ((error = gbx_path_gntboxd(gntboxd, sizeof(gntboxd))) != 0)
 		return (cli_fail(cmd, "cannot find gntboxd: %s: %s", gntboxd,
 		    strerror(error)));
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (cli_fail(cmd, "%s: %s", dir, strerror(errno)));
-	if (pipe2(p, O_CLOEXEC) == -1)
+	/* The log goes there: it must be ours before anything is opened. */
+	if (gbx_dir_make(dir) != 0)
+		return (cli_fail(cmd, "runtime directory: %s", gbx_refusal()));
+	/* Not through a link someone planted there. */
+	if ((logfd = gbx_open_private(log, O_APPEND)) == -1)
+		return (cli_fail(cmd, "log: %s", gbx_refusal()));
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		close(logfd);
 		return (cli_fail(cmd, "pipe: %s", strerror(errno)));
+	}
 	if ((child = fork()) == -1) {
 		error = errno;
 		close(p[0]);
 		close(p[1]);
+		close(logfd);
 		return (cli_fail(cmd, "fork: %s", strerror(error)));
 	}
 	if (child == 0) {
@@ -158,11 +180,13 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 		case -1:
 			_exit(1);
 		case 0:
-			exec_daemon(gntboxd, dir, log, p[1], idle_exit, extra);
+			exec_daemon(gntboxd, dir, logfd, p[1], idle_exit,
+			    extra);
 		}
 		_exit(0);
 	}
 	close(p[1]);
+	close(logfd);
 	while (waitpid(child, &status, 0) == -1 && errno == EINTR)
 		;
 	ready = wait_ready(p[0]);
@@ -179,8 +203,20 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 int
 cli_daemon_ensure(const char *cmd, unsigned idle_exit)
 {
+	char dir[GBX_PATH_MAX];
+	int error;
 
-	if (cli_daemon_ping(NULL) == 0)
+	if ((error = cli_daemon_ping(NULL)) == 0)
 		return (0);
+	/* A place we refuse to use is not one to start a daemon in. */
+	if (error == EPERM)
+		return (cli_fail(cmd, "%s", cli_conn_error(error)));
+	/* Nor one whose daemon is another user's (only it, and root, may). */
+	if (error == EACCES) {
+		if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
+			(void)snprintf(dir, sizeof(dir),
+			    "the runtime directory");
+		return (cli_fail(cmd, "%s: %s", dir, cli_conn_error(error)));
+	}
 	return (cli_daemon_start(cmd, idle_exit, NULL, NULL));
 }

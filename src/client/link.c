@@ -270,10 +270,14 @@ gbx_take_arenas(struct gbx_conn *c, struct gbx_call *call, int *fds,
 	gbx_close_fds(fds, &nfds);
 }
 
-/* The socket connected to path, close-on-exec. */
+/*
+ * The socket connected to path, close-on-exec, in a runtime directory we
+ * trust (paths.h) and with a daemon we trust at the other end.
+ */
 static int
 gbx_connect(const char *path, int *sp)
 {
+	char dir[GBX_PATH_MAX];
 	struct sockaddr_un sa;
 	int s, error;
 
@@ -282,6 +286,10 @@ gbx_connect(const char *path, int *sp)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return (ENAMETOOLONG);
 	memcpy(sa.sun_path, path, strlen(path));
+	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
+		return (error);
+	if ((error = gbx_dir_check(dir, GBX_DIR_USER)) != 0)
+		return (error == ENOTDIR ? ENOENT : error);
 	if ((s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1)
 		return (errno);
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
@@ -292,8 +300,42 @@ gbx_connect(const char *path, int *sp)
 			error = ENOENT;
 		return (error);
 	}
+	if ((error = gbx_peer_check(s, path)) != 0) {
+		(void)close(s);
+		return (error);
+	}
 	*sp = s;
 	return (0);
+}
+
+/*
+ * gntboxd refused this connection as it accepted it, and closed it: what
+ * it sent first is a HELLO reply of seq 0 with the reason (proto.h).
+ * Returns that error, or EPIPE when there is none.  Never blocks: the
+ * other end is closed.
+ */
+static int
+gbx_refused(struct gbx_conn *c)
+{
+	int fds[GBX_MAX_FDS];
+	struct gbx_hdr h;
+	unsigned nfds;
+	ssize_t r;
+
+	/*
+	 * Closed with our HELLO unread, the socket reports ECONNRESET once
+	 * before it gives what was sent to us.
+	 */
+	if ((r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds)) ==
+	    -ECONNRESET)
+		r = gbx_msg_recv(c->sock, &c->buf, sizeof(c->buf), fds, &nfds);
+	if (r < (ssize_t)sizeof(h))
+		return (EPIPE);
+	gbx_close_fds(fds, &nfds);
+	memcpy(&h, &c->buf, sizeof(h));
+	if (h.type != GBX_HELLO || h.seq != 0 || h.error <= 0 || h.error > 4095)
+		return (EPIPE);
+	return (h.error);
 }
 
 /*
@@ -341,16 +383,31 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	if (error != 0) {
 		if (error != EMSGSIZE && error != EINVAL)
 			c->broken = true;
+		/* Refused at accept: the reason waits before the end. */
+		if (call->type == GBX_HELLO &&
+		    (error == EPIPE || error == ECONNRESET))
+			return (gbx_refused(c));
 		return (error == EMSGSIZE || error == EINVAL ? error : EPIPE);
 	}
 	ctrunc = false;
 	r = gbx_msg_recv_ctrunc(c->sock, &c->buf, sizeof(c->buf), fds, &nfds,
 	    &ctrunc);
+	if (r == -ECONNRESET && call->type == GBX_HELLO) {
+		c->broken = true;
+		return (gbx_refused(c));
+	}
 	if (r <= 0) {
 		c->broken = true;
 		return (r == -EPROTO ? EPROTO : EPIPE);
 	}
 	memcpy(&h, &c->buf, sizeof(h));
+	/* A refusal sent before our HELLO was read (proto.h). */
+	if (call->type == GBX_HELLO && h.type == GBX_HELLO && h.seq == 0 &&
+	    h.error > 0 && h.error <= 4095) {
+		gbx_close_fds(fds, &nfds);
+		c->broken = true;
+		return (h.error);
+	}
 	if (h.type != call->type || h.seq != c->seq || h.error < 0 ||
 	    h.error > 4095) {
 		gbx_close_fds(fds, &nfds);
@@ -550,7 +607,7 @@ gbx_conn_call(struct gbx_conn *c, struct gbx_call *call)
 	int error;
 
 	(void)pthread_mutex_lock(&c->lock);
-	error = gbx_xfer(c, call, NULL, 0, NULL, NULL);
+	error = gbx_xfer(c, call, call->xfds, call->nx, NULL, NULL);
 	gbx_bulk_reset(c);
 	(void)pthread_mutex_unlock(&c->lock);
 	return (error);

@@ -47,9 +47,11 @@ struct gbx_conn;
 /*
  * Connect: kind GBX_KIND_GNTDEV or GBX_KIND_EVTCHN to domain domid's
  * device socket, GBX_KIND_CONTROL to the control socket (domid ignored).
- * Errors: ENOENT (no gntboxd, or no such domain), EPROTO (the HELLO was
- * refused or answered wrongly), those of the HELLO reply (EMFILE, ESRCH),
- * and those of socket(2) and connect(2).
+ * The runtime directory must be ours or root's and the daemon must run as
+ * us or as root (paths.h): otherwise EPERM, with the reason in
+ * gbx_refusal().  Errors: ENOENT (no gntboxd, or no such domain), EPERM,
+ * EPROTO (the HELLO was refused or answered wrongly), those of the HELLO
+ * reply (EMFILE, ESRCH, EACCES), and those of socket(2) and connect(2).
  */
 int gbx_conn_open(uint32_t kind, unsigned domid, struct gbx_conn **cp);
 
@@ -94,11 +96,13 @@ struct gbx_call {
 	size_t blen;
 	const void *tail; /* request tail and its length */
 	size_t tlen;
-	void *reply;  /* where the reply's fixed body goes */
-	size_t rcap;  /* its size */
-	void *rtail;  /* where the reply's tail goes */
-	size_t rtlen; /* its expected length */
-	int fdlist;   /* offset of a struct gbx_fdlist in reply, or -1 */
+	void *reply;	 /* where the reply's fixed body goes */
+	size_t rcap;	 /* its size */
+	void *rtail;	 /* where the reply's tail goes */
+	size_t rtlen;	 /* its expected length */
+	int fdlist;	 /* offset of a struct gbx_fdlist in reply, or -1 */
+	const int *xfds; /* descriptors to send (not with bulk) */
+	unsigned nx;
 	/* Results. */
 	size_t rlen;	/* bytes of fixed body received (<= rcap) */
 	bool rtail_got; /* the tail was there and was read into rtail */

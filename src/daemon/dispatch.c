@@ -107,7 +107,7 @@ static const struct msgtype msgtypes[] = {
 	    .body = sizeof(struct gbx_domain_create) },
 	[GBX_CTL_DOMAIN_DESTROY] = { MT(CTL_DOMAIN_DESTROY, h_domain_destroy,
 					 CONTROL),
-	    .body = sizeof(struct gbx_domain_id) },
+	    .bulk = MT_BULK_OK, .body = sizeof(struct gbx_domain_id) },
 	[GBX_CTL_DOMAIN_LIST] = { MT(CTL_DOMAIN_LIST, h_domain_list, CONTROL),
 	    .bulk = MT_BULK_ALWAYS },
 	[GBX_CTL_GRANTS] = { MT(CTL_GRANTS, h_grants, CONTROL),
@@ -124,6 +124,9 @@ static const struct msgtype msgtypes[] = {
 	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_dump) },
 	[GBX_CTL_XS_PERMS] = { MT(CTL_XS_PERMS, h_xs_perms, CONTROL),
 	    COUNTED(struct gbx_xs_path, len), .req_elem = 1 },
+	/* Destroy reaches processes with no connection (issue 11). */
+	[GBX_CTL_DOMAIN_JOIN] = { MT(CTL_DOMAIN_JOIN, h_domain_join, CONTROL),
+	    .nfds = 1, .body = sizeof(struct gbx_domain_id) },
 };
 
 /* The receive buffer, aligned so that bodies can be read in place. */
@@ -396,6 +399,13 @@ mconn_close(struct gbxd *g, struct conn *conn)
 	}
 	c->token.dead = true;
 	feed_close(g, c);
+	proc_detach(g, c->tproc);
+	c->tproc = NULL;
+	proc_detach(g, c->joined);
+	c->joined = NULL;
+	/* The token's, or the handle's eventfd and page (reaped later). */
+	conn_fds_put(&c->conn, c->hfds);
+	c->hfds = 0;
 	mconn_outq_clear(c);
 	if (c->client != NULL) {
 		hv_client_close(c->client);
@@ -426,7 +436,7 @@ mconn_accept(struct gbxd *g, struct listener *l, int fd)
 {
 
 	if (l->nopen - l->nhello >= GBXD_PENDING_PER_SOCK) {
-		conn_refuse(g, fd, l->path,
+		conn_refuse(g, l, fd, EAGAIN,
 		    "too many connections before HELLO");
 		return;
 	}

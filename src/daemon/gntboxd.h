@@ -20,6 +20,8 @@
  *   reply.c           the reply builder handlers answer with, and the
  *                     output queue of a client that does not read
  *   hello.c           HELLO: a connection's kind and domain
+ *   procs.c           the processes of each domain (SO_PEERCRED, pidfds),
+ *                     which a destroy kills
  *   serve_gntdev.c    grant-device messages, on the hypervisor (src/hv/)
  *   serve_evtchn.c    event-channel handles and their messages
  *   serve_privcmd.c   /dev/xen/privcmd files: hypercalls, on src/hv/
@@ -70,12 +72,15 @@
 #include "hv/hv.h"
 #include "proto/proto.h"
 
-#define GBXD_CONNS_PER_DOMAIN 1024 /* HELLOs per socket; EMFILE beyond */
+#define GBXD_CONNS_PER_DOMAIN 1024 /* --max-conns default: per socket */
+#define GBXD_MAX_CONNS	      65536
 #define GBXD_PENDING_PER_SOCK 1024 /* accepted, not yet HELLO */
 #define GBXD_MSGS_PER_TURN    16   /* messages read from one connection */
 #define GBXD_ACCEPTS_PER_TURN 16
 #define GBXD_OUT_HIGH_MSGS    256 /* stop reading a client above these */
 #define GBXD_OUT_HIGH_BYTES   (1u << 20)
+#define GBXD_OUT_HIGH_FDMSGS  16   /* queued replies carrying descriptors */
+#define GBXD_FD_RESERVE	      64   /* descriptors kept for gntboxd itself */
 #define GBXD_REAP_BUDGET      4096 /* units of teardown per turn */
 #define GBXD_DEFERRED_BUDGET  256  /* deferred entries looked at per pass */
 #define GBXD_DEFERRED_PERIOD  1	   /* seconds between passes while waiting */
@@ -158,9 +163,9 @@ struct listener {
 	struct ev ev; /* first: the loop hands it back */
 	accept_fn *accept;
 	uint16_t domid;
-	bool control;	      /* the control socket */
-	bool paused;	      /* accept hit the descriptor limit */
-	int type;	      /* SOCK_SEQPACKET or SOCK_STREAM */
+	int type;     /* SOCK_SEQPACKET (messages) or SOCK_STREAM (xenstore) */
+	bool control; /* the control socket */
+	bool paused;  /* accept hit the descriptor limit */
 	struct lw_rec *watch; /* listener_watch.c's record of its path */
 	char path[GBX_PATH_MAX];
 	struct conn_list conns; /* every open connection accepted here */
@@ -201,6 +206,16 @@ void listener_unwatch(struct gbxd *g, struct listener *l);
 int listen_control(struct gbxd *g);
 int listen_device(struct gbxd *g, unsigned domid);
 void unlisten_device(struct gbxd *g, unsigned domid);
+/*
+ * Users as a boundary (docs/security.md): rundir_share() checks that uid
+ * can reach the runtime directory and makes it and dom/ searchable
+ * (EACCES when a directory above is closed to uid); domain_dir_give()
+ * gives domain domid's directory to its user once its sockets are made
+ * (a socket of a domain bound to another user is that user's from the
+ * start).  Both return 0 or an errno value.
+ */
+int rundir_share(struct gbxd *g, uid_t uid);
+int domain_dir_give(struct gbxd *g, unsigned domid);
 
 /* What a service adds to a connection (conn_new). */
 struct conn_ops {
@@ -226,6 +241,9 @@ struct conn {
 	TAILQ_ENTRY(conn) link; /* in l->conns */
 	uint32_t id;		/* for diagnostics */
 	pid_t pid;		/* SO_PEERCRED at accept, or 0 */
+	uid_t uid;		/* SO_PEERCRED at accept */
+	struct hv_domain *dom;	/* its domain (NULL: the control socket) */
+	struct gproc *proc;	/* its process in its domain (procs.c) */
 };
 
 /*
@@ -240,8 +258,16 @@ struct conn *conn_new(struct gbxd *g, struct listener *l, int fd,
  * uncounted at once and freed after the batch.  Paused listeners resume.
  */
 void conn_close(struct gbxd *g, struct conn *c);
-/* Refuse a new connection fd: log why (on path), count it, close it. */
-void conn_refuse(struct gbxd *g, int fd, const char *path, const char *why);
+/*
+ * Refuse a new connection fd on l: log why, count it, tell the client
+ * (error in a HELLO reply of seq 0 on a message socket, proto.h; an
+ * XS_ERROR on a xenstore socket), close it.
+ */
+void conn_refuse(struct gbxd *g, struct listener *l, int fd, int error,
+    const char *why);
+/* Charge or give back descriptors held for c's domain (hv_fds_take). */
+int conn_fds_take(struct conn *c, unsigned n);
+void conn_fds_put(struct conn *c, unsigned n);
 
 /* ------------------------------------------------------------------ */
 /* dispatch.c and reply.c: connections that speak proto.h.              */
@@ -255,9 +281,12 @@ STAILQ_HEAD(outq, outmsg);
 
 /* A connection on the control socket or a device socket. */
 struct mconn {
-	struct conn conn; /* first */
-	struct ev token;  /* the process token (GNTDEV); fd -1 when none */
-	uint32_t kind;	  /* GBX_KIND_*; 0 before HELLO */
+	struct conn conn;     /* first */
+	struct ev token;      /* the process token (GNTDEV); fd -1 when none */
+	struct gproc *tproc;  /* the token's process, when another one */
+	struct gproc *joined; /* CONTROL: the process it joined to a domain */
+	uint32_t kind;	      /* GBX_KIND_*; 0 before HELLO */
+	unsigned hfds;	      /* descriptors charged at HELLO (token, handle) */
 	/* Kind GNTDEV. */
 	struct hv_client *client;
 	/* Kind EVTCHN (serve_evtchn.c). */
@@ -266,6 +295,7 @@ struct mconn {
 	uint16_t pcmd_restrict;
 	struct outq outq;
 	uint32_t outn;
+	uint32_t outfdmsgs; /* queued replies that carry descriptors */
 	size_t outbytes;
 	bool reading;	   /* EPOLLIN is wanted */
 	bool closing;	   /* close once the current message is handled */
@@ -409,6 +439,7 @@ msg_fn h_pcmd_hypercall, h_pcmd_restrict, h_pcmd_foreign;
 
 /* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
+msg_fn h_domain_join;
 msg_fn h_domain_list, h_grants, h_ports, h_stats;
 
 /*
@@ -426,6 +457,46 @@ void xsd_stats(const struct gbxd *g, struct gbx_stats *st);
 /* background.c */
 int background_init(struct gbxd *g);
 void background_fini(struct gbxd *g);
+
+/*
+ * procs.c: which processes have connections to which domain (docs/
+ * security.md, "Destroy").  A process is known by its pid and uid
+ * (SO_PEERCRED) and, in a domain other than 0, by a pidfd taken when it
+ * first connects (charged to the domain), so that a destroy can kill it
+ * without any risk of killing another process that has its pid since.
+ */
+#define GBXD_PROC_CONTROL 0x10000 /* the "domain" of control connections */
+
+struct gproc;
+/*
+ * Count one more connection (or token) of process pid, uid in domain
+ * domid (GBXD_PROC_CONTROL for the control socket), d its domain (NULL
+ * for control).  sock is the connection, for SO_PEERPIDFD.  Returns 0
+ * with the record in *pp, EMFILE (d at its descriptor limit) or ENOMEM.
+ */
+int proc_attach(struct gbxd *g, struct hv_domain *d, unsigned domid, pid_t pid,
+    uid_t uid, int sock, struct gproc **pp);
+void proc_detach(struct gbxd *g, struct gproc *p);
+/*
+ * The process of pidfd (which the record takes) joins live domain d
+ * (CTL_DOMAIN_JOIN).  Returns 0 with the record in *pp, EINVAL (not a
+ * pidfd), ESRCH (the process has exited), EMFILE or ENOMEM.
+ */
+int proc_join(struct gbxd *g, struct hv_domain *d, int pidfd,
+    struct gproc **pp);
+/*
+ * Kill (SIGKILL) every process of domain domid that has no connection to
+ * domain 0 or to the control socket, calling fn for each one killed or
+ * that could not be.  Returns how many were killed.
+ */
+unsigned procs_kill(struct gbxd *g, unsigned domid,
+    void (*fn)(void *arg, const struct gbx_proc_rec *rec), void *arg);
+/*
+ * Then, before the domain can be freed: its records give their pidfds
+ * back and are forgotten (those a connection still names go with it).
+ */
+void procs_forget(struct gbxd *g, unsigned domid);
+void procs_fini(struct gbxd *g);
 
 /* ------------------------------------------------------------------ */
 /* Observability (issue 12): observe.c, feed.c, logbook.c.              */
@@ -524,6 +595,11 @@ struct gbxd {
 	struct lwatch *lwatch;	     /* listener_watch.c, or NULL */
 	uint32_t nconns;	     /* open connections, all kinds */
 	uint32_t next_conn_id;
+	uint32_t max_conns; /* --max-conns: per domain and socket */
+	bool shared;	    /* rundir_share(): others may pass through */
+	int spare_fd;	    /* freed to answer a client at EMFILE */
+	/* procs.c */
+	RB_HEAD(gproc_tree, gproc) procs;
 	/* serve_evtchn.c */
 	uint64_t last_evt_id; /* handle ids are never reused */
 	/* serve_xenstore.c */

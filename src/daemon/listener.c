@@ -25,6 +25,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +34,14 @@
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
+#include "hv/domain.h"
 
 /* A listener is readable: accept a bounded number of connections. */
 static void
 listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 {
 	struct listener *l = (struct listener *)(void *)ev;
-	int i, fd;
+	int i, fd, error;
 
 	(void)events;
 	for (i = 0; i < GBXD_ACCEPTS_PER_TURN && !ev->dead; i++) {
@@ -46,6 +49,28 @@ listener_event(struct gbxd *g, struct ev *ev, uint32_t events)
 		if (fd != -1) {
 			l->accept(g, l, fd);
 			continue;
+		}
+		/*
+		 * Out of descriptors all the same (the limits keep a
+		 * reserve, so something else took them): the spare one
+		 * lets us tell the client, instead of leaving it waiting.
+		 */
+		if ((errno == EMFILE || errno == ENFILE) && g->spare_fd != -1) {
+			(void)close(g->spare_fd);
+			fd = accept4(ev->fd, NULL, NULL,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			error = fd == -1 ? errno : 0;
+			if (fd != -1) {
+				g->hv.st.limit_refusals++;
+				conn_refuse(g, l, fd, EMFILE,
+				    "gntboxd is out of descriptors");
+			}
+			g->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd != -1)
+				continue;
+			if (error == EAGAIN)
+				return;
+			errno = error;
 		}
 		/* Out of descriptors: listen again when a connection closes. */
 		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -104,6 +129,25 @@ listen_at(const char *path, int type, int *fdp)
 	return (0);
 }
 
+/*
+ * A domain bound to another user (CTL_DOMAIN_CREATE with a uid): its
+ * socket is that user's (mode 0700 from our umask), so that the kernel
+ * lets that user, and only it and root, connect.  The socket is in a
+ * directory that is still ours: nobody can swap it meanwhile.
+ */
+static int
+listener_give(struct gbxd *g, const struct listener *l)
+{
+	struct hv_domain *d;
+
+	if (l->control || (d = hv_domain_find(&g->hv, l->domid)) == NULL ||
+	    d->uid == (uint32_t)geteuid())
+		return (0);
+	if (lchown(l->path, (uid_t)d->uid, (gid_t)-1) == -1)
+		return (errno);
+	return (0);
+}
+
 int
 listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
     accept_fn *fn, struct listener **lp)
@@ -120,7 +164,8 @@ listener_open(struct gbxd *g, const char *path, int type, unsigned domid,
 	TAILQ_INIT(&l->conns);
 	(void)snprintf(l->path, sizeof(l->path), "%s", path);
 	if ((error = listen_at(l->path, type, &l->ev.fd)) == 0 &&
-	    (error = loop_add(g, &l->ev, EPOLLIN)) != 0) {
+	    ((error = listener_give(g, l)) != 0 ||
+		(error = loop_add(g, &l->ev, EPOLLIN)) != 0)) {
 		(void)close(l->ev.fd);
 		(void)unlink(l->path);
 	}
@@ -168,14 +213,36 @@ listen_control(struct gbxd *g)
 	return (0);
 }
 
-/* mkdir that accepts an existing directory. */
+/*
+ * Make a directory of ours under the (checked) runtime directory, or take
+ * back one that exists: a domain's directory may have been left, owned by
+ * the user it was bound to, by a daemon that died or by a user who put
+ * files in it.  Nobody else can make entries here (the runtime directory
+ * is ours alone), so only a directory can be in the way; it is opened
+ * without following a link, made ours again and given mode (0700, or 0711
+ * for dom/ once domains of other users must pass through it).
+ */
 static int
-mkdir_ok(const char *path)
+dir_private(const char *path, mode_t mode)
 {
+	struct stat st;
+	int fd, error;
 
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+	if (mkdir(path, 0700) == 0)
+		return (mode == 0700 || chmod(path, mode) == 0 ? 0 : errno);
+	if (errno != EEXIST)
 		return (errno);
-	return (0);
+	if ((fd = open(path,
+		 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return (errno == ELOOP ? ENOTDIR : errno);
+	error = 0;
+	if (fstat(fd, &st) == -1 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+		fchown(fd, geteuid(), getegid()) == -1) ||
+	    ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1))
+		error = errno;
+	(void)close(fd);
+	return (error);
 }
 
 /* Domain domid's device socket, making $GNTBOX_DIR/dom/N first. */
@@ -186,9 +253,9 @@ listen_device(struct gbxd *g, unsigned domid)
 	int error;
 
 	if ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
-	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = dir_private(dir, g->shared ? 0711 : 0700)) != 0 ||
 	    (error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0 ||
-	    (error = mkdir_ok(dir)) != 0 ||
+	    (error = dir_private(dir, 0700)) != 0 ||
 	    (error = gbx_path_device(path, sizeof(path), domid)) != 0) {
 		gbx_err("cannot listen on the runtime directory: %s",
 		    strerror(error));
@@ -212,18 +279,94 @@ listener_relisten(struct gbxd *g, struct listener *l)
 	fd = -1;
 	if (!l->control &&
 	    ((error = gbx_path_file(dir, sizeof(dir), "dom")) != 0 ||
-		(error = mkdir_ok(dir)) != 0 ||
+		(error = dir_private(dir, g->shared ? 0711 : 0700)) != 0 ||
 		(error = gbx_path_domain_dir(dir, sizeof(dir), l->domid)) !=
 		    0 ||
-		(error = mkdir_ok(dir)) != 0))
+		(error = dir_private(dir, 0700)) != 0))
 		return (error);
 	if ((error = listen_at(l->path, l->type, &fd)) != 0)
 		return (error);
+	/* A domain of another user: its socket and directory are its own. */
+	if ((error = listener_give(g, l)) != 0 ||
+	    (!l->control && (error = domain_dir_give(g, l->domid)) != 0)) {
+		(void)close(fd);
+		return (error);
+	}
 	loop_del(g, &l->ev);
 	(void)close(l->ev.fd);
 	l->ev.fd = fd;
 	if ((error = loop_add(g, &l->ev, l->paused ? 0 : EPOLLIN)) != 0)
 		gbx_err("%s: %s", l->path, strerror(error));
+	return (0);
+}
+
+/*
+ * Give domain domid's directory to its user, once both its sockets are
+ * in it (listener_give made them that user's).  The directory is ours
+ * until then; it is opened without following a link.
+ */
+int
+domain_dir_give(struct gbxd *g, unsigned domid)
+{
+	char dir[GBX_PATH_MAX];
+	struct hv_domain *d;
+	int fd, error;
+
+	if ((d = hv_domain_find(&g->hv, domid)) == NULL ||
+	    d->uid == (uint32_t)geteuid())
+		return (0);
+	if ((error = gbx_path_domain_dir(dir, sizeof(dir), domid)) != 0)
+		return (error);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return (errno);
+	error = fchown(fd, (uid_t)d->uid, (gid_t)-1) == -1 ? errno : 0;
+	(void)close(fd);
+	return (error);
+}
+
+/* Can uid search (pass through) the directory of st? */
+static bool
+searchable_by(const struct stat *st, uid_t uid)
+{
+
+	if (st->st_uid == uid)
+		return ((st->st_mode & S_IXUSR) != 0);
+	return ((st->st_mode & S_IXOTH) != 0);
+}
+
+/*
+ * A domain is being bound to uid: that user must reach its sockets, in
+ * $dir/dom/N.  Every directory above $dir must let it pass (EACCES, said
+ * in the log, otherwise: we change nothing of theirs); $dir and $dir/dom,
+ * ours, become searchable by others (0711: they cannot list them, and the
+ * control socket and our files stay 0600 or 0700).
+ */
+int
+rundir_share(struct gbxd *g, uid_t uid)
+{
+	char buf[GBX_PATH_MAX], dom[GBX_PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	(void)snprintf(buf, sizeof(buf), "%s", g->dir);
+	for (i = strlen(buf); i > 0; i--) {
+		if (buf[i] != '/' || i == strlen(g->dir))
+			continue;
+		buf[i] = '\0';
+		if (stat(buf, &st) == -1 || !searchable_by(&st, uid)) {
+			gbx_warn("user %u cannot reach %s: %s is not "
+				 "searchable by others",
+			    (unsigned)uid, g->dir, buf);
+			return (EACCES);
+		}
+	}
+	if (stat("/", &st) == -1 || !searchable_by(&st, uid))
+		return (EACCES);
+	if (gbx_path_file(dom, sizeof(dom), "dom") != 0 ||
+	    chmod(g->dir, 0711) == -1 || chmod(dom, 0711) == -1)
+		return (errno != 0 ? errno : ENAMETOOLONG);
+	g->shared = true;
 	return (0);
 }
 

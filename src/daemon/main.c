@@ -2,17 +2,21 @@
  * gntboxd: the hypervisor and kernel side of gntbox (docs/design.md,
  * "Command line", gives the command line; gntboxd(8) documents it).
  *
- * Start-up order matters: gntboxd.lock is taken before anything else is
- * touched, so that a second daemon on the same directory exits (status 3)
- * without disturbing the first one's sockets; then the pid file, the
- * descriptor limit, the hypervisor, the sockets, and last the "ready"
- * line.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
+ * Start-up order matters: the runtime directory is made or checked first
+ * (it must be ours alone: paths.h), then gntboxd.lock is taken before
+ * anything else is touched, so that a second daemon on the same directory
+ * exits (status 3) without disturbing the first one's sockets; then the
+ * pid file, the descriptor limit, the hypervisor, the sockets, and last
+ * the "ready" line.  No file is opened through a link: the lock and the
+ * pid file are checked private files, and the pid file is replaced by
+ * rename.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
  * everything is released, and the sockets and pid file are removed.
  */
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -39,6 +43,8 @@ struct opts {
 	const char *syslog_sock; /* its socket, NULL for /dev/log */
 	int ready_fd;
 	unsigned idle_exit;
+	unsigned max_conns;
+	bool fds_given; /* --max-fds */
 	bool verbose;
 	struct hv_limits lim;
 };
@@ -53,7 +59,8 @@ usage(bool asked)
 	    "[--log FILE]\n"
 	    "               [--syslog[=SOCKET]] [--verbose] "
 	    "[--max-grant-frames N]\n"
-	    "               [--max-maptrack N] [--max-ports N]\n"
+	    "               [--max-maptrack N] [--max-ports N] "
+	    "[--max-conns N] [--max-fds N]\n"
 	    "       gntboxd --help | --version\n"
 	    "gntboxd(8) describes them; under systemd it reports readiness "
 	    "(Type=notify).\n");
@@ -93,6 +100,8 @@ parse(int argc, char **argv, struct opts *o)
 		{ "max-grant-frames", required_argument, NULL, 'g' },
 		{ "max-maptrack", required_argument, NULL, 'm' },
 		{ "max-ports", required_argument, NULL, 'p' },
+		{ "max-conns", required_argument, NULL, 'c' },
+		{ "max-fds", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -101,6 +110,7 @@ parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
+	o->max_conns = GBXD_CONNS_PER_DOMAIN;
 	hv_limits_default(&o->lim);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -138,6 +148,15 @@ parse(int argc, char **argv, struct opts *o)
 			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
 			    2, HV_DEF_PORTS);
 			break;
+		case 'c':
+			o->max_conns = (unsigned)number("max-conns", optarg, 1,
+			    GBXD_MAX_CONNS);
+			break;
+		case 'f':
+			o->lim.max_fds = (uint32_t)number("max-fds", optarg,
+			    HV_MIN_FDS, HV_MAX_FDS);
+			o->fds_given = true;
+			break;
 		case 'h':
 			usage(true);
 			break;
@@ -152,29 +171,11 @@ parse(int argc, char **argv, struct opts *o)
 		usage(false);
 }
 
-/* mkdir -p with mode 0700 for what we create. */
-static int
-mkdirs(const char *path)
-{
-	char buf[GBX_PATH_MAX];
-	size_t i, n;
-
-	n = strlen(path);
-	if (n == 0 || n >= sizeof(buf))
-		return (ENAMETOOLONG);
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return (errno);
-		buf[i] = path[i];
-	}
-	return (0);
-}
-
-/* Take gntboxd.lock; exit 3 when another daemon holds it. */
+/*
+ * Take gntboxd.lock; exit 3 when another daemon holds it.  The lock file
+ * is opened without following a link and must be a private file of ours
+ * (gbx_open_private), so that nobody can point it elsewhere.
+ */
 static int
 take_lock(void)
 {
@@ -183,8 +184,8 @@ take_lock(void)
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.lock") != 0)
 		return (-1);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		gbx_err("%s: %s", path, strerror(errno));
+	if ((fd = gbx_open_private(path, 0)) == -1) {
+		gbx_err("%s", gbx_refusal());
 		exit(1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -198,22 +199,35 @@ take_lock(void)
 	return (fd);
 }
 
-/* Write the pid file atomically (a reader never sees it half written). */
+/*
+ * Write the pid file atomically (a reader never sees it half written): a
+ * new file made with O_EXCL and without following a link, then renamed
+ * over the old one (rename replaces a link itself, never its target).
+ */
 static int
 write_pidfile(void)
 {
-	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8];
-	FILE *f;
+	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8], line[32];
+	int fd, n, error;
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.pid") != 0)
 		return (ENAMETOOLONG);
 	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((f = fopen(tmp, "we")) == NULL)
+	/* What a daemon that died here left (we hold the lock). */
+	(void)unlink(tmp);
+	if ((fd = gbx_open_private(tmp, O_EXCL)) == -1)
 		return (errno);
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (write(fd, line, (size_t)n) != n) {
+		error = errno != 0 ? errno : EIO;
+		(void)close(fd);
 		(void)unlink(tmp);
-		return (errno);
+		return (error);
+	}
+	if (close(fd) != 0 || rename(tmp, path) == -1) {
+		error = errno;
+		(void)unlink(tmp);
+		return (error);
 	}
 	return (0);
 }
@@ -227,15 +241,54 @@ remove_pidfile(void)
 		(void)unlink(path);
 }
 
-/* Every connection may need several descriptors: take what we may. */
+/*
+ * Every connection may need several descriptors: take what we may.  Then
+ * bound what all clients together may have us hold (lim->max_fds_total)
+ * to that limit, less what is open now and a reserve for ourselves, so
+ * that clients meet a clean EMFILE from the accounting (hv_fds_take)
+ * rather than gntboxd itself running out (issue 11, defect 3).
+ */
 static void
-raise_nofile(void)
+raise_nofile(struct hv_limits *lim, bool fds_given)
 {
 	struct rlimit rl;
+	struct dirent *de;
+	uint64_t open_now, max;
+	DIR *d;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	open_now = 0;
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				open_now++;
+		(void)closedir(d);
+	}
+	max = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	if (max > UINT32_MAX)
+		max = UINT32_MAX;
+	if (max > open_now + GBXD_FD_RESERVE)
+		lim->max_fds_total =
+		    (uint32_t)(max - open_now - GBXD_FD_RESERVE);
+	else
+		lim->max_fds_total = 0;
+	/*
+	 * Without --max-fds, one domain may have a quarter of the total,
+	 * at most HV_DEF_FDS: a domain that takes its whole share leaves
+	 * room for the others.
+	 */
+	if (!fds_given) {
+		lim->max_fds = lim->max_fds_total / 4;
+		if (lim->max_fds > HV_DEF_FDS)
+			lim->max_fds = HV_DEF_FDS;
+		if (lim->max_fds < HV_MIN_FDS)
+			lim->max_fds = HV_MIN_FDS;
 	}
 }
 
@@ -274,6 +327,7 @@ shutdown_all(struct gbxd *g)
 	 * The reaper's queue is emptied first, event-channel handles (which
 	 * point into their domains' port tables) included.
 	 */
+	procs_fini(g);
 	hv_fini(&g->hv);
 	background_fini(g);
 	observe_fini(g);
@@ -301,9 +355,15 @@ main(int argc, char **argv)
 		gbx_err("--dir: %s", strerror(errno));
 		return (1);
 	}
-	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0 ||
-	    (error = mkdirs(g.dir)) != 0) {
+	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0) {
 		gbx_err("runtime directory %s: %s", g.dir, strerror(error));
+		return (1);
+	}
+	/* Ours alone, or we would serve through another user's files. */
+	if ((error = gbx_dir_make(g.dir)) != 0) {
+		gbx_err("runtime directory: %s%s", gbx_refusal(),
+		    error == EPERM ? " (refused: choose another with --dir)" :
+				     "");
 		return (1);
 	}
 	/* GNTBOX_DIR is what every path below is built from. */
@@ -329,13 +389,17 @@ main(int argc, char **argv)
 		return (1);
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	raise_nofile(&o.lim, o.fds_given);
 	g.idle_exit = o.idle_exit;
+	g.max_conns = o.max_conns;
 	g.epfd = -1;
 	g.deferred.ev.fd = g.idle.ev.fd = -1;
 	TAILQ_INIT(&g.paused);
+	RB_INIT(&g.procs);
+	g.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((error = write_pidfile()) != 0) {
-		gbx_err("pid file: %s", strerror(error));
+		gbx_err("pid file: %s",
+		    error == EPERM ? gbx_refusal() : strerror(error));
 		return (1);
 	}
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
@@ -363,6 +427,11 @@ main(int argc, char **argv)
 	shutdown_all(&g);
 	gbx_info("exiting");
 	logbook_fini(&g);
-	(void)close(lockfd);
+	/*
+	 * lockfd stays open: the kernel lets the lock go when this process
+	 * has exited, after the exit handlers (a sanitizer's leak check),
+	 * which is what `gntbox down` waits for.
+	 */
+	(void)lockfd;
 	return (error == 0 ? 0 : 1);
 }

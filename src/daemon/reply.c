@@ -12,9 +12,14 @@
  *
  * Replies go out at once when the socket has room and are queued (with
  * duplicates of their descriptors) when it has not.  A client whose queue
- * passes GBXD_OUT_HIGH_MSGS or GBXD_OUT_HIGH_BYTES is not read until it
- * has taken most of it: a client that floods requests without reading
- * replies only stalls itself.
+ * passes GBXD_OUT_HIGH_MSGS or GBXD_OUT_HIGH_BYTES, or holds
+ * GBXD_OUT_HIGH_FDMSGS replies with descriptors, is not read until it has
+ * taken most of it: a client that floods requests without reading
+ * replies only stalls itself.  The duplicates count against its domain's
+ * descriptors (--max-fds); a reply that would pass that limit cannot be
+ * queued, and its connection, which does not read, is dropped (issue 11,
+ * defect 3: a queue bounded in bytes only let one domain hold every
+ * descriptor gntboxd had).
  */
 #include <sys/epoll.h>
 
@@ -112,11 +117,16 @@ mconn_queue(struct mconn *c, const struct gbx_hdr *h, const void *body,
 		memcpy(m->data + sizeof(*h) + blen, tail, tlen);
 	m->len = len;
 	/* Our descriptors may be closed before the message goes. */
+	if (nfds != 0 && conn_fds_take(&c->conn, nfds) != 0) {
+		free(m);
+		return (EMFILE);
+	}
 	for (m->nfds = 0; m->nfds < nfds; m->nfds++) {
 		if ((m->fds[m->nfds] =
 			    fcntl(fds[m->nfds], F_DUPFD_CLOEXEC, 0)) == -1) {
 			for (i = 0; i < m->nfds; i++)
 				(void)close(m->fds[i]);
+			conn_fds_put(&c->conn, nfds);
 			free(m);
 			return (ENOMEM);
 		}
@@ -124,9 +134,28 @@ mconn_queue(struct mconn *c, const struct gbx_hdr *h, const void *body,
 	STAILQ_INSERT_TAIL(&c->outq, m, link);
 	c->outn++;
 	c->outbytes += len;
-	if (c->outn >= GBXD_OUT_HIGH_MSGS || c->outbytes >= GBXD_OUT_HIGH_BYTES)
+	if (nfds != 0)
+		c->outfdmsgs++;
+	if (c->outn >= GBXD_OUT_HIGH_MSGS ||
+	    c->outbytes >= GBXD_OUT_HIGH_BYTES ||
+	    c->outfdmsgs >= GBXD_OUT_HIGH_FDMSGS)
 		c->reading = false;
 	return (loop_mod(c->conn.g, &c->conn.ev, mconn_events(c)));
+}
+
+/* A queued message is sent or dropped: its duplicates go. */
+static void
+outmsg_free(struct mconn *c, struct outmsg *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nfds; i++)
+		(void)close(m->fds[i]);
+	if (m->nfds != 0) {
+		conn_fds_put(&c->conn, m->nfds);
+		c->outfdmsgs--;
+	}
+	free(m);
 }
 
 /*
@@ -151,9 +180,15 @@ mconn_send(struct mconn *c, struct gbx_hdr *h, const void *body, size_t blen,
 			return;
 		}
 	}
-	if (mconn_queue(c, h, body, blen, tail, tlen, fds, nfds) != 0) {
-		gbx_warn("connection %u: cannot queue a reply: dropping it",
-		    c->conn.id);
+	if ((error = mconn_queue(c, h, body, blen, tail, tlen, fds, nfds)) !=
+	    0) {
+		gbx_warn("connection %u (pid %d): cannot queue a reply%s: "
+			 "dropping it",
+		    c->conn.id, (int)c->conn.pid,
+		    error == EMFILE ?
+			" (its domain is at its descriptor "
+			"limit, --max-fds, and it does not read)" :
+			"");
 		c->conn.g->hv.st.conns_dropped++;
 		c->closing = true;
 	}
@@ -192,7 +227,6 @@ void
 mconn_flush(struct gbxd *g, struct mconn *c)
 {
 	struct outmsg *m;
-	unsigned i;
 	int error;
 
 	while ((m = STAILQ_FIRST(&c->outq)) != NULL) {
@@ -209,12 +243,11 @@ mconn_flush(struct gbxd *g, struct mconn *c)
 		STAILQ_REMOVE_HEAD(&c->outq, link);
 		c->outn--;
 		c->outbytes -= m->len;
-		for (i = 0; i < m->nfds; i++)
-			(void)close(m->fds[i]);
-		free(m);
+		outmsg_free(c, m);
 	}
 	if (!c->reading && c->outn <= GBXD_OUT_HIGH_MSGS / 4 &&
-	    c->outbytes <= GBXD_OUT_HIGH_BYTES / 4)
+	    c->outbytes <= GBXD_OUT_HIGH_BYTES / 4 &&
+	    c->outfdmsgs <= GBXD_OUT_HIGH_FDMSGS / 4)
 		c->reading = true;
 	(void)loop_mod(g, &c->conn.ev, mconn_events(c));
 }
@@ -223,12 +256,9 @@ void
 mconn_outq_clear(struct mconn *c)
 {
 	struct outmsg *m;
-	unsigned i;
 
 	while ((m = STAILQ_FIRST(&c->outq)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->outq, link);
-		for (i = 0; i < m->nfds; i++)
-			(void)close(m->fds[i]);
-		free(m);
+		outmsg_free(c, m);
 	}
 }

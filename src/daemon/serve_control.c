@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
 #include "proto/msg.h"
+#include "hv/arena.h"
 #include "hv/client.h"
 #include "hv/domain.h"
 #include "hv/mapobj.h"
@@ -43,69 +45,75 @@ h_shutdown(struct gbxd *g, struct mconn *c, struct req *r)
 }
 
 /*
- * CTL_DOMAIN_CREATE: the domain, then its device socket, then its
- * xenstore home and socket (a failure undoes what was made).
+ * The user a CTL_DOMAIN_CREATE binds its domain to, or an errno value
+ * (proto.h): gntboxd's own without GBX_CREATE_USER; another one only when
+ * gntboxd runs as root, and only one that can reach the runtime
+ * directory (rundir_share() opens it to others).
+ */
+static int
+create_uid(struct gbxd *g, const struct gbx_domain_create *dc, uid_t *uidp)
+{
+	int error;
+
+	*uidp = geteuid();
+	if ((dc->flags & GBX_CREATE_USER) == 0 || dc->uid == (uint32_t)*uidp)
+		return (0);
+	if (geteuid() != 0 || dc->uid == (uint32_t)-1)
+		return (EPERM);
+	if ((error = rundir_share(g, (uid_t)dc->uid)) != 0)
+		return (error);
+	*uidp = (uid_t)dc->uid;
+	return (0);
+}
+
+/*
+ * CTL_DOMAIN_CREATE: the domain (bound to its user), then its device
+ * socket, then its xenstore home and socket, then its directory goes to
+ * its user (a failure undoes what was made).
  */
 int
 h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_create dc;
 	struct hv_domain *d;
+	uid_t uid;
 	int error;
 
 	(void)c;
 	memcpy(&dc, r->body, sizeof(dc));
-	if ((dc.flags & ~GBX_CREATE_EXIST_OK) != 0 ||
+	if ((dc.flags & ~(GBX_CREATE_EXIST_OK | GBX_CREATE_USER)) != 0 ||
 	    memchr(dc.name, '\0', sizeof(dc.name)) == NULL)
 		return (EINVAL);
+	if ((error = create_uid(g, &dc, &uid)) != 0)
+		return (error);
 	error = hv_domain_create(&g->hv, dc.domid, dc.name, &d);
-	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0)
+	/* An existing domain will do if it is bound as asked. */
+	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0 &&
+	    ((dc.flags & GBX_CREATE_USER) == 0 ||
+		hv_domain_find(&g->hv, dc.domid)->uid == (uint32_t)uid))
 		return (0);
 	if (error != 0)
 		return (error);
+	d->uid = (uint32_t)uid;
 	if ((error = listen_device(g, dc.domid)) != 0) {
 		(void)hv_domain_destroy(d);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
-	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0) {
+	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0 ||
+	    (error = domain_dir_give(g, dc.domid)) != 0) {
+		xsd_domain_remove(g, dc.domid);
 		unlisten_device(g, dc.domid);
 		(void)hv_domain_destroy(d);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
-	gbx_info("domain %u (%s) created", d->domid, d->name);
+	if (uid != geteuid())
+		gbx_info("domain %u (%s) created for uid %u", d->domid, d->name,
+		    (unsigned)uid);
+	else
+		gbx_info("domain %u (%s) created", d->domid, d->name);
 	obs_domain_reset(g, d->domid);
 	if (gbxd_tracing(g))
 		gbxd_trace(g, d->domid, GBXD_NO_PEER, "created (%s)", d->name);
-	return (0);
-}
-
-/*
- * CTL_DOMAIN_DESTROY: mark it dying, close its connections and sockets;
- * its xenstore nodes go and @releaseDomain fires.
- */
-int
-h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
-{
-	struct gbx_domain_id di;
-	struct hv_domain *d;
-
-	(void)c;
-	memcpy(&di, r->body, sizeof(di));
-	if (di.domid == 0)
-		return (EPERM);
-	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL)
-		return (ESRCH);
-	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
-	if (gbxd_tracing(g))
-		gbxd_trace(g, d->domid, GBXD_NO_PEER, "destroyed");
-	/*
-	 * Dying first, so that closing its connections cannot free it under
-	 * us; it goes when the last of them is reaped and its last grant
-	 * (possibly deferred) has ended.
-	 */
-	(void)hv_domain_destroy(d);
-	xsd_domain_remove(g, di.domid);
-	unlisten_device(g, di.domid);
 	return (0);
 }
 
@@ -188,6 +196,93 @@ dump_domain_ok(struct gbxd *g, unsigned domid)
 	    domid == GBX_ALL_DOMAINS || hv_domain_find(&g->hv, domid) != NULL);
 }
 
+/* One process a destroy killed (or could not): a record, or a count. */
+static void
+destroy_rec(void *arg, const struct gbx_proc_rec *rec)
+{
+	struct dump *dp = arg;
+
+	if (dp->fd != -1)
+		memcpy(dump_next(dp), rec, sizeof(*rec));
+	else
+		dp->count++;
+}
+
+/*
+ * CTL_DOMAIN_DESTROY: mark it dying, kill its processes (procs.c: Xen
+ * stops a destroyed domain's vCPUs), close its connections and sockets
+ * (its xenstore nodes go and @releaseDomain fires), and retire the arenas
+ * that grant to it: a process the kill did not reach may still hold their
+ * descriptors, so none of their pages may be granted again, to a domain
+ * created later with this id above all (hv/arena.h).  With a bulk memfd
+ * the processes are listed (proto.h).
+ */
+int
+h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	struct gbx_dump_reply *rep;
+	struct gbx_domain_id di;
+	struct hv_domain *d;
+	struct dump *dp;
+	unsigned killed;
+
+	(void)c;
+	memcpy(&di, r->body, sizeof(di));
+	if (di.domid == 0)
+		return (EPERM);
+	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL)
+		return (ESRCH);
+	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
+	if (gbxd_tracing(g))
+		gbxd_trace(g, d->domid, GBXD_NO_PEER, "destroyed");
+	/*
+	 * Its processes first, while d surely exists: the pidfds their
+	 * records hold are charged to it.
+	 */
+	dp = dump_new(r, sizeof(struct gbx_proc_rec));
+	killed = procs_kill(g, di.domid, destroy_rec, dp);
+	procs_forget(g, di.domid);
+	/*
+	 * Dying now, so that closing its connections cannot free it under
+	 * us; it goes when the last of them is closed and reaped and its
+	 * last grant (possibly deferred) has ended.  d may be gone after.
+	 */
+	(void)hv_domain_destroy(d);
+	xsd_domain_remove(g, di.domid);
+	unlisten_device(g, di.domid);
+	arena_retire_grantee(&g->hv, di.domid);
+	if (killed != 0)
+		gbx_info("domain %u: %u processes killed", di.domid, killed);
+	if (r->bulk != -1)
+		return (dump_reply(r, dp));
+	rep = REPLY_BODY(r, struct gbx_dump_reply);
+	rep->count = dp->count;
+	rep->rec_size = sizeof(struct gbx_proc_rec);
+	return (0);
+}
+
+/*
+ * CTL_DOMAIN_JOIN: the process of the pidfd is one of the domain's until
+ * this connection closes (procs.c).
+ */
+int
+h_domain_join(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	struct gbx_domain_id di;
+	struct hv_domain *d;
+	int error;
+
+	memcpy(&di, r->body, sizeof(di));
+	if ((d = hv_domain_live(&g->hv, di.domid)) == NULL)
+		return (ESRCH);
+	if (c->joined != NULL)
+		return (EBUSY);
+	if ((error = proc_join(g, d, r->fds[0], &c->joined)) != 0)
+		return (error);
+	r->fds[0] = -1; /* the record's now */
+	return (0);
+}
+
 /*
  * CTL_DOMAIN_LIST: one record per domain, dying ones included.
  */
@@ -211,6 +306,7 @@ h_domain_list(struct gbxd *g, struct mconn *c, struct req *r)
 		rec->grants = d->gt.nused;
 		rec->handles = d->mt.nused;
 		rec->ports = d->evt.nallocated;
+		rec->uid = d->uid;
 		memcpy(rec->name, d->name, sizeof(rec->name));
 	}
 	return (dump_reply(r, dp));

@@ -373,7 +373,7 @@ static const struct conn_ops xsd_conn_ops = {
  * A client connected to l: it becomes a connection of l's domain.  It is
  * closed at once when domain 0 has released the domain over the wire
  * (the store serves it no more until it is destroyed and created again),
- * and past GBXD_CONNS_PER_DOMAIN connections on one socket.
+ * and past --max-conns connections on one socket.
  */
 static void
 xsd_accept(struct gbxd *g, struct listener *l, int fd)
@@ -385,8 +385,9 @@ xsd_accept(struct gbxd *g, struct listener *l, int fd)
 		(void)close(fd);
 		return;
 	}
-	if (l->nopen >= GBXD_CONNS_PER_DOMAIN) {
-		conn_refuse(g, fd, l->path, "too many connections");
+	if (l->nopen >= g->max_conns) {
+		g->hv.st.limit_refusals++;
+		conn_refuse(g, l, fd, EMFILE, "too many connections");
 		return;
 	}
 	(void)conn_new(g, l, fd, &xsd_conn_ops);

@@ -44,9 +44,11 @@ struct hv_arena_sent;
 LIST_HEAD(hv_sentlist, hv_arena_sent);
 
 struct hv_arena {
-	RB_ENTRY(hv_arena) klink; /* in its domain, by (grantee, ro) */
-	RB_ENTRY(hv_arena) ilink; /* in the hv, by id */
-	struct hv_domain *dom;	  /* the granting domain */
+	RB_ENTRY(hv_arena) klink;   /* in its domain, by (grantee, ro) */
+	LIST_ENTRY(hv_arena) rlink; /* retired: on its domain's list */
+	bool retired;		    /* allocates no more (arena_retire) */
+	RB_ENTRY(hv_arena) ilink;   /* in the hv, by id */
+	struct hv_domain *dom;	    /* the granting domain */
 	uint16_t grantee;
 	bool ro;
 	uint32_t id;
@@ -88,6 +90,17 @@ void arena_free(struct hv_arena *a, uint64_t first, uint64_t count);
 
 /* Close every arena of a domain being freed (none has pages left). */
 void arena_destroy_all(struct hv_domain *d);
+
+/*
+ * Domain grantee is being destroyed: every arena of every domain that
+ * grants to it retires.  Its processes may still hold those arenas'
+ * descriptors (the ones not reached by the kill: docs/security.md), so
+ * no page of them may ever be granted again, to a domain created later
+ * with the same id above all (the XSA-396 rule): a retired arena
+ * allocates nothing more (the next grant to that id makes a new arena)
+ * and is closed once its last page is freed and no connection holds it.
+ */
+void arena_retire_grantee(struct hv *hv, uint16_t grantee);
 
 /* The frame number of a page (docs/architecture.md §4). */
 uint32_t arena_frame(const struct hv_arena *a, uint64_t page);

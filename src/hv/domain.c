@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/tree.h"
 #include "hv/domain.h"
@@ -125,7 +126,10 @@ hv_domain_create(struct hv *hv, unsigned domid, const char *name,
 		(void)snprintf(d->name, sizeof(d->name), "Domain-0");
 	else
 		(void)snprintf(d->name, sizeof(d->name), "domain-%u", domid);
+	/* gntboxd's own user until the daemon binds it to another. */
+	d->uid = (uint32_t)geteuid();
 	RB_INIT(&d->arenas);
+	LIST_INIT(&d->retired);
 	if ((error = gnttab_init(&d->gt, d, hv->lim.max_grant_frames)) != 0)
 		goto fail;
 	if ((error = maptrack_init(&d->mt, hv->lim.max_maptrack)) != 0)
@@ -203,7 +207,7 @@ hv_domain_gc(struct hv_domain *d)
 {
 
 	if (!hv_domain_dying(d) || d->nclients != 0 || d->gt.nused != 0 ||
-	    d->mt.nused != 0)
+	    d->mt.nused != 0 || d->nconns != 0)
 		return (false);
 	domain_free(d);
 	return (true);

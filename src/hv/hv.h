@@ -36,6 +36,9 @@
 #define HV_MAX_MAPTRACK	    (1u << 24)
 #define HV_DEF_PORTS	    4096 /* the 2-level event ABI on 64-bit */
 #define HV_MAX_DOMAINS	    1024
+#define HV_DEF_FDS	    8192 /* descriptors held for one domain */
+#define HV_MIN_FDS	    16
+#define HV_MAX_FDS	    1048576
 
 struct hv_domain;
 struct hv_grant;
@@ -66,6 +69,15 @@ struct hv_limits {
 	uint32_t max_maptrack;	   /* maptrack handles per domain */
 	uint32_t max_ports;	   /* event-channel ports per domain */
 	uint32_t max_domains;	   /* domains alive at once, dying included */
+	/*
+	 * Descriptors gntboxd may hold for one domain (its connections,
+	 * process tokens, event-channel handles, queued replies' copies,
+	 * the arenas it grants, its processes' pidfds), and for all
+	 * clients together (the daemon derives it from RLIMIT_NOFILE,
+	 * keeping a reserve for itself).  issue 11, defect 3.
+	 */
+	uint32_t max_fds;
+	uint32_t max_fds_total;
 };
 
 struct hv {
@@ -82,6 +94,15 @@ struct hv {
 
 /* Xen's defaults. */
 void hv_limits_default(struct hv_limits *lim);
+
+/*
+ * Charge n descriptors that gntboxd holds for domain d (NULL: for no
+ * domain, such as a control connection) against d's limit and the total.
+ * Returns 0, or EMFILE (counted in limit_refusals) with nothing charged.
+ * hv_fds_put() gives them back.
+ */
+int hv_fds_take(struct hv *hv, struct hv_domain *d, unsigned n);
+void hv_fds_put(struct hv *hv, struct hv_domain *d, unsigned n);
 
 /*
  * Set up an empty hypervisor with domain 0 ("Domain-0", privileged).

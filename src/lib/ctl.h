@@ -37,8 +37,30 @@ int gbx_ctl_stats(struct gbx_conn *c, struct gbx_stats *st);
 int gbx_ctl_domain_create(struct gbx_conn *c, unsigned domid, const char *name,
     bool exist_ok);
 
+/*
+ * The same, bound to the Unix user uid unless uid is -1 (proto.h,
+ * GBX_CREATE_USER).  Errors also: EPERM (gntboxd is not root), EACCES
+ * (uid cannot reach the runtime directory), EEXIST (with exist_ok: the
+ * domain exists bound to another user).
+ */
+int gbx_ctl_domain_create_as(struct gbx_conn *c, unsigned domid,
+    const char *name, bool exist_ok, int64_t uid);
+
 /* CTL_DOMAIN_DESTROY.  Errors: ESRCH, EPERM (domain 0). */
 int gbx_ctl_domain_destroy(struct gbx_conn *c, unsigned domid);
+
+/*
+ * The same, with the list of the domain's processes it killed, or could
+ * not kill (proto.h): an array (free() it) and its length.
+ */
+int gbx_ctl_domain_destroy_list(struct gbx_conn *c, unsigned domid,
+    struct gbx_proc_rec **recs, uint32_t *n);
+
+/*
+ * CTL_DOMAIN_JOIN: the process of pidfd (which stays the caller's) is one
+ * of domain domid's until c closes.  Errors: ESRCH, EINVAL, EBUSY.
+ */
+int gbx_ctl_domain_join(struct gbx_conn *c, unsigned domid, int pidfd);
 
 /*
  * Dumps: an array of records (free() it) and their number.  domid

@@ -1,7 +1,9 @@
 /*
  * proto.h: the protocol between gntbox clients and gntboxd.
  *
- * This file is the specification; docs/architecture.md §7 is the overview.
+ * This file is the specification (with proto/control.h, which it includes
+ * for the control socket's messages); docs/architecture.md §7 is the
+ * overview.
  *
  * Transport.  AF_UNIX SOCK_SEQPACKET, one message per request or reply.
  * The grant device and event channels of domain N connect to
@@ -121,6 +123,9 @@ enum gbx_type {
 	GBX_CTL_DOMSTATS = 0x62,
 	GBX_CTL_XS_PERMS = 0x63,
 	GBX_CTL_FEED = 0x64, /* gntboxd to client only, unasked */
+
+	/* Issue 11: a process that joins a domain without a connection. */
+	GBX_CTL_DOMAIN_JOIN = 0x70,
 };
 
 /* ------------------------------------------------------------------ */
@@ -143,9 +148,18 @@ enum gbx_kind {
  * descriptor is EPROTO).
  *
  * Errors: EPROTO (version or kind unknown, wrong socket for the kind, a
- * second HELLO, any other type before HELLO), EMFILE (too many connections
- * for the domain, or gntboxd is out of descriptors for an event page),
- * ESRCH (the domain is being destroyed), ENOMEM.
+ * second HELLO, any other type before HELLO, a process token that is not
+ * one end of a socketpair whose peer is not gntboxd), EMFILE (too many
+ * connections for the domain, or the domain or gntboxd is at its
+ * descriptor limit), EACCES (the connecting process's uid is neither the
+ * domain's user nor root), ESRCH (the domain is being destroyed), ENOMEM.
+ *
+ * A connection gntboxd refuses as it accepts it (the domain is at its
+ * descriptor limit, too many connections wait for their HELLO) is sent a
+ * HELLO reply with seq 0 and the error (EMFILE, EAGAIN) at once, before
+ * any HELLO is read, and closed: the client reads it as the answer to
+ * its HELLO, even when sending the HELLO failed because gntboxd had
+ * already closed the socket.
  */
 struct gbx_hello {
 	uint32_t version; /* GBX_PROTO_VERSION */
@@ -539,138 +553,9 @@ struct gbx_evt_restrict {
 };
 
 /* ------------------------------------------------------------------ */
-/* Control socket.                                                       */
+/* Control socket: its own file, for length.                             */
 
-/*
- * CTL_PING: header only both ways; the reply body is struct gbx_hello_reply
- * with daemon_pid set (domid 0).  CTL_SHUTDOWN: gntboxd replies, then
- * closes every connection and exits.
- */
-
-/*
- * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
- * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
- * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
- * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
- * GBX_CREATE_EXIST_OK is set), EBUSY (a destroyed domain of that id still
- * has grants mapped by others: it keeps its id until they are unmapped),
- * ENOSPC (too many domains).
- */
-#define GBX_CREATE_EXIST_OK 0x1
-
-struct gbx_domain_create {
-	uint16_t domid;
-	uint16_t flags;
-	uint32_t pad;
-	char
-	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
-};
-
-/* CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0). */
-struct gbx_domain_id {
-	uint16_t domid;
-	uint16_t pad;
-	uint32_t pad2;
-};
-
-/*
- * Dumps (bulk only): CTL_DOMAIN_LIST (request body empty), CTL_GRANTS and
- * CTL_PORTS (request struct gbx_dump, domid GBX_ALL_DOMAINS for all).
- * Reply: struct gbx_dump_reply, records in the bulk memfd from offset 0.
- */
-#define GBX_ALL_DOMAINS 0xffff
-
-struct gbx_dump {
-	uint16_t domid;
-	uint16_t pad;
-	uint32_t pad2;
-};
-
-struct gbx_dump_reply {
-	uint32_t count;	   /* records */
-	uint32_t rec_size; /* bytes per record (the struct below) */
-};
-
-#define GBX_DOM_PRIVILEGED 0x1
-#define GBX_DOM_DYING	   0x2
-
-struct gbx_domain_rec {
-	uint16_t domid;
-	uint16_t flags;	  /* GBX_DOM_* */
-	uint32_t conns;	  /* open connections of all kinds */
-	uint32_t grants;  /* grant entries in use, deferred ones included */
-	uint32_t handles; /* maptrack handles in use */
-	uint32_t ports;	  /* ports in use */
-	uint32_t pad;
-	char name[GBX_NAME_MAX];
-};
-
-#define GBX_GRANT_DEFERRED 0x1 /* ended by its owner, still mapped */
-
-#define GBX_REC_MAPPERS 4
-
-struct gbx_grant_rec {
-	uint16_t domid; /* granting domain */
-	uint16_t flags; /* the entry's GTF_* flags */
-	uint32_t ref;
-	uint16_t grantee; /* the entry's domid field */
-	uint16_t state;	  /* GBX_GRANT_* */
-	uint32_t frame;
-	uint32_t pin_w;	    /* writable host mappings */
-	uint32_t pin_r;	    /* read-only host mappings */
-	uint32_t owner_pid; /* process that shared it (0: none left) */
-	uint32_t nmappers;  /* maptrack handles on it */
-	uint32_t mapper_pid[GBX_REC_MAPPERS]; /* the first few mappers */
-};
-
-#define GBX_PORT_FREE	     0
-#define GBX_PORT_UNBOUND     1
-#define GBX_PORT_INTERDOMAIN 2
-#define GBX_PORT_VIRQ	     3
-
-struct gbx_port_rec {
-	uint16_t domid;
-	uint16_t state; /* GBX_PORT_* */
-	uint32_t port;
-	uint16_t remote_dom; /* UNBOUND, INTERDOMAIN */
-	uint16_t pad;
-	uint32_t remote_port; /* INTERDOMAIN */
-	uint32_t virq;	      /* VIRQ */
-	uint32_t owner_pid;   /* process of the owning handle (0: none) */
-	uint32_t notify_refs; /* unmap notifies waiting to fire on it */
-	uint32_t pad2;
-};
-
-/*
- * CTL_STATS: request header only; reply struct gbx_stats.  The first group
- * are levels that every test expects back at its baseline afterwards; the
- * second are totals since gntboxd started.  New fields are appended;
- * `size` says how many bytes of the struct the daemon filled.
- */
-struct gbx_stats {
-	uint32_t size;
-	uint32_t pad;
-	/* Levels. */
-	uint64_t domains;
-	uint64_t connections;
-	uint64_t grants;   /* grant entries in use, deferred included */
-	uint64_t maps;	   /* map objects */
-	uint64_t handles;  /* maptrack handles in use */
-	uint64_t deferred; /* grants waiting for the grantee to unmap */
-	uint64_t pages;	   /* arena pages allocated */
-	uint64_t arenas;
-	uint64_t ports; /* ports not free */
-	uint64_t nodes; /* xenstore nodes */
-	uint64_t watches;
-	uint64_t transactions;
-	/* Totals. */
-	uint64_t deferred_released; /* deferred grants released later */
-	uint64_t notifies_fired;    /* unmap notifies performed */
-	uint64_t protocol_errors;
-	uint64_t conns_dropped; /* connections dropped for misbehaving */
-	/* privcmd (issue 9): hypercalls answered ENOSYS, not implemented. */
-	uint64_t hypercalls_enosys;
-};
+#include "proto/control.h"
 
 /* ------------------------------------------------------------------ */
 /* Observability (issue 12): logs, per-domain counters, trace.          */

@@ -155,7 +155,7 @@ expect_ok "$GNTBOX" ports --json
 expect_json "length == 2 and .[0] == {\"domid\":1,\"port\":$pa,\"state\":\"interdomain\",\"remote_domid\":2,\"remote_port\":$pb,\"virq\":null,\"owner_pid\":$pid,\"notifies\":0}"
 expect_json ".[1].domid == 2 and .[1].port == $pb and .[1].remote_port == $pa"
 expect_ok "$GNTBOX" stats --json
-expect_json '.domains == 3 and .grants == 2 and .maps == 1 and .handles == 1 and .ports == 2 and (keys | length) == 17 and .hypercalls_enosys == 0'
+expect_json '.domains == 3 and .grants == 2 and .maps == 1 and .handles == 1 and .ports == 2 and (keys | length) == 19 and .hypercalls_enosys == 0'
 
 # top: the holder's grants, map, ports and events.
 expect_ok "$GNTBOX" top -b -n 2 -d 0.2
