@@ -115,6 +115,7 @@ static const struct msgtype msgtypes[] = {
 	    .bulk = MT_BULK_ALWAYS, .body = sizeof(struct gbx_dump) },
 	[GBX_CTL_XS_PERMS] = { MT(CTL_XS_PERMS, h_xs_perms, CONTROL),
 	    COUNTED(struct gbx_xs_path, len), .req_elem = 1 },
+	[GBX_CTL_PERSIST] = { MT(CTL_PERSIST, h_persist, CONTROL) },
 };
 
 /* The receive buffer, aligned so that bodies can be read in place. */

@@ -114,6 +114,9 @@ enum gbx_type {
 	GBX_CTL_PORTS = 0x56,
 	GBX_CTL_STATS = 0x57,
 
+	/* Issue 12, the daemon's life (cli-ux); see the end. */
+	GBX_CTL_PERSIST = 0x5f,
+
 	/* Observability (issue 12): logs, counters, trace; see the end. */
 	GBX_CTL_LOG = 0x60,
 	GBX_CTL_TRACE = 0x61,
@@ -542,11 +545,12 @@ struct gbx_evt_restrict {
 /*
  * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
  * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
- * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
- * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
- * GBX_CREATE_EXIST_OK is set), EBUSY (a destroyed domain of that id still
- * has grants mapped by others: it keeps its id until they are unmapped),
- * ENOSPC (too many domains).
+ * GBX_DOMID_MAX, name not NUL-terminated or not a name proto/domname.h
+ * allows domid), EEXIST (the domain exists, or another live domain has
+ * the name; with GBX_CREATE_EXIST_OK the reply succeeds when the domain
+ * exists and has the name asked for, or none was asked), EBUSY (a
+ * destroyed domain of that id still has grants mapped by others: it keeps
+ * its id until they are unmapped), ENOSPC (too many domains).
  */
 #define GBX_CREATE_EXIST_OK 0x1
 
@@ -788,6 +792,19 @@ struct gbx_xs_perm {
 	uint8_t access; /* 'n', 'r', 'w' or 'b', as GET_PERMS writes it */
 	uint8_t flags;	/* GBX_XS_PERM_* */
 	uint16_t pad;
+};
+
+/* ------------------------------------------------------------------ */
+/* Issue 12 (cli-ux): the daemon's life.                                 */
+
+/*
+ * CTL_PERSIST: request header only.  gntboxd drops its idle exit
+ * (--idle-exit, which `gntbox run` gives a daemon it starts) and runs
+ * until CTL_SHUTDOWN or a signal.  Reply: struct gbx_persist_reply.
+ */
+struct gbx_persist_reply {
+	uint32_t idle_exit; /* the idle exit it had, seconds; 0: none */
+	uint32_t pad;
 };
 
 #endif /* GNTBOX_PROTO_PROTO_H */
