@@ -14,10 +14,12 @@ static const char create_help[] =
     "\n"
     "Create domain N, with its sockets and its xenstore home "
     "/local/domain/N.\nIt lives until 'gntbox destroy' or until "
-    "gntboxd exits.\n";
+    "gntboxd exits.  NAME is 1 to 63 of\nthe characters A-Z a-z 0-9 "
+    "_ . -, not all digits, and no other live domain's;\nwithout it "
+    "the domain is domain-N, a name no other domain may take.\n";
 
 static const char destroy_help[] =
-    "usage: gntbox destroy --dom N\n"
+    "usage: gntbox destroy --dom N|NAME\n"
     "\n"
     "Destroy domain N: its connections are closed, its grants are "
     "ended (those\nother domains still map are released when they "
@@ -36,8 +38,13 @@ dom_options(const char *cmd, int argc, char **argv, unsigned allowed,
 
 	if ((rc = cli_options(cmd, argc, argv, allowed, help, o)) != 0)
 		return (rc);
-	if (o->domid < 0)
+	if (o->domid < 0 && o->domname == NULL)
 		return (cli_usage(cmd, "--dom N is required"));
+	if (o->name != NULL && o->domname != NULL)
+		return (
+		    cli_usage(cmd, "--name goes with a domain id: --dom N"));
+	if (o->name != NULL)
+		return (cli_check_name(cmd, o->name, (unsigned)o->domid));
 	return (0);
 }
 
@@ -51,18 +58,26 @@ cmd_create(int argc, char **argv)
 	if ((rc = dom_options("create", argc, argv, CLI_OPT_DOM | CLI_OPT_NAME,
 		 create_help, &o)) != 0)
 		return (rc < 0 ? 0 : rc);
+	if ((rc = cli_ctl_open("create", &c)) != 0)
+		return (rc);
+	if (o.domname != NULL) {
+		/* A name: only an existing domain has one yet. */
+		error = cli_dom_find(c, o.domname, &domid);
+		gbx_conn_close(c);
+		if (error == 0)
+			return (cli_fail("create", "domain %s exists (id %d)",
+			    o.domname, domid));
+		return (cli_fail("create",
+		    "there is no domain named '%s'; to make one: gntbox "
+		    "create --dom N --name %s",
+		    o.domname, o.domname));
+	}
 	domid = o.domid;
-	if ((error = gbx_ctl_open(&c)) != 0)
-		return (cli_fail("create", "no gntboxd answers: %s",
-		    strerror(error)));
 	error = gbx_ctl_domain_create(c, (unsigned)domid, o.name, false);
+	rc = error == 0 ? 0 :
+			  cli_create_failed("create", c, domid, o.name, error);
 	gbx_conn_close(c);
-	if (error == EEXIST)
-		return (cli_fail("create", "domain %d exists", domid));
-	if (error != 0)
-		return (cli_fail("create", "domain %d: %s", domid,
-		    strerror(error)));
-	return (0);
+	return (rc);
 }
 
 int
@@ -75,10 +90,9 @@ cmd_destroy(int argc, char **argv)
 	if ((rc = dom_options("destroy", argc, argv, CLI_OPT_DOM, destroy_help,
 		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
+	if ((rc = cli_dom_open("destroy", &o, &c)) != 0)
+		return (rc);
 	domid = o.domid;
-	if ((error = gbx_ctl_open(&c)) != 0)
-		return (cli_fail("destroy", "no gntboxd answers: %s",
-		    strerror(error)));
 	error = gbx_ctl_domain_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)
