@@ -123,7 +123,13 @@ many_children() {
 	done
 }
 
-. "$(dirname "$0")/lib/levels.sh"
+# levels and settle.  A sourced file cannot tell where it is: the tree
+# (GNTBOX_TOP) says, else the test's own folder (tests/cli/).
+if [ -f "${GNTBOX_TOP:-}/tests/cli/lib/levels.sh" ]; then
+	. "$GNTBOX_TOP/tests/cli/lib/levels.sh"
+else
+	. "$(dirname "$0")/lib/levels.sh"
+fi
 
 cli_start() {
 	"$GNTBOX" up >/dev/null || { echo "FAIL: gntbox up" >&2; exit 1; }
