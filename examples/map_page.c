@@ -74,8 +74,12 @@ main(int argc, char **argv)
 	if ((p = gntbox_mmap(h, off, 1, PROT_READ | PROT_WRITE, &status)) ==
 	    NULL) {
 		name = gntst_name(status, &meaning);
-		errx(1, "cannot map grant %u of domain %u: %s (%d, %s)", g.ref,
+		warnx("cannot map grant %u of domain %u: %s (%d, %s)", g.ref,
 		    g.domid, name, status, meaning);
+		/* The recorded map and the handle go, as after a success. */
+		gntbox_unmap(h, off, 1);
+		gntbox_close(h);
+		return (1);
 	}
 	printf("domain %d read: %s\n", gntbox_domid(h), p);
 	snprintf(p + ANSWER, GNTBOX_PAGE_SIZE - ANSWER,
