@@ -34,6 +34,9 @@ for c in ports grants; do
 	expect_fail 2 "^gntbox: $c: --dom needs a value\$" "$GNTBOX" $c --dom
 done
 expect_fail 2 "^gntbox: run: --dom needs a value\$" "$GNTBOX" run --dom
+expect_fail 2 "^gntbox: trace: --dom needs a value\$" "$GNTBOX" trace --dom
+expect_fail 2 "^gntbox: log: -n needs a value\$" "$GNTBOX" log -n
+expect_fail 2 "^gntbox: top: -d needs a value\$" "$GNTBOX" top -d
 expect_fail 2 "^gntbox: xs: --dom needs a value\$" "$GNTBOX" xs --dom
 expect_fail 2 "^gntbox: xs: '--dom' after the operation: options go before it, as in 'gntbox xs --dom N read PATH'\$" \
     "$GNTBOX" xs read --dom 1 name
