@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 
 #include <elf.h>
-#include <link.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -33,9 +32,20 @@
 #define MAX_DYN	  4096 /* dynamic entries read at most */
 #define MAX_NAME  256  /* a DT_NEEDED name read at most */
 
-typedef ElfW(Ehdr) elf_ehdr;
-typedef ElfW(Phdr) elf_phdr;
-typedef ElfW(Dyn) elf_dyn;
+/* The ELF class of this program: the only one it judges. */
+#if __SIZEOF_POINTER__ == 8
+#define NATIVE_CLASS ELFCLASS64
+typedef Elf64_Ehdr elf_ehdr;
+typedef Elf64_Phdr elf_phdr;
+typedef Elf64_Dyn elf_dyn;
+typedef Elf64_Addr elf_addr;
+#else
+#define NATIVE_CLASS ELFCLASS32
+typedef Elf32_Ehdr elf_ehdr;
+typedef Elf32_Phdr elf_phdr;
+typedef Elf32_Dyn elf_dyn;
+typedef Elf32_Addr elf_addr;
+#endif
 
 /* Read exactly len bytes at off; false on a short read or an error. */
 static bool
@@ -47,7 +57,7 @@ read_at(int fd, void *buf, size_t len, off_t off)
 
 /* The file offset of virtual address va, from the PT_LOAD headers. */
 static bool
-va_to_off(const elf_phdr *ph, unsigned n, ElfW(Addr) va, off_t *off)
+va_to_off(const elf_phdr *ph, unsigned n, elf_addr va, off_t *off)
 {
 	unsigned i;
 
@@ -125,8 +135,7 @@ elf_problem(int fd)
 
 	if (!read_at(fd, &eh, sizeof(eh), 0) ||
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh.e_ident[EI_CLASS] !=
-		(sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
+	    eh.e_ident[EI_CLASS] != NATIVE_CLASS ||
 	    (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) ||
 	    eh.e_phentsize != sizeof(elf_phdr) || eh.e_phnum == 0 ||
 	    eh.e_phnum > MAX_PHDRS)

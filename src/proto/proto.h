@@ -114,9 +114,7 @@ enum gbx_type {
 	GBX_CTL_PORTS = 0x56,
 	GBX_CTL_STATS = 0x57,
 
-	/* Issue 12, the daemon's life (cli-ux); see the end. */
-	GBX_CTL_PERSIST = 0x5f,
-
+	GBX_CTL_PERSIST = 0x5f, /* issue 12 (cli-ux), numbered apart */
 	/* Observability (issue 12): logs, counters, trace; see the end. */
 	GBX_CTL_LOG = 0x60,
 	GBX_CTL_TRACE = 0x61,
@@ -539,18 +537,24 @@ struct gbx_evt_restrict {
 /*
  * CTL_PING: header only both ways; the reply body is struct gbx_hello_reply
  * with daemon_pid set (domid 0).  CTL_SHUTDOWN: gntboxd replies, then
- * closes every connection and exits.
+ * closes every connection and exits.  CTL_PERSIST: request header only;
+ * gntboxd drops its idle exit (--idle-exit, which `gntbox run` gives a
+ * daemon it starts) and runs until CTL_SHUTDOWN or a signal.  Reply: the
+ * idle exit it had.
  */
+struct gbx_persist_reply {
+	uint32_t idle_exit; /* seconds; 0: it had none */
+	uint32_t pad;
+};
 
 /*
  * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
- * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
- * GBX_DOMID_MAX, name not NUL-terminated or not a name proto/domname.h
- * allows domid), EEXIST (the domain exists, or another live domain has
- * the name; with GBX_CREATE_EXIST_OK the reply succeeds when the domain
- * exists and has the name asked for, or none was asked), EBUSY (a
- * destroyed domain of that id still has grants mapped by others: it keeps
- * its id until they are unmapped), ENOSPC (too many domains).
+ * /local/domain/<domid>).  Errors: EINVAL (domid > GBX_DOMID_MAX, a name
+ * not NUL-terminated or that proto/domname.h refuses for domid), EEXIST
+ * (the domain exists, or another live one has the name; with
+ * GBX_CREATE_EXIST_OK it succeeds if it exists with that name or none is
+ * asked), EBUSY (a destroyed domain of that id still has grants mapped by
+ * others: it keeps its id until they are unmapped), ENOSPC (too many).
  */
 #define GBX_CREATE_EXIST_OK 0x1
 
@@ -558,8 +562,7 @@ struct gbx_domain_create {
 	uint16_t domid;
 	uint16_t flags;
 	uint32_t pad;
-	char
-	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
+	char name[GBX_NAME_MAX]; /* empty: the default (proto/domname.h) */
 };
 
 /* CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0). */
@@ -792,19 +795,6 @@ struct gbx_xs_perm {
 	uint8_t access; /* 'n', 'r', 'w' or 'b', as GET_PERMS writes it */
 	uint8_t flags;	/* GBX_XS_PERM_* */
 	uint16_t pad;
-};
-
-/* ------------------------------------------------------------------ */
-/* Issue 12 (cli-ux): the daemon's life.                                 */
-
-/*
- * CTL_PERSIST: request header only.  gntboxd drops its idle exit
- * (--idle-exit, which `gntbox run` gives a daemon it starts) and runs
- * until CTL_SHUTDOWN or a signal.  Reply: struct gbx_persist_reply.
- */
-struct gbx_persist_reply {
-	uint32_t idle_exit; /* the idle exit it had, seconds; 0: none */
-	uint32_t pad;
 };
 
 #endif /* GNTBOX_PROTO_PROTO_H */
