@@ -18,7 +18,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 # libjson-c-dev: the gntbox command writes --json with json-c.
-build="make gcc pkg-config libbsd-dev libxen-dev libjson-c-dev"
+build="make gcc libc6-dev pkg-config libbsd-dev libxen-dev libjson-c-dev"
 # The tests also run Debian's xenstore tools, render the installed manual
 # pages (man-db), compare the library's ABI (abigail-tools) and parse
 # --json output with jq.

@@ -27,9 +27,13 @@ up_help(void)
 	printf("usage: gntbox up [-- GNTBOXD-OPTIONS...]\n"
 	       "\n"
 	       "Start gntboxd for the runtime directory ($GNTBOX_DIR, else "
-	       "$XDG_RUNTIME_DIR/gntbox,\nelse /tmp/gntbox-$UID) unless one "
-	       "already answers.  It runs until 'gntbox down'.\nOptions after "
-	       "-- go to gntboxd (see gntboxd(8)), e.g. -- --max-ports 64.\n");
+	       "$XDG_RUNTIME_DIR/gntbox,\nelse /tmp/gntbox-$UID) and keep it "
+	       "until 'gntbox down'.  A gntboxd that\nalready serves it stays "
+	       "until 'gntbox down' too, even one that 'gntbox run'\nstarted, "
+	       "which would have exited once idle.  Options after -- go to a "
+	       "gntboxd\nthat up starts (see gntboxd(8)), e.g. -- --max-ports "
+	       "64; they are refused\nwhen one runs already, and --dir, "
+	       "--ready-fd and --idle-exit are up's own.\n");
 }
 
 static void
@@ -44,12 +48,70 @@ down_help(void)
 	       "are killed), and each line printed\nsays what ended.\n");
 }
 
+/*
+ * The gntboxd options that up sets itself: a user's would override them
+ * (gntboxd takes the last), so that up would wait on another directory,
+ * or start a daemon that exits when idle.  getopt_long() takes any
+ * unambiguous prefix, so prefixes are refused too.
+ */
+static int
+up_check_extra(char **extra)
+{
+	static const struct {
+		const char *opt;
+		const char *why;
+	} own[] = {
+		{ "dir", "GNTBOX_DIR chooses the directory" },
+		{ "ready-fd", "up waits on a descriptor of its own" },
+		{ "idle-exit", "a daemon up starts runs until 'gntbox down'" },
+	};
+	size_t i, n;
+	int j;
+
+	for (j = 0; extra[j] != NULL; j++) {
+		if (strncmp(extra[j], "--", 2) != 0)
+			continue;
+		n = strcspn(extra[j] + 2, "=");
+		for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			if (n > 0 && strncmp(extra[j] + 2, own[i].opt, n) == 0)
+				return (
+				    cli_usage("up", "--%s is not for up: %s",
+					own[i].opt, own[i].why));
+	}
+	return (0);
+}
+
+/*
+ * Ask the gntboxd that answers to stay (CTL_PERSIST); with extra options
+ * only ping it (they cannot apply to it).  0 with its pid and the idle
+ * exit it had, or an errno value: ENOENT or ECONNREFUSED when none
+ * answers, ECONNRESET or EPIPE when it went away meanwhile.
+ */
+static int
+up_ask(bool ping_only, pid_t *pid, unsigned *was)
+{
+	struct gbx_hello_reply r;
+	struct gbx_conn *c;
+	int error;
+
+	*was = 0;
+	if ((error = gbx_ctl_open(&c)) != 0)
+		return (error);
+	if ((error = gbx_ctl_ping(c, &r)) == 0 && !ping_only)
+		error = gbx_ctl_persist(c, was);
+	gbx_conn_close(c);
+	*pid = (pid_t)r.daemon_pid;
+	return (error);
+}
+
 int
 cmd_up(int argc, char **argv)
 {
 	char dir[GBX_PATH_MAX];
+	unsigned was;
 	pid_t pid;
-	int rc;
+	int error, rc, tries;
+	bool extra, started;
 
 	if (cli_wants_help(argc, argv)) {
 		up_help();
@@ -57,16 +119,45 @@ cmd_up(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "--") != 0)
 		return (cli_usage("up", "unexpected '%s'", argv[1]));
-	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
-		return (cli_fail("up", "runtime directory too long"));
-	if (cli_daemon_ping(&pid) == 0) {
-		printf("gntboxd already serves %s (pid %d)\n", dir, (int)pid);
-		return (0);
-	}
-	if ((rc = cli_daemon_start("up", 0, argc > 1 ? argv + 2 : NULL,
-		 &pid)) != 0)
+	extra = argc > 2;
+	if (extra && (rc = up_check_extra(argv + 2)) != 0)
 		return (rc);
-	printf("gntboxd serves %s (pid %d)\n", dir, (int)pid);
+	if ((rc = cli_runtime_dir("up", dir, sizeof(dir))) != 0)
+		return (rc);
+	/*
+	 * A daemon may exit between our questions (its idle exit came
+	 * first): then we start one.  One that we start may lose the race
+	 * to another command's, which we then ask to stay in its place.
+	 */
+	started = false;
+	for (tries = 0; tries < 3; tries++) {
+		error = up_ask(extra && !started, &pid, &was);
+		if (error == 0)
+			break;
+		if (error != ENOENT && error != ECONNREFUSED &&
+		    error != ECONNRESET && error != EPIPE)
+			return (cli_fail("up", "gntboxd: %s", strerror(error)));
+		if ((rc = cli_daemon_start("up", 0, extra ? argv + 2 : NULL,
+			 NULL)) != 0)
+			return (rc);
+		started = true;
+	}
+	if (error != 0)
+		return (cli_fail("up", "gntboxd keeps going away: %s",
+		    strerror(error)));
+	if (extra && !started)
+		return (cli_fail("up",
+		    "gntboxd already serves %s (pid %d): options for gntboxd "
+		    "apply when it starts; 'gntbox down' first",
+		    dir, (int)pid));
+	if (was != 0)
+		printf("gntboxd (pid %d) was to exit when idle (--idle-exit "
+		       "%u, as 'gntbox run' starts it); now it serves %s until "
+		       "'gntbox down'\n",
+		    (int)pid, was, dir);
+	else
+		printf("gntboxd %sserves %s (pid %d) until 'gntbox down'\n",
+		    started ? "" : "already ", dir, (int)pid);
 	return (0);
 }
 
@@ -144,10 +235,8 @@ cmd_down(int argc, char **argv)
 	if (gbx_runtime_dir(dir, sizeof(dir)) != 0 ||
 	    gbx_path_file(lock, sizeof(lock), "gntboxd.lock") != 0)
 		return (cli_fail("down", "runtime directory too long"));
-	if ((error = gbx_ctl_open(&c)) == EPERM)
-		return (cli_fail("down", "%s", cli_conn_error(error)));
-	if (error != 0)
-		return (cli_fail("down", "no gntboxd serves %s", dir));
+	if (cli_ctl_open("down", &c) != 0)
+		return (CLI_EXIT_FAIL);
 	/* Opened while the daemon holds it (the directory is trusted). */
 	if ((lockfd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		error = errno;

@@ -18,7 +18,9 @@ static const char create_help[] =
     "\n"
     "Create domain N, with its sockets and its xenstore home "
     "/local/domain/N.\nIt lives until 'gntbox destroy' or until "
-    "gntboxd exits.\n"
+    "gntboxd exits.  NAME is 1 to 63 of\nthe characters A-Z a-z 0-9 "
+    "_ . -, not all digits, and no other live domain's;\nwithout it "
+    "the domain is domain-N, a name no other domain may take.\n"
     "\n"
     "With --user, the domain belongs to that Unix user (a name or a uid): "
     "its\nsockets are that user's alone (mode 0700), gntboxd refuses "
@@ -29,7 +31,7 @@ static const char create_help[] =
     "root for this.\n";
 
 static const char destroy_help[] =
-    "usage: gntbox destroy --dom N\n"
+    "usage: gntbox destroy --dom N|NAME\n"
     "\n"
     "Destroy domain N: its processes are killed (those with a connection "
     "to it,\nunless they also have one to domain 0 or to the control "
@@ -50,8 +52,13 @@ dom_options(const char *cmd, int argc, char **argv, unsigned allowed,
 
 	if ((rc = cli_options(cmd, argc, argv, allowed, help, o)) != 0)
 		return (rc);
-	if (o->domid < 0)
+	if (o->domid < 0 && o->domname == NULL)
 		return (cli_usage(cmd, "--dom N is required"));
+	if (o->name != NULL && o->domname != NULL)
+		return (
+		    cli_usage(cmd, "--name goes with a domain id: --dom N"));
+	if (o->name != NULL)
+		return (cli_check_name(cmd, o->name, (unsigned)o->domid));
 	return (0);
 }
 
@@ -127,36 +134,45 @@ cmd_create(int argc, char **argv)
 		return (rc < 0 ? 0 : rc);
 	}
 	free(args);
-	domid = o.domid;
 	uid = -1;
 	if (user != NULL && (uid = user_uid(user)) == -1)
 		return (CLI_EXIT_FAIL);
-	if ((error = gbx_ctl_open(&c)) != 0)
-		return (cli_fail("create", "no gntboxd answers: %s",
-		    cli_conn_error(error)));
+	if ((rc = cli_ctl_open("create", &c)) != 0)
+		return (rc);
+	if (o.domname != NULL) {
+		/* A name: only an existing domain has one yet. */
+		error = cli_dom_find(c, o.domname, &domid);
+		gbx_conn_close(c);
+		if (error == 0)
+			return (cli_fail("create", "domain %s exists (id %d)",
+			    o.domname, domid));
+		return (cli_fail("create",
+		    "there is no domain named '%s'; to make one: gntbox "
+		    "create --dom N --name %s",
+		    o.domname, o.domname));
+	}
+	domid = o.domid;
 	error =
 	    gbx_ctl_domain_create_as(c, (unsigned)domid, o.name, false, uid);
-	gbx_conn_close(c);
-	if (error == EEXIST)
-		return (cli_fail("create", "domain %d exists", domid));
 	if (error == EPERM && user != NULL)
-		return (cli_fail("create",
+		rc = cli_fail("create",
 		    "domain %d: binding a domain to user %s needs gntboxd "
 		    "to run as root",
-		    domid, user));
-	if (error == EACCES && user != NULL) {
+		    domid, user);
+	else if (error == EACCES && user != NULL) {
 		if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
 			(void)snprintf(dir, sizeof(dir),
 			    "the runtime directory");
-		return (cli_fail("create",
+		rc = cli_fail("create",
 		    "domain %d: user %s cannot reach %s (a directory above "
 		    "it is not searchable by others)",
-		    domid, user, dir));
-	}
-	if (error != 0)
-		return (cli_fail("create", "domain %d: %s", domid,
-		    strerror(error)));
-	return (0);
+		    domid, user, dir);
+	} else
+		rc = error == 0 ?
+		    0 :
+		    cli_create_failed("create", c, domid, o.name, error);
+	gbx_conn_close(c);
+	return (rc);
 }
 
 /* The name of domain domid, for the listing ("" when unknown). */
@@ -215,10 +231,9 @@ cmd_destroy(int argc, char **argv)
 	if ((rc = dom_options("destroy", argc, argv, CLI_OPT_DOM, destroy_help,
 		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
+	if ((rc = cli_dom_open("destroy", &o, &c)) != 0)
+		return (rc);
 	domid = o.domid;
-	if ((error = gbx_ctl_open(&c)) != 0)
-		return (cli_fail("destroy", "no gntboxd answers: %s",
-		    cli_conn_error(error)));
 	error = cli_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)

@@ -12,25 +12,9 @@
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 
-#include "base/paths.h"
 #include "cli/cli.h"
 #include "cli/json_out.h"
 #include "lib/ctl.h"
-
-int
-cli_ctl_open(const char *cmd, struct gbx_conn **c)
-{
-	char dir[GBX_PATH_MAX];
-	int error;
-
-	if ((error = gbx_ctl_open(c)) == 0)
-		return (0);
-	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
-		snprintf(dir, sizeof(dir), "the runtime directory");
-	if (error == ENOENT || error == ECONNREFUSED)
-		return (cli_fail(cmd, "no gntboxd serves %s", dir));
-	return (cli_fail(cmd, "gntboxd: %s", cli_conn_error(error)));
-}
 
 /* gntbox list --json: an array of domains. */
 static struct json_object *
@@ -193,7 +177,8 @@ cmd_grants(int argc, char **argv)
 	int domid, error, rc;
 
 	if ((rc = cli_options("grants", argc, argv, CLI_OPT_DOM | CLI_OPT_JSON,
-		 "usage: gntbox grants [--dom N] [--json]\n\nDump the grant "
+		 "usage: gntbox grants [--dom N|NAME] [--json]\n\nDump the "
+		 "grant "
 		 "tables (of domain N, or of all): each entry in use\nwith its "
 		 "flags, grantee, frame, pins (writable/read-only host\n"
 		 "mappings), state, the process that shared it and the "
@@ -201,9 +186,9 @@ cmd_grants(int argc, char **argv)
 		 "their owner while\nthe grantee still maps them.\n",
 		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
-	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
-	if ((rc = cli_ctl_open("grants", &c)) != 0)
+	if ((rc = cli_dom_open("grants", &o, &c)) != 0)
 		return (rc);
+	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
 	error = gbx_ctl_grants(c, (unsigned)domid, &g, &n);
 	gbx_conn_close(c);
 	if (error == ESRCH)
@@ -279,15 +264,15 @@ cmd_ports(int argc, char **argv)
 	int domid, error, rc;
 
 	if ((rc = cli_options("ports", argc, argv, CLI_OPT_DOM | CLI_OPT_JSON,
-		 "usage: gntbox ports [--dom N] [--json]\n\nList the "
+		 "usage: gntbox ports [--dom N|NAME] [--json]\n\nList the "
 		 "event-channel ports in use (of domain N, or of all), like\n"
 		 "Xen's lsevtchn: state, remote end, owning process, and "
 		 "unmap\nnotifies waiting to fire on the port.\n",
 		 &o)) != 0)
 		return (rc < 0 ? 0 : rc);
-	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
-	if ((rc = cli_ctl_open("ports", &c)) != 0)
+	if ((rc = cli_dom_open("ports", &o, &c)) != 0)
 		return (rc);
+	domid = o.domid < 0 ? GBX_ALL_DOMAINS : o.domid;
 	error = gbx_ctl_ports(c, (unsigned)domid, &p, &n);
 	gbx_conn_close(c);
 	if (error == ESRCH)

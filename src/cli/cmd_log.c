@@ -106,7 +106,7 @@ cmd_log(int argc, char **argv)
 	count = 0;
 	follow = false;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "fn:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":fn:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			follow = true;
@@ -132,8 +132,7 @@ cmd_log(int argc, char **argv)
 			fputs(log_help, stdout);
 			return (0);
 		default:
-			return (cli_usage(LOG_CMD, "unknown option '%s'",
-			    argv[optind - 1]));
+			return (cli_bad_option(LOG_CMD, ch, argv));
 		}
 	}
 	if (optind != argc)

@@ -1,11 +1,12 @@
 /*
- * cmd_run.c: gntbox run --dom N [--name NAME] -- CMD [ARGS...]
+ * cmd_run.c: gntbox run --dom N|NAME [--name NAME] -- CMD [ARGS...]
  *
  * Runs CMD as a process of domain N (docs/design.md, "Command line"): it starts gntboxd if
  * none answers (with --idle-exit, so a daemon started this way goes away
- * when nothing uses it), creates domain N if it does not exist, and runs
- * CMD with the preload library and the domain's xenstore socket in its
- * environment.  It waits for CMD and exits with its status (128 + signal
+ * when nothing uses it; run --help and the daemon's log say so), creates
+ * domain N if it does not exist, and runs CMD with the preload library
+ * and the domain's xenstore socket in its environment.  It warns first
+ * when CMD is a program the preload library cannot reach (progcheck.c).  It waits for CMD and exits with its status (128 + signal
  * when CMD was killed), holding a control connection meanwhile so the
  * daemon it may have started does not time out under CMD.
  */
@@ -37,17 +38,22 @@ static void
 run_help(void)
 {
 
-	printf("usage: gntbox run --dom N [--name NAME] -- CMD [ARGS...]\n"
+	printf("usage: gntbox run --dom N|NAME [--name NAME] -- CMD "
+	       "[ARGS...]\n"
 	       "\n"
-	       "Run CMD as a process of domain N.  gntboxd is started if none "
-	       "answers\n(it exits %d seconds after its last client), and "
-	       "domain N is created\n(named NAME) if it does not exist.  CMD "
-	       "gets libgntbox-preload.so in\nLD_PRELOAD, which provides "
-	       "/dev/xen/gntdev, /dev/xen/gntalloc and\n/dev/xen/evtchn, and "
-	       "XENSTORED_PATH, GNTBOX_DIR and GNTBOX_DOMID.\nThe exit status "
-	       "is CMD's (128 + signal if it was killed).\n\nWhen domain N "
-	       "belongs to another user ('gntbox create --user'), CMD\nruns "
-	       "as that user, which only root may ask.\n",
+	       "Run CMD as a process of domain N, or of the domain called "
+	       "NAME.  Domain N is\ncreated (named NAME) if it does not exist."
+	       "  If no gntboxd answers, run starts\none that exits %d seconds "
+	       "after its last client has gone, and every domain\nand xenstore "
+	       "node with it; 'gntbox up', before or while it runs, keeps it\n"
+	       "until 'gntbox down'.  CMD gets libgntbox-preload.so in "
+	       "LD_PRELOAD, which\nprovides /dev/xen/gntdev, /dev/xen/gntalloc "
+	       "and /dev/xen/evtchn to dynamically\nlinked programs (run warns "
+	       "about a static one), and XENSTORED_PATH,\nGNTBOX_DIR and "
+	       "GNTBOX_DOMID.  The exit status is CMD's (128 + signal if it\n"
+	       "was killed).\n\nWhen domain N belongs to another user ('gntbox "
+	       "create --user'), CMD\nruns as that user, which only root may "
+	       "ask.\n",
 	    RUN_IDLE_EXIT);
 }
 
@@ -293,20 +299,20 @@ cmd_run(int argc, char **argv)
 	};
 	char lib[GBX_PATH_MAX];
 	struct gbx_conn *ctl;
-	const char *name;
+	const char *name, *domname;
 	pid_t child;
 	struct run_user ru;
 	int ch, domid, error, rc, gate[2];
 	char go;
 
 	domid = -1;
-	name = NULL;
+	name = domname = NULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			if ((rc = cli_parse_domid(RUN_CMD, optarg, &domid)) !=
-			    0)
+			if ((rc = cli_dom_arg(RUN_CMD, optarg, &domid,
+				 &domname)) != 0)
 				return (rc);
 			break;
 		case 'n':
@@ -316,12 +322,17 @@ cmd_run(int argc, char **argv)
 			run_help();
 			return (0);
 		default:
-			return (cli_usage(RUN_CMD, "unknown option \'%s\'",
-			    argv[optind - 1]));
+			return (cli_bad_option(RUN_CMD, ch, argv));
 		}
 	}
-	if (domid < 0)
+	if (domid < 0 && domname == NULL)
 		return (cli_usage(RUN_CMD, "--dom N is required"));
+	if (name != NULL && domname != NULL)
+		return (cli_usage(RUN_CMD,
+		    "--name goes with a domain id: --dom N"));
+	if (name != NULL &&
+	    (rc = cli_check_name(RUN_CMD, name, (unsigned)domid)) != 0)
+		return (rc);
 	if (optind >= argc)
 		return (cli_usage(RUN_CMD, "missing the command to run"));
 
@@ -332,20 +343,25 @@ cmd_run(int argc, char **argv)
 			lib, strerror(error)));
 	if ((rc = cli_daemon_ensure(RUN_CMD, RUN_IDLE_EXIT)) != 0)
 		return (rc);
-	if ((error = gbx_ctl_open(&ctl)) != 0)
-		return (
-		    cli_fail(RUN_CMD, "gntboxd: %s", cli_conn_error(error)));
-	if ((error = gbx_ctl_domain_create(ctl, (unsigned)domid, name, true)) !=
-	    0) {
-		gbx_conn_close(ctl);
-		return (cli_fail(RUN_CMD, "create domain %d: %s", domid,
-		    strerror(error)));
-	}
-	if ((rc = domain_user(ctl, domid, &ru)) != 0 ||
-	    (rc = set_domain_env(domid, lib)) != 0) {
+	if ((rc = cli_ctl_open(RUN_CMD, &ctl)) != 0)
+		return (rc);
+	if (domname != NULL)
+		rc = cli_dom_find(ctl, domname, &domid) == 0 ?
+		    0 :
+		    cli_fail(RUN_CMD,
+			"there is no domain named '%s'; 'gntbox run --dom N "
+			"--name %s' makes one",
+			domname, domname);
+	else if ((error = gbx_ctl_domain_create(ctl, (unsigned)domid, name,
+		      true)) != 0)
+		rc = cli_create_failed(RUN_CMD, ctl, domid, name, error);
+	if (rc == 0 && (rc = domain_user(ctl, domid, &ru)) == 0)
+		rc = set_domain_env(domid, lib);
+	if (rc != 0) {
 		gbx_conn_close(ctl);
 		return (rc);
 	}
+	cli_check_program(RUN_CMD, argv[optind]);
 	fflush(NULL);
 	/* CMD waits on gate until it is a process of the domain. */
 	if (pipe2(gate, O_CLOEXEC) == -1 || (child = fork()) == -1) {

@@ -228,7 +228,7 @@ cmd_top(int argc, char **argv)
 	delay = 1;
 	iters = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "bd:n:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":bd:n:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			batch = true;
@@ -252,8 +252,7 @@ cmd_top(int argc, char **argv)
 			fputs(top_help, stdout);
 			return (0);
 		default:
-			return (cli_usage(TOP_CMD, "unknown option '%s'",
-			    argv[optind - 1]));
+			return (cli_bad_option(TOP_CMD, ch, argv));
 		}
 	}
 	if (optind != argc)

@@ -20,7 +20,7 @@
 #define TRACE_CMD "trace"
 
 static const char trace_help[] =
-    "usage: gntbox trace [--dom D] [--count K]\n"
+    "usage: gntbox trace [--dom D|NAME] [--count K]\n"
     "\n"
     "Print what gntboxd does, as it does it, one line per operation:\n"
     "'TIME dom D OPERATION -> RESULT'.  Grant shares, maps, unmaps and\n"
@@ -46,18 +46,19 @@ cmd_trace(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gbx_conn *c;
+	const char *domname;
 	unsigned long count;
 	int ch, domid, error, rc;
 
 	domid = -1;
+	domname = NULL;
 	count = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			/* An id; a name once cli_parse_domid takes names. */
-			if ((rc = cli_parse_domid(TRACE_CMD, optarg, &domid)) !=
-			    0)
+			if ((rc = cli_dom_arg(TRACE_CMD, optarg, &domid,
+				 &domname)) != 0)
 				return (rc);
 			break;
 		case 'c':
@@ -69,14 +70,18 @@ cmd_trace(int argc, char **argv)
 			fputs(trace_help, stdout);
 			return (0);
 		default:
-			return (cli_usage(TRACE_CMD, "unknown option '%s'",
-			    argv[optind - 1]));
+			return (cli_bad_option(TRACE_CMD, ch, argv));
 		}
 	}
 	if (optind != argc)
 		return (cli_usage(TRACE_CMD, "unexpected '%s'", argv[optind]));
 	if ((rc = cli_ctl_open(TRACE_CMD, &c)) != 0)
 		return (rc);
+	if (domname != NULL &&
+	    (rc = cli_dom_lookup(TRACE_CMD, c, domname, &domid)) != 0) {
+		gbx_conn_close(c);
+		return (rc);
+	}
 	error = gbx_ctl_trace(c, domid < 0 ? GBX_ALL_DOMAINS : (unsigned)domid);
 	if (error != 0) {
 		gbx_conn_close(c);

@@ -26,7 +26,9 @@
 #include "lib/ctl.h"
 #include "lib/ctl_observe.h"
 
-#define XS_CMD "xs"
+#define XS_CMD	      "xs"
+/* XS_GET_QUOTA of Xen 4.19's xs_wire.h, which Debian 12's predates. */
+#define XSC_GET_QUOTA 25
 
 struct xsc {
 	int fd;
@@ -46,22 +48,24 @@ static void
 xs_help(void)
 {
 
-	printf("usage: gntbox xs [--dom N] read PATH...\n"
-	       "       gntbox xs [--dom N] write PATH VALUE [PATH VALUE]...\n"
-	       "       gntbox xs [--dom N] ls [-p] [--json] [PATH]\n"
-	       "       gntbox xs [--dom N] rm PATH...\n"
-	       "       gntbox xs [--dom N] watch [--count N] PATH\n"
-	       "\n"
-	       "Read, write, list, remove or watch xenstore nodes as a process "
-	       "of\ndomain N.  Relative paths are under /local/domain/N/.  "
-	       "Without --dom:\nthe store of the domain this runs in under "
-	       "'gntbox run' (XENSTORED_PATH),\nelse domain $GNTBOX_DOMID, "
-	       "else 0.  watch prints the path of each event,\nthe first "
-	       "being PATH itself once the watch is set, and stops after N\n"
-	       "events with --count.  ls -p adds each node's permissions, "
-	       "marking\nthose xenstored ignores because they were set "
-	       "before their domain\nexisted; ls --json prints one JSON "
-	       "array of nodes.\n");
+	printf(
+	    "usage: gntbox xs [--dom N|NAME] read PATH...\n"
+	    "       gntbox xs [--dom N|NAME] write PATH VALUE [PATH VALUE]..."
+	    "\n"
+	    "       gntbox xs [--dom N|NAME] ls [-p] [--json] [PATH]\n"
+	    "       gntbox xs [--dom N|NAME] rm PATH...\n"
+	    "       gntbox xs [--dom N|NAME] watch [--count N] PATH\n"
+	    "\n"
+	    "Read, write, list, remove or watch xenstore nodes as a process "
+	    "of\ndomain N.  Relative paths are under /local/domain/N/.  "
+	    "Without --dom:\nthe store of the domain this runs in under "
+	    "'gntbox run' (XENSTORED_PATH),\nelse domain $GNTBOX_DOMID, "
+	    "else 0.  watch prints the path of each event,\nthe first "
+	    "being PATH itself once the watch is set, and stops after N\n"
+	    "events with --count.  ls -p adds each node's permissions, "
+	    "marking\nthose xenstored ignores because they were set "
+	    "before their domain\nexisted; ls --json prints one JSON "
+	    "array of nodes.\n");
 }
 
 /*
@@ -72,20 +76,20 @@ xs_help(void)
 static int
 xsc_open_failed(const char *path, int domid, int error)
 {
-	char dir[GBX_PATH_MAX];
 
 	if (domid < 0 || (error != ENOENT && error != ECONNREFUSED))
 		return (cli_fail(XS_CMD, "%s: %s", path, strerror(error)));
 	if (cli_daemon_ping(NULL) == 0)
 		return (cli_fail(XS_CMD, "there is no domain %d", domid));
-	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
-		snprintf(dir, sizeof(dir), "the runtime directory");
-	return (cli_fail(XS_CMD, "no gntboxd serves %s", dir));
+	return (cli_no_daemon(XS_CMD));
 }
 
-/* Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0. */
+/*
+ * Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0.
+ * quiet: fail with an errno value instead of a printed message.
+ */
 static int
-xsc_open(struct xsc *c, int domid)
+xsc_open(struct xsc *c, int domid, bool quiet)
 {
 	struct sockaddr_un sun;
 	char path[GBX_PATH_MAX];
@@ -118,7 +122,7 @@ xsc_open(struct xsc *c, int domid)
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		error = errno;
 		close(c->fd);
-		return (xsc_open_failed(path, domid, error));
+		return (quiet ? error : xsc_open_failed(path, domid, error));
 	}
 	/* Only a gntboxd of ours or root's (docs/security.md). */
 	if ((error = gbx_peer_check(c->fd, path)) != 0) {
@@ -244,11 +248,82 @@ xsc_join(const char *a, const char *b, bool nul_b, size_t *len)
 	return (p);
 }
 
+/*
+ * Say why op on path failed.  xenstored answers EINVAL for a path it
+ * refuses (for these requests nothing else is invalid), so that gets the
+ * rule C xenstored applies.
+ */
 static int
 xs_failed(const char *op, const char *path, int error)
 {
 
+	if (error == EINVAL)
+		return (cli_fail(XS_CMD,
+		    "%s %s: not a xenstore path: a path has only the "
+		    "characters A-Z a-z 0-9 - / _ @, no '//', no '/' at its "
+		    "end, and at most %d bytes",
+		    op, path, XENSTORE_ABS_PATH_MAX));
 	return (cli_fail(XS_CMD, "%s %s: %s", op, path, strerror(error)));
+}
+
+/*
+ * A quota of domain domid, asked of domain 0's store (GET_QUOTA is for
+ * the privileged domain, as in C xenstored).  0 when it cannot be had.
+ */
+static unsigned long
+xs_quota(int domid, const char *quota)
+{
+	char req[64], *val;
+	unsigned long v;
+	struct xsc q;
+	int n;
+
+	if (domid < 0 || xsc_open(&q, 0, true) != 0)
+		return (0);
+	n = snprintf(req, sizeof(req), "%d%c%s", domid, '\0', quota);
+	v = 0;
+	if (xsc_call(&q, XSC_GET_QUOTA, req, (size_t)n + 1, &val, NULL) == 0) {
+		v = strtoul(val, NULL, 10);
+		free(val);
+	}
+	close(q.fd);
+	return (v);
+}
+
+/*
+ * Say why write path=value failed: the two limits a value meets are
+ * xenstore's request size (checked before sending: E2BIG) and, for an
+ * unprivileged domain, its node-size and nodes quotas (ENOSPC).
+ */
+static int
+xs_write_failed(int domid, const char *path, const char *value, int error)
+{
+	unsigned long size, nodes;
+	size_t vlen;
+
+	vlen = strlen(value);
+	if (error == E2BIG)
+		return (cli_fail(XS_CMD,
+		    "write %s: the path and value take %zu bytes; a xenstore "
+		    "request holds at most %d",
+		    path, strlen(path) + 1 + vlen, XENSTORE_PAYLOAD_MAX));
+	if (error != ENOSPC)
+		return (xs_failed("write", path, error));
+	size = xs_quota(domid, "node-size");
+	nodes = xs_quota(domid, "nodes");
+	if (size != 0 && vlen > size)
+		return (cli_fail(XS_CMD,
+		    "write %s: the value has %zu bytes; domain %d may store "
+		    "at most %lu in a node (its node-size quota)",
+		    path, vlen, domid, size));
+	if (nodes != 0)
+		return (cli_fail(XS_CMD,
+		    "write %s: domain %d owns the %lu nodes its quota allows",
+		    path, domid, nodes));
+	return (cli_fail(XS_CMD,
+	    "write %s: over the domain's xenstore quota (%zu bytes in a node, "
+	    "1000 nodes by default)",
+	    path, vlen));
 }
 
 /* Print a value as xenstore-ls does: printable bytes, others escaped. */
@@ -552,6 +627,40 @@ xs_watch(struct xsc *c, const char *path, long count)
 	return (0);
 }
 
+/*
+ * Options go before the operation, where getopt_long() stops: one among
+ * the paths (a PATH position, never a VALUE, which may be anything) is a
+ * usage error rather than a path that cannot exist.
+ */
+static int
+xs_check_paths(const char *op, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i += strcmp(op, "write") == 0 ? 2 : 1)
+		if (strncmp(argv[i], "--", 2) == 0)
+			return (cli_usage(XS_CMD,
+			    "'%s' after the operation: options go before it, "
+			    "as in 'gntbox xs --dom N %s PATH'",
+			    argv[i], op));
+	return (0);
+}
+
+/* The id of the domain called name, asked of gntboxd; -1 on failure. */
+static int
+xs_domain_named(const char *name)
+{
+	struct gbx_conn *ctl;
+	int domid;
+
+	if (cli_ctl_open(XS_CMD, &ctl) != 0)
+		return (-1);
+	if (cli_dom_lookup(XS_CMD, ctl, name, &domid) != 0)
+		domid = -1;
+	gbx_conn_close(ctl);
+	return (domid);
+}
+
 int
 cmd_xs(int argc, char **argv)
 {
@@ -562,26 +671,27 @@ cmd_xs(int argc, char **argv)
 	};
 	struct xsc c;
 	struct ls_how how;
-	const char *op;
+	const char *op, *domname;
 	char *req, *val, *end;
 	size_t len, vlen;
 	long count;
 	int ch, domid, error, i, rc;
 
 	domid = -1;
+	domname = NULL;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
-			if ((rc = cli_parse_domid(XS_CMD, optarg, &domid)) != 0)
+			if ((rc = cli_dom_arg(XS_CMD, optarg, &domid,
+				 &domname)) != 0)
 				return (rc);
 			break;
 		case 'h':
 			xs_help();
 			return (0);
 		default:
-			return (cli_usage(XS_CMD, "unknown option \'%s\'",
-			    argv[optind - 1]));
+			return (cli_bad_option(XS_CMD, ch, argv));
 		}
 	}
 	argc -= optind;
@@ -627,8 +737,12 @@ cmd_xs(int argc, char **argv)
 			return (cli_usage(XS_CMD, "ls takes at most one PATH"));
 	} else
 		return (cli_usage(XS_CMD, "unknown operation '%s'", op));
+	if ((rc = xs_check_paths(op, argc, argv)) != 0)
+		return (rc);
 
-	if ((rc = xsc_open(&c, domid)) != 0)
+	if (domname != NULL && (domid = xs_domain_named(domname)) < 0)
+		return (CLI_EXIT_FAIL);
+	if ((rc = xsc_open(&c, domid, false)) != 0)
 		return (rc);
 	rc = 0;
 	if (strcmp(op, "ls") == 0)
@@ -656,7 +770,8 @@ cmd_xs(int argc, char **argv)
 		error = xsc_call(&c, XS_WRITE, req, len, NULL, NULL);
 		free(req);
 		if (error != 0)
-			rc = xs_failed("write", argv[i], error);
+			rc = xs_write_failed(c.domid, argv[i], argv[i + 1],
+			    error);
 	}
 	close(c.fd);
 	return (rc);

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,73 @@ cli_conn_error(int error)
 		return ("permission denied: that gntboxd, or that domain, "
 			"belongs to another user");
 	return (strerror(error));
+}
+
+/* What chose the runtime directory, for messages about it. */
+static const char *
+dir_source(void)
+{
+	const char *env;
+
+	env = getenv("GNTBOX_DIR");
+	if (env != NULL && *env != '\0')
+		return ("GNTBOX_DIR chooses it");
+	return ("set GNTBOX_DIR to choose another");
+}
+
+/* Why mkdir of dir failed with error: which directory is in the way. */
+static int
+mkdir_failed(const char *cmd, const char *dir, int error)
+{
+	char buf[GBX_PATH_MAX], parent[GBX_PATH_MAX];
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	snprintf(parent, sizeof(parent), "%s", dirname(buf));
+	if (stat(parent, &st) == -1 && (errno == ENOENT || errno == ENOTDIR))
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s does not exist "
+		    "(%s)",
+		    dir, parent, dir_source()));
+	if (stat(parent, &st) == 0 && !S_ISDIR(st.st_mode))
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s is not a "
+		    "directory (%s)",
+		    dir, parent, dir_source()));
+	if (error == EACCES || error == EPERM || error == EROFS)
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s is not "
+		    "writable by you: %s (%s)",
+		    dir, parent, strerror(error), dir_source()));
+	return (cli_fail(cmd, "cannot make the runtime directory %s: %s (%s)",
+	    dir, strerror(error), dir_source()));
+}
+
+int
+cli_runtime_dir(const char *cmd, char *dir, size_t len)
+{
+	struct stat st;
+
+	if (gbx_runtime_dir(dir, len) != 0)
+		return (cli_fail(cmd,
+		    "the runtime directory's path is too long for its "
+		    "sockets (%s)",
+		    dir_source()));
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return (cli_fail(cmd,
+			    "the runtime directory %s is not a directory (%s)",
+			    dir, dir_source()));
+		if (access(dir, W_OK | X_OK) != 0)
+			return (cli_fail(cmd,
+			    "the runtime directory %s is not writable by you: "
+			    "%s (%s)",
+			    dir, strerror(errno), dir_source()));
+		return (0);
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return (mkdir_failed(cmd, dir, errno));
+	return (0);
 }
 
 /*
@@ -147,8 +215,9 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	int p[2], error, status, logfd;
 	bool ready;
 
-	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0 ||
-	    (error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
+	if ((error = cli_runtime_dir(cmd, dir, sizeof(dir))) != 0)
+		return (error);
+	if ((error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
 		return (
 		    cli_fail(cmd, "runtime directory: %s", strerror(error)));
 	if ((error = gbx_path_gntboxd(gntboxd, sizeof(gntboxd))) != 0)
@@ -194,10 +263,13 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	/* A daemon that lost the race to another one also means "running". */
 	if (cli_daemon_ping(pid) == 0)
 		return (0);
+	/* Point at the log only when there is one to read. */
 	last_log_line(log, last, sizeof(last));
-	return (cli_fail(cmd, "gntboxd did not %s%s%s (log: %s)",
-	    ready ? "answer" : "start", last[0] != '\0' ? ": " : "", last,
-	    log));
+	if (last[0] == '\0')
+		return (cli_fail(cmd, "gntboxd did not %s",
+		    ready ? "answer" : "start"));
+	return (cli_fail(cmd, "gntboxd did not %s: %s (log: %s)",
+	    ready ? "answer" : "start", last, log));
 }
 
 int

@@ -46,6 +46,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	static char help_flag[] = "--help";
+	char *help_argv[4];
 	size_t i;
 
 	/* Each subcommand reports a bad option itself, in one line. */
@@ -53,6 +55,20 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return (CLI_EXIT_USAGE);
+	}
+	/* `gntbox help CMD` is `gntbox CMD --help`, as in xl and git. */
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		if (argc > 3) {
+			fprintf(stderr, "gntbox: help: unexpected '%s'\n",
+			    argv[3]);
+			return (CLI_EXIT_USAGE);
+		}
+		help_argv[0] = argv[0];
+		help_argv[1] = argv[2];
+		help_argv[2] = help_flag;
+		help_argv[3] = NULL;
+		argc = 3;
+		argv = help_argv;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {

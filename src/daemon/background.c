@@ -9,8 +9,11 @@
  * - Deferred passes: a timer runs one bounded pass over the deferred
  *   list (hv/deferred.h), at once while a deferred grant is ready, every
  *   GBXD_DEFERRED_PERIOD seconds while some still wait.
- * - The idle exit (--idle-exit): a timer that ends the loop when no
- *   client has been connected for that long.
+ * - The idle exit (--idle-exit, which `gntbox run` gives a daemon it
+ *   starts): a timer that ends the loop when no client has been connected
+ *   for that long, taking every domain and xenstore node with it; the log
+ *   says so at start-up and at exit.  CTL_PERSIST (`gntbox up`) turns it
+ *   off for good.
  *
  * Both timers are armed after the reaper's step, for what it left.
  */
@@ -45,9 +48,29 @@ idle_fire(struct gbxd *g, struct timer *t)
 	(void)t;
 	g->idle_armed = false;
 	if (g->nconns == 0) {
-		gbx_info("no client for %u seconds: exiting", g->idle_exit);
+		gbx_info("no client for %u seconds (--idle-exit): exiting, and "
+			 "every domain and xenstore node with it",
+		    g->idle_exit);
 		g->quit = true;
 	}
+}
+
+unsigned
+background_persist(struct gbxd *g, pid_t pid)
+{
+	unsigned was;
+
+	if ((was = g->idle_exit) == 0)
+		return (0);
+	g->idle_exit = 0;
+	if (g->idle_armed) {
+		timer_arm(&g->idle, 0, 0, false);
+		g->idle_armed = false;
+	}
+	gbx_info("pid %d asked this daemon to stay, as 'gntbox up' does: no "
+		 "idle exit any more, it runs until 'gntbox down'",
+	    (int)pid);
+	return (was);
 }
 
 /* Arm the deferred timer for what the deferred list holds now. */

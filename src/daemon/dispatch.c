@@ -127,6 +127,7 @@ static const struct msgtype msgtypes[] = {
 	/* Destroy reaches processes with no connection (issue 11). */
 	[GBX_CTL_DOMAIN_JOIN] = { MT(CTL_DOMAIN_JOIN, h_domain_join, CONTROL),
 	    .nfds = 1, .body = sizeof(struct gbx_domain_id) },
+	[GBX_CTL_PERSIST] = { MT(CTL_PERSIST, h_persist, CONTROL) },
 };
 
 /* The receive buffer, aligned so that bodies can be read in place. */

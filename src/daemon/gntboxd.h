@@ -440,7 +440,11 @@ msg_fn h_pcmd_hypercall, h_pcmd_restrict, h_pcmd_foreign;
 /* serve_control.c */
 msg_fn h_ping, h_shutdown, h_domain_create, h_domain_destroy;
 msg_fn h_domain_join;
-msg_fn h_domain_list, h_grants, h_ports, h_stats;
+msg_fn h_domain_list, h_grants, h_ports, h_stats, h_persist;
+struct dom_name;
+RB_HEAD(dom_names, dom_name);
+/* Free the index of domain names (at exit). */
+void ctl_names_fini(struct gbxd *g);
 
 /*
  * serve_xenstore.c: the store, each domain's xenstore socket and its
@@ -457,6 +461,11 @@ void xsd_stats(const struct gbxd *g, struct gbx_stats *st);
 /* background.c */
 int background_init(struct gbxd *g);
 void background_fini(struct gbxd *g);
+/*
+ * Stay until shut down, whatever --idle-exit said (CTL_PERSIST from pid).
+ * Returns the idle exit it had, 0 when it had none.
+ */
+unsigned background_persist(struct gbxd *g, pid_t pid);
 
 /*
  * procs.c: which processes have connections to which domain (docs/
@@ -604,6 +613,8 @@ struct gbxd {
 	uint64_t last_evt_id; /* handle ids are never reused */
 	/* serve_xenstore.c */
 	struct xsd *xs;
+	/* serve_control.c */
+	struct dom_names names; /* names given at creation, by name */
 	/* background.c */
 	unsigned idle_exit; /* --idle-exit seconds, 0: never */
 	struct hook bg_hook;

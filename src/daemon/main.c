@@ -317,6 +317,7 @@ shutdown_all(struct gbxd *g)
 
 	/* Before the device sockets, whose closing removes the directories. */
 	xsd_fini(g);
+	ctl_names_fini(g);
 	for (i = 0; g->doms != NULL && i <= GBX_DOMID_MAX; i++)
 		unlisten_device(g, i);
 	if (g->control != NULL) {
@@ -397,6 +398,7 @@ main(int argc, char **argv)
 	TAILQ_INIT(&g.paused);
 	RB_INIT(&g.procs);
 	g.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	RB_INIT(&g.names);
 	if ((error = write_pidfile()) != 0) {
 		gbx_err("pid file: %s",
 		    error == EPERM ? gbx_refusal() : strerror(error));
@@ -421,6 +423,12 @@ main(int argc, char **argv)
 		return (1);
 	}
 	gbx_info("pid %d serving %s", (int)getpid(), g.dir);
+	if (g.idle_exit != 0)
+		gbx_info("it exits %u seconds after its last client has gone "
+			 "(--idle-exit, as 'gntbox run' starts it), and every "
+			 "domain and xenstore node with it; 'gntbox up' makes "
+			 "it stay until 'gntbox down'",
+		    g.idle_exit);
 	ready(o.ready_fd);
 	error = loop_run(&g);
 	(void)gbx_sd_notify("STOPPING=1");

@@ -1,17 +1,25 @@
 /*
  * serve_control.c: the control socket's messages (kind GBX_KIND_CONTROL): ping,
- * shutdown, domains, dumps and statistics.
+ * shutdown, persist, domains, dumps and statistics.
  *
  * Dumps are written into the request's bulk memfd in chunks, so that a
  * dump never needs one buffer as large as itself.
+ *
+ * Domain names are unique among live domains, as xl keeps them (libxl
+ * refuses a name another domain has).  The names given at creation are
+ * indexed here, by name; default names need no entry, since no other
+ * domain may take one (proto/domname.h).  A destroyed domain gives its
+ * name up at once, even while it lingers dying.
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
+#include "proto/domname.h"
 #include "proto/msg.h"
 #include "hv/arena.h"
 #include "hv/client.h"
@@ -44,6 +52,55 @@ h_shutdown(struct gbxd *g, struct mconn *c, struct req *r)
 	return (0);
 }
 
+/* A name given at creation, in g->names. */
+struct dom_name {
+	RB_ENTRY(dom_name) link;
+	uint16_t domid;
+	char name[GBX_NAME_MAX];
+};
+
+static int
+dom_name_cmp(const struct dom_name *a, const struct dom_name *b)
+{
+
+	return (strcmp(a->name, b->name));
+}
+
+RB_GENERATE_STATIC_UNUSED(dom_names, dom_name, link, dom_name_cmp)
+
+/* The entry of name, or NULL.  O(log n). */
+static struct dom_name *
+dom_name_find(struct gbxd *g, const char *name)
+{
+	struct dom_name key;
+
+	(void)snprintf(key.name, sizeof(key.name), "%s", name);
+	return (RB_FIND(dom_names, &g->names, &key));
+}
+
+/* Domain domid gives up its name (destroyed). */
+static void
+dom_name_drop(struct gbxd *g, const char *name, unsigned domid)
+{
+	struct dom_name *n;
+
+	if ((n = dom_name_find(g, name)) != NULL && n->domid == domid) {
+		RB_REMOVE(dom_names, &g->names, n);
+		free(n);
+	}
+}
+
+void
+ctl_names_fini(struct gbxd *g)
+{
+	struct dom_name *n;
+
+	while ((n = RB_MIN(dom_names, &g->names)) != NULL) {
+		RB_REMOVE(dom_names, &g->names, n);
+		free(n);
+	}
+}
+
 /*
  * The user a CTL_DOMAIN_CREATE binds its domain to, or an errno value
  * (proto.h): gntboxd's own without GBX_CREATE_USER; another one only when
@@ -67,14 +124,57 @@ create_uid(struct gbxd *g, const struct gbx_domain_create *dc, uid_t *uidp)
 }
 
 /*
- * CTL_DOMAIN_CREATE: the domain (bound to its user), then its device
- * socket, then its xenstore home and socket, then its directory goes to
- * its user (a failure undoes what was made).
+ * May domain dc->domid be created with dc->name?  EINVAL for a name the
+ * rule refuses; EEXIST when the domain exists (0 with EXIST_OK, if it has
+ * the name asked for or none was asked) or another domain has the name.
+ * Default names never clash: no other domain may take one.
+ */
+static int
+create_check(struct gbxd *g, const struct gbx_domain_create *dc)
+{
+	struct hv_domain *d;
+
+	if (dc->name[0] != '\0' &&
+	    gbx_domain_name_check(dc->name, dc->domid) != GBX_NAME_OK)
+		return (EINVAL);
+	if ((d = hv_domain_find(&g->hv, dc->domid)) != NULL) {
+		if (hv_domain_dying(d))
+			return (EBUSY);
+		if ((dc->flags & GBX_CREATE_EXIST_OK) != 0 &&
+		    (dc->name[0] == '\0' || strcmp(dc->name, d->name) == 0))
+			return (-1);
+		return (EEXIST);
+	}
+	if (dc->name[0] != '\0' && dom_name_find(g, dc->name) != NULL)
+		return (EEXIST);
+	return (0);
+}
+
+/*
+ * CTL_PERSIST: the daemon stays until CTL_SHUTDOWN (gntbox up); the reply
+ * says what idle exit it had.
+ */
+int
+h_persist(struct gbxd *g, struct mconn *c, struct req *r)
+{
+	struct gbx_persist_reply *rep;
+
+	rep = REPLY_BODY(r, struct gbx_persist_reply);
+	rep->idle_exit = background_persist(g, c->conn.pid);
+	return (0);
+}
+
+/*
+ * CTL_DOMAIN_CREATE: the name's entry, the domain (bound to its user),
+ * then its device socket, then its xenstore home and socket, then its
+ * directory goes to its user (a failure undoes what was
+ * made).
  */
 int
 h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 {
 	struct gbx_domain_create dc;
+	struct dom_name *n;
 	struct hv_domain *d;
 	uid_t uid;
 	int error;
@@ -86,17 +186,30 @@ h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 		return (EINVAL);
 	if ((error = create_uid(g, &dc, &uid)) != 0)
 		return (error);
-	error = hv_domain_create(&g->hv, dc.domid, dc.name, &d);
-	/* An existing domain will do if it is bound as asked. */
-	if (error == EEXIST && (dc.flags & GBX_CREATE_EXIST_OK) != 0 &&
-	    ((dc.flags & GBX_CREATE_USER) == 0 ||
-		hv_domain_find(&g->hv, dc.domid)->uid == (uint32_t)uid))
+	if ((error = create_check(g, &dc)) < 0) {
+		/* An existing domain will do if it is bound as asked. */
+		if ((dc.flags & GBX_CREATE_USER) != 0 &&
+		    hv_domain_find(&g->hv, dc.domid)->uid != (uint32_t)uid)
+			return (EEXIST);
 		return (0);
+	}
 	if (error != 0)
 		return (error);
+	n = NULL;
+	if (dc.name[0] != '\0') {
+		if ((n = calloc(1, sizeof(*n))) == NULL)
+			return (ENOMEM);
+		n->domid = dc.domid;
+		memcpy(n->name, dc.name, sizeof(n->name));
+	}
+	if ((error = hv_domain_create(&g->hv, dc.domid, dc.name, &d)) != 0) {
+		free(n);
+		return (error);
+	}
 	d->uid = (uint32_t)uid;
 	if ((error = listen_device(g, dc.domid)) != 0) {
 		(void)hv_domain_destroy(d);
+		free(n);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
 	if ((error = xsd_domain_add(g, dc.domid, d->name)) != 0 ||
@@ -104,8 +217,12 @@ h_domain_create(struct gbxd *g, struct mconn *c, struct req *r)
 		xsd_domain_remove(g, dc.domid);
 		unlisten_device(g, dc.domid);
 		(void)hv_domain_destroy(d);
+		free(n);
 		return (error == ENOMEM ? ENOMEM : EIO);
 	}
+	/* create_check() found the name free: nothing is replaced. */
+	if (n != NULL && RB_INSERT(dom_names, &g->names, n) != NULL)
+		free(n);
 	if (uid != geteuid())
 		gbx_info("domain %u (%s) created for uid %u", d->domid, d->name,
 		    (unsigned)uid);
@@ -235,6 +352,7 @@ h_domain_destroy(struct gbxd *g, struct mconn *c, struct req *r)
 	gbx_info("domain %u (%s) destroyed", d->domid, d->name);
 	if (gbxd_tracing(g))
 		gbxd_trace(g, d->domid, GBXD_NO_PEER, "destroyed");
+	dom_name_drop(g, d->name, d->domid);
 	/*
 	 * Its processes first, while d surely exists: the pidfds their
 	 * records hold are charged to it.

@@ -53,6 +53,22 @@ gbx_ctl_shutdown(struct gbx_conn *c)
 	return (gbx_ctl_call(c, GBX_CTL_SHUTDOWN, NULL, 0, NULL, 0, NULL));
 }
 
+int
+gbx_ctl_persist(struct gbx_conn *c, unsigned *was)
+{
+	struct gbx_persist_reply r;
+	size_t rlen;
+	int error;
+
+	memset(&r, 0, sizeof(r));
+	error = gbx_ctl_call(c, GBX_CTL_PERSIST, NULL, 0, &r, sizeof(r), &rlen);
+	if (error == 0 && rlen != sizeof(r))
+		error = EPROTO;
+	if (error == 0 && was != NULL)
+		*was = r.idle_exit;
+	return (error);
+}
+
 /*
  * Stats grow at the end (proto.h); `size` says how much gntboxd filled, and
  * whatever lies beyond it is cleared rather than trusted.

@@ -26,6 +26,12 @@ int gbx_ctl_ping(struct gbx_conn *c, struct gbx_hello_reply *r);
 int gbx_ctl_shutdown(struct gbx_conn *c);
 
 /*
+ * CTL_PERSIST: gntboxd drops its idle exit; *was (may be NULL) gets the
+ * one it had, in seconds, 0 when it had none.
+ */
+int gbx_ctl_persist(struct gbx_conn *c, unsigned *was);
+
+/*
  * CTL_STATS.  Fields gntboxd did not fill (an older daemon) are zero.
  */
 int gbx_ctl_stats(struct gbx_conn *c, struct gbx_stats *st);

@@ -16,17 +16,24 @@
 /*
  * CTL_PING: header only both ways; the reply body is struct gbx_hello_reply
  * with daemon_pid set (domid 0).  CTL_SHUTDOWN: gntboxd replies, then
- * closes every connection and exits.
+ * closes every connection and exits.  CTL_PERSIST: request header only;
+ * gntboxd drops its idle exit (--idle-exit, which `gntbox run` gives a
+ * daemon it starts) and runs until CTL_SHUTDOWN or a signal.  Reply: the
+ * idle exit it had.
  */
+struct gbx_persist_reply {
+	uint32_t idle_exit; /* seconds; 0: it had none */
+	uint32_t pad;
+};
 
 /*
  * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
- * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
- * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
- * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
- * GBX_CREATE_EXIST_OK is set), EBUSY (a destroyed domain of that id still
- * has grants mapped by others: it keeps its id until they are unmapped),
- * ENOSPC (too many domains).
+ * /local/domain/<domid>).  Errors: EINVAL (domid > GBX_DOMID_MAX, a name
+ * not NUL-terminated or that proto/domname.h refuses for domid), EEXIST
+ * (the domain exists, or another live one has the name; with
+ * GBX_CREATE_EXIST_OK it succeeds if it exists with that name or none is
+ * asked), EBUSY (a destroyed domain of that id still has grants mapped by
+ * others: it keeps its id until they are unmapped), ENOSPC (too many).
  */
 #define GBX_CREATE_EXIST_OK 0x1
 #define GBX_CREATE_USER	    0x2 /* bind the domain to uid (issue 11) */
@@ -46,8 +53,7 @@ struct gbx_domain_create {
 	uint16_t domid;
 	uint16_t flags;
 	uint32_t uid; /* with GBX_CREATE_USER */
-	char
-	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
+	char name[GBX_NAME_MAX]; /* empty: the default (proto/domname.h) */
 };
 
 /*

@@ -117,6 +117,7 @@ enum gbx_type {
 	GBX_CTL_PORTS = 0x56,
 	GBX_CTL_STATS = 0x57,
 
+	GBX_CTL_PERSIST = 0x5f, /* issue 12 (cli-ux), numbered apart */
 	/* Observability (issue 12): logs, counters, trace; see the end. */
 	GBX_CTL_LOG = 0x60,
 	GBX_CTL_TRACE = 0x61,

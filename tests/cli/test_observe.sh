@@ -45,7 +45,8 @@ expect_fail 2 "^gntbox: log: -n: 'x' is not a count\$" "$GNTBOX" log -n x
 expect_fail 2 "^gntbox: log: unexpected 'extra'\$" "$GNTBOX" log extra
 expect_fail 2 "^gntbox: top: -d: '0' is not a delay from 0.1 to 3600 seconds\$" "$GNTBOX" top -d 0
 expect_fail 2 "^gntbox: top: -n: '0' is not a count\$" "$GNTBOX" top -n 0
-expect_fail 2 "^gntbox: trace: 'x' is not a domain id" "$GNTBOX" trace --dom x
+expect_fail 2 "^gntbox: trace: 'x y' is neither a domain id" "$GNTBOX" trace --dom "x y"
+expect_fail 1 "^gntbox: trace: there is no domain named 'x'\$" "$GNTBOX" trace --dom x
 expect_fail 2 "^gntbox: trace: --count: '-1' is not a count\$" "$GNTBOX" trace --count -1
 expect_fail 1 "^gntbox: trace: there is no domain 9\$" "$GNTBOX" trace --dom 9
 expect_fail 2 "^gntbox: xs: ls: unknown option '-q'\$" "$GNTBOX" xs ls -q
@@ -76,7 +77,8 @@ expect_ok "$GNTBOX" create --dom 2
 
 # A tracer of domain 2, ready once it has seen an operation of it.
 trace_out=$(mktemp /tmp/gbt-trace.XXXXXX)
-timeout 20 "$GNTBOX" trace --dom 2 >"$trace_out" 2>&1 &
+# By name: every --dom takes one.
+timeout 20 "$GNTBOX" trace --dom domain-2 >"$trace_out" 2>&1 &
 trace_pid=$!
 tries=0
 while [ ! -s "$trace_out" ] && [ $tries -lt 100 ]; do
