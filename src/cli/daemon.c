@@ -98,28 +98,34 @@ mkdir_failed(const char *cmd, const char *dir, int error)
 int
 cli_runtime_dir(const char *cmd, char *dir, size_t len)
 {
+	char buf[GBX_PATH_MAX];
 	struct stat st;
+	int error;
 
 	if (gbx_runtime_dir(dir, len) != 0)
 		return (cli_fail(cmd,
 		    "the runtime directory's path is too long for its "
 		    "sockets (%s)",
 		    dir_source()));
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return (cli_fail(cmd,
-			    "the runtime directory %s is not a directory (%s)",
-			    dir, dir_source()));
-		if (access(dir, W_OK | X_OK) != 0)
-			return (cli_fail(cmd,
-			    "the runtime directory %s is not writable by you: "
-			    "%s (%s)",
-			    dir, strerror(errno), dir_source()));
+	/* A mistyped GNTBOX_DIR is reported, not made with its parents. */
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return (cli_fail(cmd,
+		    "the runtime directory %s is not a directory (%s)", dir,
+		    dir_source()));
+	(void)snprintf(buf, sizeof(buf), "%s", dir);
+	if (stat(dir, &st) == -1 &&
+	    (stat(dirname(buf), &st) == -1 || !S_ISDIR(st.st_mode)))
+		return (mkdir_failed(cmd, dir, ENOENT));
+	/*
+	 * Made, or taken as it is, only if it is ours and private, and
+	 * every directory above it trusted (docs/security.md, "The
+	 * runtime directory"); a refusal says which and why.
+	 */
+	if ((error = gbx_dir_make(dir)) == 0)
 		return (0);
-	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (mkdir_failed(cmd, dir, errno));
-	return (0);
+	if (error == EPERM)
+		return (cli_fail(cmd, "runtime directory: %s", gbx_refusal()));
+	return (mkdir_failed(cmd, dir, error));
 }
 
 /*
@@ -223,9 +229,6 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	if ((error = gbx_path_gntboxd(gntboxd, sizeof(gntboxd))) != 0)
 		return (cli_fail(cmd, "cannot find gntboxd: %s: %s", gntboxd,
 		    strerror(error)));
-	/* The log goes there: it must be ours before anything is opened. */
-	if (gbx_dir_make(dir) != 0)
-		return (cli_fail(cmd, "runtime directory: %s", gbx_refusal()));
 	/* Not through a link someone planted there. */
 	if ((logfd = gbx_open_private(log, O_APPEND)) == -1)
 		return (cli_fail(cmd, "log: %s", gbx_refusal()));

@@ -80,7 +80,7 @@ cli_ctl_open(const char *cmd, struct gbx_conn **c)
 		return (0);
 	if (error == ENOENT || error == ECONNREFUSED)
 		return (cli_no_daemon(cmd));
-	return (cli_fail(cmd, "gntboxd: %s", strerror(error)));
+	return (cli_fail(cmd, "gntboxd: %s", cli_conn_error(error)));
 }
 
 /*

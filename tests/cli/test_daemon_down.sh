@@ -34,7 +34,7 @@ while [ "$state" != Z ] && [ $tries -lt 100 ]; do
 	tries=$((tries + 1))
 done
 [ "$state" = Z ] || fail "gntboxd (pid $daemon) is in state '$state', not a zombie"
-expect_fail 1 "^gntbox: stats: no gntboxd serves $GNTBOX_DIR\$" "$GNTBOX" stats
+expect_fail 1 "^gntbox: stats: no gntboxd serves $GNTBOX_DIR; start one with 'gntbox up'\$" "$GNTBOX" stats
 kill "$parent"
 wait "$parent" 2>/dev/null
 

@@ -55,8 +55,8 @@ apid=$!
 wait_socket "$victim/control"
 [ -S "$victim/control" ] || fail "the attacker's gntboxd did not start"
 expect_fail 1 "^gntbox: stats: gntboxd: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" stats
-expect_fail 1 "^gntbox: create: no gntboxd answers: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" create --dom 1
-expect_fail 1 "^gntbox: down: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" down
+expect_fail 1 "^gntbox: create: gntboxd: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" create --dom 1
+expect_fail 1 "^gntbox: down: gntboxd: $victim belongs to uid $nobody, not to you \\(uid 0\\) or root\$" "$G" down
 # A socket reached through a directory we trust (here a link root made
 # by mistake, or XENSTORED_PATH) is still refused when another user
 # serves it.
@@ -108,7 +108,7 @@ cli_checks=$((cli_checks + 1))
     fail "the pid file was written through a link"
 # A default directory under $XDG_RUNTIME_DIR when GNTBOX_DIR is unset.
 expect_ok env -u GNTBOX_DIR XDG_RUNTIME_DIR="$trusted" "$G" up
-expect_out "^gntboxd serves $trusted/gntbox \\(pid [0-9]+\\)\$"
+expect_out "^gntboxd serves $trusted/gntbox \\(pid [0-9]+\\) until 'gntbox down'\$"
 cli_checks=$((cli_checks + 1))
 [ "$(stat -c %a "$trusted/gntbox")" = 700 ] || fail "the default directory is not 0700"
 expect_ok env -u GNTBOX_DIR XDG_RUNTIME_DIR="$trusted" "$G" down

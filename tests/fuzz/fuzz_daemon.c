@@ -32,6 +32,7 @@
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -206,6 +207,110 @@ call(int s, uint16_t type, const void *body, size_t blen, const int *fds,
 	abort();
 }
 
+/*
+ * Process tokens come from a child: gntboxd refuses a token whose peer is
+ * itself (issue 11, defect 2), and here gntboxd is this process.  The
+ * child makes a socketpair for each byte it reads on maker and sends both
+ * ends back; it lives as long as we do, as a token's process must.
+ */
+static int maker = -1;
+
+static void
+token_maker(int s)
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cb;
+	struct msghdr m;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char byte;
+	int sp[2];
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (read(s, &byte, 1) == 1) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) ==
+		    -1)
+			_exit(1);
+		memset(&m, 0, sizeof(m));
+		memset(&cb, 0, sizeof(cb));
+		iov.iov_base = &byte;
+		iov.iov_len = 1;
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cb.buf;
+		m.msg_controllen = sizeof(cb.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(c), sp, sizeof(sp));
+		if (sendmsg(s, &m, MSG_NOSIGNAL) != 1)
+			_exit(1);
+		(void)close(sp[0]);
+		(void)close(sp[1]);
+	}
+	_exit(0);
+}
+
+/*
+ * A socketpair made by the token maker, into sp.  A fuzzed destroy of
+ * domain 3 may kill the maker (its pairs were tokens there): a new one
+ * takes its place.
+ */
+static void
+token_pair(int sp[2])
+{
+	union {
+		struct cmsghdr c;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cb;
+	struct msghdr m;
+	struct cmsghdr *c;
+	struct iovec iov;
+	char byte;
+	int s[2], tries;
+
+	for (tries = 0;; tries++) {
+		if (maker == -1) {
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+				0, s) == -1)
+				abort();
+			switch (fork()) {
+			case -1:
+				abort();
+			case 0:
+				(void)close(s[0]);
+				token_maker(s[1]);
+			}
+			(void)close(s[1]);
+			maker = s[0];
+		}
+		byte = 't';
+		memset(&m, 0, sizeof(m));
+		iov.iov_base = &byte;
+		iov.iov_len = 1;
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cb.buf;
+		m.msg_controllen = sizeof(cb.buf);
+		if (write(maker, &byte, 1) != 1 ||
+		    recvmsg(maker, &m, MSG_CMSG_CLOEXEC) != 1 ||
+		    (c = CMSG_FIRSTHDR(&m)) == NULL ||
+		    c->cmsg_type != SCM_RIGHTS ||
+		    c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+			if (tries > 0)
+				abort();
+			(void)close(maker);
+			maker = -1;
+			continue;
+		}
+		memcpy(sp, CMSG_DATA(c), 2 * sizeof(int));
+		return;
+	}
+}
+
 /* HELLO of kind on s, with a process token for a grant device. */
 static void
 hello(int s, uint32_t kind, int *token)
@@ -218,9 +323,7 @@ hello(int s, uint32_t kind, int *token)
 	h.kind = kind;
 	*token = -1;
 	if (kind == GBX_KIND_GNTDEV) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) ==
-		    -1)
-			abort();
+		token_pair(sp);
 		if (call(s, GBX_HELLO, &h, sizeof(h), &sp[1], 1, NULL, 0) != 0)
 			abort();
 		(void)close(sp[1]);
@@ -276,6 +379,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.epfd = -1;
 	g.deferred.ev.fd = g.idle.ev.fd = -1;
 	TAILQ_INIT(&g.paused);
+	RB_INIT(&g.procs);
+	RB_INIT(&g.names);
+	g.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	g.max_conns = GBXD_CONNS_PER_DOMAIN;
 	hv_limits_default(&lim);
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
 	    observe_init(&g) != 0 || logbook_init(&g) != 0 ||
