@@ -392,12 +392,10 @@ gbx_xfer(struct gbx_conn *c, struct gbx_call *call, const int *xfds,
 	ctrunc = false;
 	r = gbx_msg_recv_ctrunc(c->sock, &c->buf, sizeof(c->buf), fds, &nfds,
 	    &ctrunc);
-	if (r == -ECONNRESET && call->type == GBX_HELLO) {
-		c->broken = true;
-		return (gbx_refused(c));
-	}
 	if (r <= 0) {
 		c->broken = true;
+		if (r == -ECONNRESET && call->type == GBX_HELLO)
+			return (gbx_refused(c)); /* refused at accept */
 		return (r == -EPROTO ? EPROTO : EPIPE);
 	}
 	memcpy(&h, &c->buf, sizeof(h));

@@ -52,7 +52,7 @@ struct gbx_persist_reply {
 struct gbx_domain_create {
 	uint16_t domid;
 	uint16_t flags;
-	uint32_t uid; /* with GBX_CREATE_USER */
+	uint32_t uid;		 /* with GBX_CREATE_USER */
 	char name[GBX_NAME_MAX]; /* empty: the default (proto/domname.h) */
 };
 
