@@ -73,6 +73,15 @@ int cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 /* Start gntboxd unless one answers.  0, or a printed failure (1). */
 int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
 
+/*
+ * Set this process's environment to make a program it execs a process of
+ * domain domid, as `gntbox run` does (GNTBOX_DIR, GNTBOX_DOMID,
+ * XENSTORED_PATH, the preload library in LD_PRELOAD).  0, or a printed
+ * failure (1).
+ */
+int cli_domain_env(const char *cmd, int domid);
+
+
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_down(int argc, char **argv);

@@ -46,12 +46,11 @@ run_help(void)
 }
 
 static int
-set_env(const char *name, const char *value)
+set_env(const char *cmd, const char *name, const char *value)
 {
 
 	if (setenv(name, value, 1) == -1)
-		return (
-		    cli_fail(RUN_CMD, "setenv %s: %s", name, strerror(errno)));
+		return (cli_fail(cmd, "setenv %s: %s", name, strerror(errno)));
 	return (0);
 }
 
@@ -92,7 +91,7 @@ asan_runtime(char *buf, size_t len)
  * and a sanitizer runtime before everything (asan_runtime).
  */
 static int
-set_preload(void)
+set_preload(const char *cmd)
 {
 	char lib[GBX_PATH_MAX], asan[GBX_PATH_MAX], *both;
 	const char *old;
@@ -100,10 +99,9 @@ set_preload(void)
 
 	if ((error = cli_sibling_path("../lib/libgntbox-preload.so", lib,
 		 sizeof(lib))) != 0)
-		return (
-		    cli_fail(RUN_CMD, "preload library: %s", strerror(error)));
+		return (cli_fail(cmd, "preload library: %s", strerror(error)));
 	if (access(lib, R_OK) != 0)
-		return (cli_fail(RUN_CMD, "%s: %s", lib, strerror(errno)));
+		return (cli_fail(cmd, "%s: %s", lib, strerror(errno)));
 	old = getenv("LD_PRELOAD");
 	if (old != NULL && strstr(old, "libgntbox-preload.so") != NULL)
 		return (0); /* a nested gntbox run: already there */
@@ -113,34 +111,33 @@ set_preload(void)
 		asan[0] = '\0';
 	if (asprintf(&both, "%s%s%s%s%s", asan, *asan != '\0' ? ":" : "", old,
 		*old != '\0' ? ":" : "", lib) == -1)
-		return (cli_fail(RUN_CMD, "out of memory"));
-	rc = set_env("LD_PRELOAD", both);
+		return (cli_fail(cmd, "out of memory"));
+	rc = set_env(cmd, "LD_PRELOAD", both);
 	free(both);
 	return (rc);
 }
 
-static int
-set_domain_env(int domid)
+int
+cli_domain_env(const char *cmd, int domid)
 {
 	char dir[GBX_PATH_MAX], abs[PATH_MAX], xs[GBX_PATH_MAX], id[16];
 	int error, rc;
 
 	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0)
-		return (cli_fail(RUN_CMD, "runtime directory: %s",
-		    strerror(error)));
+		return (
+		    cli_fail(cmd, "runtime directory: %s", strerror(error)));
 	/* CMD may change directory: give it absolute paths. */
 	if (realpath(dir, abs) == NULL)
-		return (cli_fail(RUN_CMD, "%s: %s", dir, strerror(errno)));
-	if ((rc = set_env("GNTBOX_DIR", abs)) != 0)
+		return (cli_fail(cmd, "%s: %s", dir, strerror(errno)));
+	if ((rc = set_env(cmd, "GNTBOX_DIR", abs)) != 0)
 		return (rc);
 	if ((error = gbx_path_xenstore(xs, sizeof(xs), (unsigned)domid)) != 0)
-		return (
-		    cli_fail(RUN_CMD, "xenstore path: %s", strerror(error)));
+		return (cli_fail(cmd, "xenstore path: %s", strerror(error)));
 	snprintf(id, sizeof(id), "%d", domid);
-	if ((rc = set_env("GNTBOX_DOMID", id)) != 0 ||
-	    (rc = set_env("XENSTORED_PATH", xs)) != 0)
+	if ((rc = set_env(cmd, "GNTBOX_DOMID", id)) != 0 ||
+	    (rc = set_env(cmd, "XENSTORED_PATH", xs)) != 0)
 		return (rc);
-	return (set_preload());
+	return (set_preload(cmd));
 }
 
 static volatile sig_atomic_t run_child;
@@ -232,7 +229,7 @@ cmd_run(int argc, char **argv)
 		return (cli_fail(RUN_CMD, "create domain %d: %s", domid,
 		    strerror(error)));
 	}
-	if ((rc = set_domain_env(domid)) != 0) {
+	if ((rc = cli_domain_env(RUN_CMD, domid)) != 0) {
 		gbx_conn_close(ctl);
 		return (rc);
 	}
