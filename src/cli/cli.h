@@ -81,7 +81,19 @@ int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
  */
 int cli_domain_env(const char *cmd, int domid);
 
+/*
+ * The block-device toolstack's part in other commands (devmodel.c):
+ * gntbox list prints the device models after the domains, and gntbox
+ * destroy stops those of a domain (and removes its disks' nodes) before
+ * the domain goes, as libxl does.  Both print their own failures and
+ * leave the command to carry on.
+ */
+void cli_block_list_dms(void);
+void cli_block_domain_destroy(const char *cmd, int domid);
 
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_down(int argc, char **argv);

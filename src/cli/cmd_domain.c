@@ -22,7 +22,8 @@ static const char destroy_help[] =
     "Destroy domain N: its connections are closed, its grants are "
     "ended (those\nother domains still map are released when they "
     "let go), its xenstore nodes\nare removed and @releaseDomain "
-    "fires.  Domain 0 cannot be destroyed.\n";
+    "fires.  Domain 0 cannot be destroyed.\nThe QEMUs serving its "
+    "disks (block-attach), or running in it, stop first.\n";
 
 /*
  * The options of create and destroy, --dom being required.  Returns 0,
@@ -79,6 +80,7 @@ cmd_destroy(int argc, char **argv)
 	if ((error = gbx_ctl_open(&c)) != 0)
 		return (cli_fail("destroy", "no gntboxd answers: %s",
 		    strerror(error)));
+	cli_block_domain_destroy("destroy", domid);
 	error = gbx_ctl_domain_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)
