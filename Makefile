@@ -50,6 +50,7 @@ DEV_SRCS	:= $(wildcard src/dev/*.c)
 LIB_SRCS	:= $(wildcard src/lib/*.c)
 PRELOAD_SRCS	:= $(wildcard src/preload/*.c)
 CLI_SRCS	:= $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+BLKFRONT_SRCS	:= $(wildcard src/blkfront/*.c)
 TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
 
 obj		= $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -66,6 +67,8 @@ GNTBOX		:= $(O)/bin/gntbox
 LIBGNTBOX	:= $(O)/lib/libgntbox.so
 PRELOAD		:= $(O)/lib/libgntbox-preload.so
 INTERNAL	:= $(O)/lib/libgntbox-internal.a
+# The nbdkit plugin: a Xen blkfront on Xen's public libraries only.
+BLKFRONT	:= $(O)/lib/nbdkit-blkfront-plugin.so
 
 UNIT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/*.c))
 INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
@@ -80,7 +83,7 @@ XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog
 .PHONY: all tests check deps demo bench lint lint-deps format clean
 # Keep objects that only pattern rules mention (examples, benchmarks).
 .SECONDARY:
-all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD)
+all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(BLKFRONT)
 
 tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS)
 
@@ -110,6 +113,11 @@ $(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(CLIENT_OBJS) src/preload/preload.map
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
 	    -o $@ $(filter %.o,$^) $(LDLIBS) -ldl
+
+$(BLKFRONT): $(call obj,$(BLKFRONT_SRCS) src/base/vdev.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -lxengnttab -lxenevtchn \
+	    -lxenstore $(LDLIBS)
 
 $(INTERNAL): $(INTERNAL_OBJS)
 	@mkdir -p $(@D)
