@@ -6,9 +6,14 @@
 set -eu
 
 base="make gcc pkg-config libbsd-dev"
+# The block devices (block-attach, the blkfront plugin, their tests and
+# benchmark) need QEMU's qdisk, nbdkit and its plugin headers, NBD
+# clients (libnbd's, and qemu-io for requests that are not whole
+# sectors) and fio.
+block="qemu-system-xen qemu-utils nbdkit nbdkit-plugin-dev libnbd-bin fio"
 case "${1:-check}" in
-check)	want="$base libxen-dev xenstore-utils" ;;
-bench)	want="$base libxen-dev xenstore-utils ministat gnuplot-nox" ;;
+check)	want="$base libxen-dev xenstore-utils $block" ;;
+bench)	want="$base libxen-dev xenstore-utils $block ministat gnuplot-nox strace" ;;
 lint)	want="$base clang-format clang-tidy cppcheck" ;;
 *)	echo "install-deps.sh: unknown profile '$1' (check, bench or lint)" >&2
 	exit 2 ;;
