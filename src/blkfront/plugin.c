@@ -207,7 +207,8 @@ bf_block_size(void *h, uint32_t *minimum, uint32_t *preferred,
 {
 	struct bf_dev *d = h;
 
-	*minimum = d->sector_size;
+	/* Any alignment: a partial sector is read, modified and written. */
+	*minimum = 1;
 	*preferred = BF_PAGE > d->sector_size ? BF_PAGE : d->sector_size;
 	*maximum = 0xffffffff;
 	return (0);

@@ -104,6 +104,19 @@ int dm_start(struct xsc *c, const char *cmd, const char *qemu, int be, int fe);
  */
 int dm_stop(struct xsc *c, const char *cmd, int be, int fe);
 
+/* The log of the QEMU of (be, fe): $GNTBOX_DIR/qdisk-BE-FE.log. */
+int dm_log_path(char *buf, size_t len, int be, int fe);
+
+/* Its size now (0 when it does not exist): where new lines will start. */
+off_t dm_log_size(int be, int fe);
+
+/*
+ * Find, in the log of (be, fe) from offset on, the first line that holds
+ * needle; copy it (without the newline) to line.  True when found.
+ */
+bool dm_log_find(int be, int fe, off_t offset, const char *needle, char *line,
+    size_t len);
+
 /* True when the backend domain be still has qdisk disks of fe. */
 bool dm_has_disks(struct xsc *c, int be, int fe);
 

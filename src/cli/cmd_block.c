@@ -23,16 +23,18 @@
 
 #include <xen/io/protocols.h>
 
+#include "base/paths.h"
 #include "base/vdev.h"
 #include "cli/block.h"
 #include "cli/cli.h"
 #include "cli/diskspec.h"
 
-#define ATTACH_CMD "block-attach"
-#define LIST_CMD   "block-list"
-#define DETACH_CMD "block-detach"
-#define BLK_PATH   256
-#define BLK_TRIES  100 /* transactions retried on EAGAIN */
+#define ATTACH_CMD  "block-attach"
+#define LIST_CMD    "block-list"
+#define DETACH_CMD  "block-detach"
+#define BLK_PATH    256
+#define BLK_TRIES   100 /* transactions retried on EAGAIN */
+#define BLK_POLL_MS 20
 
 /* One disk's three directories, and its two domains. */
 struct blk_dev {
@@ -394,17 +396,20 @@ blk_closed(long state)
 /*
  * After the nodes are written: start QEMU if none serves the pair, and
  * wait until the backend has picked the disk up (InitWait, or Connected
- * when a frontend is already there).  On failure everything this attach
- * wrote or started is undone.
+ * when a frontend is already there).  QEMU says nothing in xenstore when
+ * it refuses a disk, only in its log ("failed to create 'qdisk' device
+ * 'DEV': ..."), which is watched from where it stood before the nodes
+ * were written.  On failure everything this attach wrote or started is
+ * undone.
  */
 static int
 blk_bring_up(struct xsc *c, const struct blk_dev *b, const char *qemu,
-    bool start)
+    bool start, off_t log_from)
 {
-	char path[BLK_PATH + 16], log[64];
-	bool timed_out;
+	char path[BLK_PATH + 16], needle[64], line[512], log[GBX_PATH_MAX];
+	bool refused, timed_out;
 	long state;
-	int rc;
+	int rc, waited;
 
 	if (start && (rc = dm_start(c, ATTACH_CMD, qemu, b->be, b->fe)) != 0) {
 		(void)blk_remove_nodes(c, b->fe_path, b->lx_path, b->be_path);
@@ -413,18 +418,30 @@ blk_bring_up(struct xsc *c, const struct blk_dev *b, const char *qemu,
 		return (rc);
 	}
 	snprintf(path, sizeof(path), "%s/state", b->be_path);
-	state = blk_wait_state(c, path, blk_backend_ready, BLK_INIT_TIMEOUT_MS,
-	    -1, &timed_out);
-	if (blk_backend_ready(state) && state < BLK_STATE_CLOSING)
-		return (0);
+	snprintf(needle, sizeof(needle), "device '%d'", b->devid);
+	refused = timed_out = false;
+	state = -1;
+	for (waited = 0; waited < BLK_INIT_TIMEOUT_MS && !refused;
+	     waited += BLK_POLL_MS) {
+		state = blk_wait_state(c, path, blk_backend_ready, BLK_POLL_MS,
+		    -1, &timed_out);
+		if (blk_backend_ready(state) && state < BLK_STATE_CLOSING)
+			return (0);
+		refused = dm_log_find(b->be, b->fe, log_from, needle, line,
+		    sizeof(line));
+	}
 	(void)blk_remove_nodes(c, b->fe_path, b->lx_path, b->be_path);
 	if (!dm_has_disks(c, b->be, b->fe))
 		(void)dm_stop(c, ATTACH_CMD, b->be, b->fe);
-	snprintf(log, sizeof(log), "qdisk-%d-%d.log", b->be, b->fe);
+	if (dm_log_path(log, sizeof(log), b->be, b->fe) != 0)
+		log[0] = '\0';
+	if (refused)
+		return (cli_fail(ATTACH_CMD, "QEMU refused %s: %s (log: %s)",
+		    b->be_path, strstr(line, needle) + strlen(needle) + 2,
+		    log));
 	return (cli_fail(ATTACH_CMD,
-	    "QEMU did not take the disk (backend state %ld%s); see %s in the "
-	    "runtime directory",
-	    state, timed_out ? " after 10 s" : "", log));
+	    "QEMU did not take %s within %d s (backend state %ld; log: %s)",
+	    b->be_path, BLK_INIT_TIMEOUT_MS / 1000, state, log));
 }
 
 int
@@ -441,6 +458,7 @@ cmd_block_attach(int argc, char **argv)
 	struct xsc c;
 	const char *qemu_opt, *qemu;
 	int ch, error, lock, rc;
+	off_t log_from;
 	bool start;
 
 	memset(&b, 0, sizeof(b));
@@ -486,6 +504,7 @@ cmd_block_attach(int argc, char **argv)
 	start = dm_running(&c, b.be, b.fe) == 0;
 	if (start && (rc = dm_check_binary(ATTACH_CMD, qemu)) != 0)
 		goto unlock;
+	log_from = dm_log_size(b.be, b.fe);
 	if ((error = blk_write_nodes(&c, &b, &d, target)) == EEXIST)
 		rc = cli_fail(ATTACH_CMD, "%s is already attached to domain %d",
 		    d.vdev, b.fe);
@@ -493,7 +512,7 @@ cmd_block_attach(int argc, char **argv)
 		rc = cli_fail(ATTACH_CMD, "writing the nodes of %s: %s",
 		    b.lx_path, strerror(error));
 	else
-		rc = blk_bring_up(&c, &b, qemu, start);
+		rc = blk_bring_up(&c, &b, qemu, start, log_from);
 unlock:
 	close(lock);
 out:

@@ -199,6 +199,46 @@ dm_check_binary(const char *cmd, const char *qemu)
 	return (cli_fail(cmd, "QEMU %s: %s", qemu, strerror(errno)));
 }
 
+int
+dm_log_path(char *buf, size_t len, int be, int fe)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "qdisk-%d-%d.log", be, fe);
+	return (gbx_path_file(buf, len, name));
+}
+
+off_t
+dm_log_size(int be, int fe)
+{
+	char log[GBX_PATH_MAX];
+	struct stat st;
+
+	if (dm_log_path(log, sizeof(log), be, fe) != 0 || stat(log, &st) != 0)
+		return (0);
+	return (st.st_size);
+}
+
+bool
+dm_log_find(int be, int fe, off_t offset, const char *needle, char *line,
+    size_t len)
+{
+	char log[GBX_PATH_MAX];
+	bool found;
+	FILE *f;
+
+	if (dm_log_path(log, sizeof(log), be, fe) != 0 ||
+	    (f = fopen(log, "r")) == NULL)
+		return (false);
+	found = false;
+	if (fseeko(f, offset, SEEK_SET) == 0)
+		while (!found && fgets(line, (int)len, f) != NULL)
+			found = strstr(line, needle) != NULL;
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	return (found);
+}
+
 static void
 dm_pid_path(char *buf, size_t len, int be, int fe)
 {
@@ -451,26 +491,10 @@ dm_monitor(const char *cmd, const char *qemu, int be, int fe, int logfd,
 	_exit(0);
 }
 
-/* The first line QEMU wrote to the log after offset: its first word. */
-static void
-dm_log_line(const char *log, off_t offset, char *buf, size_t len)
-{
-	FILE *f;
-
-	buf[0] = '\0';
-	if ((f = fopen(log, "r")) == NULL)
-		return;
-	if (fseeko(f, offset, SEEK_SET) == 0)
-		while (fgets(buf, (int)len, f) != NULL && buf[0] == '\n')
-			;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 int
 dm_start(struct xsc *c, const char *cmd, const char *qemu, int be, int fe)
 {
-	char log[GBX_PATH_MAX], name[64], path[DM_PATH], *val, line[512];
+	char log[GBX_PATH_MAX], path[DM_PATH], *val, line[512];
 	struct stat st;
 	pid_t child, pid;
 	int logfd, ready[2], pidfd, status;
@@ -478,8 +502,7 @@ dm_start(struct xsc *c, const char *cmd, const char *qemu, int be, int fe)
 	long deadline;
 	bool up;
 
-	snprintf(name, sizeof(name), "qdisk-%d-%d.log", be, fe);
-	if (gbx_path_file(log, sizeof(log), name) != 0)
+	if (dm_log_path(log, sizeof(log), be, fe) != 0)
 		return (cli_fail(cmd, "runtime directory: %s",
 		    strerror(ENAMETOOLONG)));
 	if ((logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -543,7 +566,9 @@ dm_start(struct xsc *c, const char *cmd, const char *qemu, int be, int fe)
 		close(pidfd);
 	if (up)
 		return (0);
-	dm_log_line(log, st.st_size, line, sizeof(line));
+	/* QEMU's first word is the one that says why. */
+	if (!dm_log_find(be, fe, st.st_size, "", line, sizeof(line)))
+		line[0] = '\0';
 	if (kill(pid, 0) == 0 && dm_is_ours(pid, be, fe)) {
 		kill(pid, SIGKILL);
 		return (
@@ -595,7 +620,7 @@ dm_stop(struct xsc *c, const char *cmd, int be, int fe)
 void
 cli_block_list_dms(void)
 {
-	char path[DM_PATH], log[GBX_PATH_MAX], name[64], *doms, *fes, *d, *f;
+	char path[DM_PATH], log[GBX_PATH_MAX], *doms, *fes, *d, *f;
 	char *state;
 	size_t dlen, flen;
 	bool header;
@@ -630,8 +655,7 @@ cli_block_list_dms(void)
 			    "/local/domain/%d/device-model/%d/state", be, fe);
 			if (xsc_read(&c, path, &state) != 0)
 				state = NULL;
-			snprintf(name, sizeof(name), "qdisk-%d-%d.log", be, fe);
-			if (gbx_path_file(log, sizeof(log), name) != 0)
+			if (dm_log_path(log, sizeof(log), be, fe) != 0)
 				log[0] = '\0';
 			printf("%-14s %7d %5d %5d  %-8s %s\n", "qemu (qdisk)",
 			    (int)pid, be, fe, state != NULL ? state : "-", log);
