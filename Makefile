@@ -73,6 +73,8 @@ BLKFRONT	:= $(O)/lib/nbdkit-blkfront-plugin.so
 UNIT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/*.c))
 INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
 COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
+# Programs the tests run (protocol peers), not tests themselves.
+TEST_HELPERS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/helpers/*.c))
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
 EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
 TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
@@ -85,7 +87,7 @@ XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog
 .SECONDARY:
 all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(BLKFRONT)
 
-tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS)
+tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS) $(TEST_HELPERS)
 
 $(O)/obj/tests/%.o $(O)/obj/bench/%.o: ALL_CFLAGS += -Itests/lib
 
@@ -136,6 +138,10 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(TESTLIB_OBJS) \
 $(O)/tests/compat/%: $(O)/obj/tests/compat/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
+
+$(O)/tests/helpers/%: $(O)/obj/tests/helpers/%.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(XENLIBS) $(PROG_LIBS)
 
 # Examples link what a user would: libgntbox.so, or Debian's Xen libraries.
 $(O)/examples/%: $(O)/obj/examples/%.o $(LIBGNTBOX)

@@ -48,7 +48,7 @@ wait "$copy"
 copied=$?
 cli_checks=$((cli_checks + 1))
 [ $copied -ne 0 ] || fail "the copy did not notice its server died"
-wait 2>/dev/null
+wait "$nbd_job" 2>/dev/null
 expect_ok fe_node 1 state
 expect_same 4
 # A new frontend closes the old connection and starts again.
@@ -65,7 +65,7 @@ copy_in_background
 kill -9 "$nbd_pid"
 nbd_pid=""
 wait "$copy"
-wait 2>/dev/null
+wait "$nbd_job" 2>/dev/null
 expect_ok "$GNTBOX" block-detach --timeout 2 1 xvda
 expect_gone "$q1" QEMU
 cli_checks=$((cli_checks + 1))

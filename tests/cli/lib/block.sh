@@ -9,6 +9,7 @@
 PLUGIN="$GNTBOX_BUILD/lib/nbdkit-blkfront-plugin.so"
 blk_tmp=$(mktemp -d /tmp/gbt-blk.XXXXXX)
 nbd_pid=""
+nbd_job=""
 
 # blk_image PATH MIB: a raw image of MIB mebibytes of random bytes.
 blk_image() {
@@ -52,6 +53,7 @@ nbd_start() {
 	"$GNTBOX" run --dom "$nbd_dom" -- nbdkit -f -U "$nbd_sock" \
 	    -P "$nbd_sock.pid" --threads 32 "$PLUGIN" "$@" \
 	    >"$nbd_sock.log" 2>&1 &
+	nbd_job=$!
 	nbd_tries=0
 	while [ ! -s "$nbd_sock.pid" ] && [ $nbd_tries -lt 100 ]; do
 		sleep 0.1
@@ -82,11 +84,14 @@ nbd_stop() {
 		kill -9 "$nbd_pid" 2>/dev/null
 	fi
 	nbd_pid=""
-	wait 2>/dev/null
-	# The sanitizer build's plugin reports into nbdkit's output.
+	wait "$nbd_job" 2>/dev/null
+	# The sanitizer build's plugin reports into nbdkit's output: any
+	# memory error, and any leak with the plugin on its stack (nbdkit
+	# 1.32 itself leaks a connection now and then; that one is not ours).
 	cli_checks=$((cli_checks + 1))
-	if grep -q "Sanitizer\|runtime error:" "$nbd_sock.log"; then
-		fail "nbdkit: $(grep -A20 "Sanitizer\|runtime error:" "$nbd_sock.log")"
+	if grep -q "ERROR: AddressSanitizer\|runtime error:\|src/blkfront/" \
+	    "$nbd_sock.log"; then
+		fail "nbdkit: $(cat "$nbd_sock.log")"
 	fi
 }
 
