@@ -76,6 +76,9 @@ COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
 # Programs the tests run (protocol peers), not tests themselves.
 TEST_HELPERS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/helpers/*.c))
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
+# Benchmarks that drive other programs are shell scripts, installed next
+# to the compiled ones so that bench/run.sh runs them the same way.
+BENCH_SCRIPTS	:= $(patsubst %.sh,$(O)/%,$(wildcard bench/*.sh))
 EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
 TESTLIB_OBJS	:= $(call obj,$(TESTLIB_SRCS))
 
@@ -153,6 +156,10 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
+$(O)/bench/%: bench/%.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 deps:
 	scripts/install-deps.sh
 
@@ -165,7 +172,8 @@ check: deps
 demo: deps all $(EXAMPLES)
 	scripts/demo.sh $(O)
 
-bench: deps all $(BENCHES)
+bench: deps all $(BENCHES) $(BENCH_SCRIPTS)
+	scripts/install-deps.sh bench
 	bench/run.sh $(O)
 
 C_FILES		= $(shell git ls-files '*.c' '*.h' 2>/dev/null)
