@@ -156,11 +156,12 @@ bf_mark_dead(struct bf_dev *d, const char *why)
 /*
  * Take the responses off the ring and wake their waiters, then re-arm
  * rsp_event (RING_FINAL_CHECK_FOR_RESPONSES), looping while more came
- * meanwhile.  A response naming no request in flight is a backend that
- * breaks the protocol: the device dies.
+ * meanwhile.  Called with the lock held.  Returns false when a response
+ * names no request in flight: a backend that breaks the protocol, which
+ * the caller kills.
  */
-static void
-bf_responses(struct bf_dev *d)
+static bool
+bf_responses_locked(struct bf_dev *d)
 {
 	blkif_response_t *rsp;
 	struct bf_slot *s;
@@ -169,7 +170,6 @@ bf_responses(struct bf_dev *d)
 	bool bad;
 
 	bad = false;
-	pthread_mutex_lock(&d->lock);
 	do {
 		rp = d->ring.sring->rsp_prod;
 		xen_rmb(); /* the responses before the index */
@@ -191,8 +191,18 @@ bf_responses(struct bf_dev *d)
 		d->ring.rsp_cons = rp;
 		RING_FINAL_CHECK_FOR_RESPONSES(&d->ring, more);
 	} while (more && !bad);
+	return (!bad);
+}
+
+static void
+bf_responses(struct bf_dev *d)
+{
+	bool ok;
+
+	pthread_mutex_lock(&d->lock);
+	ok = bf_responses_locked(d);
 	pthread_mutex_unlock(&d->lock);
-	if (bad)
+	if (!ok)
 		bf_mark_dead(d, "the backend answered a request never made");
 }
 
@@ -400,6 +410,17 @@ bf_wait(struct bf_dev *d, struct bf_slot *s)
 	int error;
 
 	pthread_mutex_lock(&d->lock);
+	/*
+	 * The response may be on the ring already, its event not yet taken
+	 * by the completion thread: then there is no need to sleep for it.
+	 */
+	if (!s->done && !d->dead &&
+	    d->ring.sring->rsp_prod != d->ring.rsp_cons &&
+	    !bf_responses_locked(d)) {
+		pthread_mutex_unlock(&d->lock);
+		bf_mark_dead(d, "the backend answered a request never made");
+		pthread_mutex_lock(&d->lock);
+	}
 	while (!s->done && !d->dead)
 		pthread_cond_wait(&s->cv, &d->lock);
 	/* A request the dead backend never answered failed like an error. */
