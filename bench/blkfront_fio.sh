@@ -123,7 +123,8 @@ measure() {
 	    --runtime="$seconds" --ramp_time=1 --output-format=terse \
 	    --terse-version=3 2>"$tmp/fio.err") || die "fio $1 $2: $(cat "$tmp/fio.err")"
 	# Terse v3: read KiB/s and IOPS are fields 7 and 8, write 48 and 49.
-	echo "$out" | awk -F';' -v c="$1" '{
+	# (fio's nbd engine also prints "fio: connected to NBD server".)
+	echo "$out" | awk -F';' -v c="$1" '$1 == "3" {
 		if (c ~ /read/) { bw = $7; iops = $8 } else { bw = $48; iops = $49 }
 		if (c ~ /-1m-/) printf "%.1f\n", bw / 1024; else printf "%.0f\n", iops
 	}'
