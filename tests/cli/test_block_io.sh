@@ -122,10 +122,16 @@ cli_checks=$((cli_checks + 1))
     fail "grants changed during I/O: $grants"
 
 nbd_stop
-# Closed by the frontend as it went; the backend answered.
+# Closed by the frontend as it went; the backend answered, and every
+# grant and port of the frontend is gone with it (QEMU let go first).
 expect_ok "$GNTBOX" xs read $fe/state $be/state
 expect_same "6
 6"
+expect_ok "$GNTBOX" stats --json
+expect_out '"grants": 0, "maps": 0, "handles": 0, "deferred": 0'
+expect_ok "$GNTBOX" ports --dom 1
+cli_checks=$((cli_checks + 1))
+[ "$(wc -l <"$cli_out")" -eq 1 ] || fail "ports left: $(cat "$cli_out")"
 expect_ok "$GNTBOX" block-detach guest xvda
 cli_checks=$((cli_checks + 1))
 [ -s "$cli_out.err" ] && fail "detach said: $(cat "$cli_out.err")"
