@@ -233,7 +233,7 @@ set title "blkfront over gntbox grants, as a fraction of each baseline (medians,
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.6
-set yrange [0:*]
+set yrange [0:1]
 set ylabel "blkfront / baseline"
 set xtics rotate by -20
 plot "$tmp/ratios.dat" using 2:xtic(1) title "vs nbdkit file plugin", \
