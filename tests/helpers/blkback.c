@@ -502,11 +502,14 @@ main(int argc, char **argv)
 	while (!stop) {
 		if (poll(p, 2, 200) == -1 && errno != EINTR)
 			die("poll");
-		if (p[0].revents != 0)
+		if (p[0].revents != 0) {
 			while ((w = xs_check_watch(xs)) != NULL) {
 				free(w);
 				frontend_changed();
 			}
+			if (errno != EAGAIN)
+				break; /* the store went away: so do we */
+		}
 		if (p[1].revents != 0 && (e = xenevtchn_pending(xce)) >= 0) {
 			xenevtchn_unmask(xce, (evtchn_port_t)e);
 			if (connected)
