@@ -42,6 +42,7 @@ xsc_open(struct xsc *c, int domid, const char *cmd)
 	const char *env;
 	int error;
 
+	c->fd = -1; /* until connected: xsc_close and polls can tell */
 	env = getenv("XENSTORED_PATH");
 	if (domid < 0 && env != NULL && *env != '\0') {
 		error = strlen(env) < sizeof(path) ? 0 : ENAMETOOLONG;
@@ -68,6 +69,7 @@ xsc_open(struct xsc *c, int domid, const char *cmd)
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		error = errno;
 		close(c->fd);
+		c->fd = -1;
 		return (xsc_open_failed(cmd, path, domid, error));
 	}
 	return (0);

@@ -28,7 +28,7 @@ struct xsc {
  * Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0
  * (else $GNTBOX_DOMID's, else domain 0's).  Returns 0, or prints why not
  * in one line ("no gntboxd serves DIR", "there is no domain N") and
- * returns CLI_EXIT_FAIL.
+ * returns CLI_EXIT_FAIL with c->fd -1.
  */
 int xsc_open(struct xsc *c, int domid, const char *cmd);
 void xsc_close(struct xsc *c);
