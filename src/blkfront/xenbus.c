@@ -280,9 +280,13 @@ bf_connect(struct bf_dev *d)
 		return (-1);
 	st = bf_wait_backend(d, 1u << XenbusStateInitWait, timeout);
 	if (st != XenbusStateInitWait) {
-		nbdkit_error("the backend %s did not reach InitWait within "
-			     "%u s (state %ld)",
-		    d->be_path, d->cfg.timeout_s, st < -1 ? -1 : st);
+		if (st == -2)
+			nbdkit_error("the backend %s did not reach InitWait "
+				     "within %u s (state %ld)",
+			    d->be_path, d->cfg.timeout_s,
+			    bf_state(d, d->be_path));
+		else
+			nbdkit_error("the backend %s went away", d->be_path);
 		return (-1);
 	}
 
@@ -311,11 +315,19 @@ bf_connect(struct bf_dev *d)
 	if (bf_publish(d) != 0)
 		return (-1);
 
-	st = bf_wait_backend(d, 1u << XenbusStateConnected, timeout);
+	/* A backend that closes instead (or dies) is a failure at once. */
+	st = bf_wait_backend(d,
+	    1u << XenbusStateConnected | 1u << XenbusStateClosing |
+		1u << XenbusStateClosed,
+	    timeout);
 	if (st != XenbusStateConnected) {
-		nbdkit_error("the backend %s did not connect within %u s "
-			     "(state %ld)",
-		    d->be_path, d->cfg.timeout_s, st < -1 ? -1 : st);
+		if (st == -2)
+			nbdkit_error("the backend %s did not connect within "
+				     "%u s",
+			    d->be_path, d->cfg.timeout_s);
+		else
+			nbdkit_error("the backend %s %s instead of connecting",
+			    d->be_path, st < 0 ? "went away" : "closed");
 		return (-1);
 	}
 	if (bf_read_disk(d) != 0 || bf_switch(d, XenbusStateConnected) != 0)

@@ -65,6 +65,10 @@ nbd_start() {
 		fail "nbdkit did not start: $(cat "$nbd_sock.log")"
 		return 1
 	fi
+	# nbdkit writes its pid before the plugin has connected to the
+	# backend (after_fork); an NBD handshake waits until it has, or
+	# fails when the plugin could not.
+	timeout 60 nbdinfo --size "$(nbd_uri "$nbd_sock")" >/dev/null 2>&1
 	return 0
 }
 
