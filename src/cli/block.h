@@ -120,4 +120,10 @@ bool dm_log_find(int be, int fe, off_t offset, const char *needle, char *line,
 /* True when the backend domain be still has qdisk disks of fe. */
 bool dm_has_disks(struct xsc *c, int be, int fe);
 
+/*
+ * When be serves no more disks to fe: stop their QEMU, and remove what
+ * it may have written into the backend directories as it went.
+ */
+void dm_retire(struct xsc *c, const char *cmd, int be, int fe);
+
 #endif /* GNTBOX_CLI_BLOCK_H */

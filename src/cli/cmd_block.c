@@ -413,8 +413,7 @@ blk_bring_up(struct xsc *c, const struct blk_dev *b, const char *qemu,
 
 	if (start && (rc = dm_start(c, ATTACH_CMD, qemu, b->be, b->fe)) != 0) {
 		(void)blk_remove_nodes(c, b->fe_path, b->lx_path, b->be_path);
-		if (!dm_has_disks(c, b->be, b->fe))
-			(void)dm_stop(c, ATTACH_CMD, b->be, b->fe);
+		dm_retire(c, ATTACH_CMD, b->be, b->fe);
 		return (rc);
 	}
 	snprintf(path, sizeof(path), "%s/state", b->be_path);
@@ -431,8 +430,7 @@ blk_bring_up(struct xsc *c, const struct blk_dev *b, const char *qemu,
 		    sizeof(line));
 	}
 	(void)blk_remove_nodes(c, b->fe_path, b->lx_path, b->be_path);
-	if (!dm_has_disks(c, b->be, b->fe))
-		(void)dm_stop(c, ATTACH_CMD, b->be, b->fe);
+	dm_retire(c, ATTACH_CMD, b->be, b->fe);
 	if (dm_log_path(log, sizeof(log), b->be, b->fe) != 0)
 		log[0] = '\0';
 	if (refused)
@@ -727,8 +725,7 @@ cmd_block_detach(int argc, char **argv)
 		rc = cli_fail(DETACH_CMD, "removing the nodes of %s: %s",
 		    b.lx_path, strerror(error));
 	/* xl devd stops QEMU with the domain's last qdisk disk. */
-	if (!dm_has_disks(&c, b.be, b.fe))
-		(void)dm_stop(&c, DETACH_CMD, b.be, b.fe);
+	dm_retire(&c, DETACH_CMD, b.be, b.fe);
 out:
 	close(lock);
 	xsc_close(&c);

@@ -323,15 +323,43 @@ dm_running(struct xsc *c, int be, int fe)
 bool
 dm_has_disks(struct xsc *c, int be, int fe)
 {
-	char path[DM_PATH], *dir;
+	char path[DM_PATH], *dir, *p, *backend;
 	size_t len;
+	bool found;
 
-	snprintf(path, sizeof(path), "/local/domain/%d/backend/qdisk/%d", be,
-	    fe);
+	/*
+	 * The toolstack's own records say, not the backend directories: QEMU
+	 * may write into a backend's directory as it goes away.
+	 */
+	snprintf(path, sizeof(path), "/libxl/%d/device/vbd", fe);
 	if (xsc_list(c, path, &dir, &len) != 0)
 		return (false);
+	found = false;
+	for (p = dir; !found && p < dir + len && *p != '\0';
+	     p += strlen(p) + 1) {
+		snprintf(path, sizeof(path), "/libxl/%d/device/vbd/%s/backend",
+		    fe, p);
+		if (xsc_read(c, path, &backend) != 0)
+			continue;
+		found = blk_path_domain(backend) == be;
+		free(backend);
+	}
 	free(dir);
-	return (len > 0);
+	return (found);
+}
+
+void
+dm_retire(struct xsc *c, const char *cmd, int be, int fe)
+{
+	char path[DM_PATH];
+
+	if (dm_has_disks(c, be, fe))
+		return;
+	(void)dm_stop(c, cmd, be, fe);
+	/* What QEMU wrote into its backends' directories as it went. */
+	snprintf(path, sizeof(path), "/local/domain/%d/backend/qdisk/%d", be,
+	    fe);
+	(void)blk_path_cleanup(c, path);
 }
 
 /*
