@@ -1,36 +1,45 @@
 /*
  * xenstore_rw: xenstore reads and writes per second through Debian's
- * unmodified libxenstore against gntboxd, against a Unix-socket echo of
- * the same message sizes, measured in the same run.
+ * unmodified libxenstore against gntboxd, against the same libxenstore
+ * talking to a trivial server, measured in the same run.
  *
  *	xenstore_rw [-n OPS] [-r REPEATS] [-s VALUE_BYTES] [-o PREFIX]
  *
- * It starts its own gntboxd (on $GNTBOX_DIR, from $GNTBOX_BUILD as the
- * tests do) and talks to domain 0's store through XENSTORED_PATH.
+ * The trivial server is the floor of the same work: one process, one
+ * epoll loop, as gntboxd, answering the same xs_wire.h messages on a
+ * Unix socket (a READ with a value of VALUE_BYTES, anything else with
+ * "OK") with no store behind them.  libxenstore is pointed at either
+ * with XENSTORED_PATH, so the client's side (its system calls, its
+ * copies, its locking) is the same code in both: what is left between
+ * the two is gntboxd's store.
  *
- * read:  xs_read() of one node holding VALUE_BYTES (default 16).
- * write: xs_write() of VALUE_BYTES to that node.
- * echo_read, echo_write: the baseline.  A forked process on the other end
- * of an AF_UNIX stream socket reads each request (header, then payload)
- * and answers with a message of the size gntboxd's reply has (xs_wire.h:
- * a 16-byte header and the value, or "OK"); the client sends each request
- * with one sendmsg() and reads the header then the payload, as
- * libxenstore does.  What is left between the two is gntboxd: its event
- * loop and the store.
+ *	read, trivial_read	xs_read() of a node holding VALUE_BYTES
+ *	write, trivial_write	xs_write() of VALUE_BYTES to it
+ *	read4, trivial_read4	four client processes reading at once
+ *				(operations per second of all four)
+ *	read_big		xs_read() of a node among 100,000 siblings,
+ *				from a second gntboxd whose store holds them
+ *				(against read, from a store of a few nodes)
+ *
+ * Everything runs on one CPU (the program pins itself to CPU 0 before it
+ * starts the servers, which inherit it, as `taskset -c 0` would).
+ * libxenstore writes a request in several write() calls, so unpinned,
+ * on a machine of two CPUs, each run lands in one of two modes a factor
+ * of five apart: a server on the other CPU wakes for each part, a server
+ * on the same CPU reads the whole request at once.  Which one is luck of
+ * placement, not the store; on one CPU the figure is the work.
  *
  * Each repetition times OPS operations of each kind, in an order that
- * rotates, after a warm-up, and records operations per second.  The
- * samples go to PREFIX.read, PREFIX.write, PREFIX.echo_read and
- * PREFIX.echo_write, one number per line, and PREFIX.pairs names the
- * comparisons for bench/run.sh (which runs ministat on them).  stdout
- * gets the median and the interquartile range of each, and the ratio of
- * the medians.
+ * rotates, after a warm-up, and records operations per second.  Samples
+ * go to PREFIX.KIND, PREFIX.pairs names the comparisons.
  */
+#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,23 +51,33 @@
 #include <xenstore.h>
 
 #include "base/paths.h"
+#include "benchproc.h"
 #include "daemon.h"
 #include "samples.h"
+#include "xswire.h"
 
 #define WARMUP	  500
 #define PATH	  "/bench/node"
-#define NKINDS	  4
+#define BIGDIR	  "/bench/big"
+#define NBIG	  100000u
 #define VALUE_MAX 2048
+#define NCLIENTS  4
+#define MAXCONNS  16
+#define DEPTH	  64 /* writes in flight while the big store is built */
 
 enum kind {
-	K_ECHO_READ,
 	K_READ,
-	K_ECHO_WRITE,
+	K_TRIVIAL_READ,
 	K_WRITE,
+	K_TRIVIAL_WRITE,
+	K_READ4,
+	K_TRIVIAL_READ4,
+	K_READ_BIG,
+	NKINDS
 };
 
-static const char *const kind_name[NKINDS] = { "echo_read", "read",
-	"echo_write", "write" };
+static const char *const kind_name[NKINDS] = { "read", "trivial_read", "write",
+	"trivial_write", "read4", "trivial_read4", "read_big" };
 
 static char value[VALUE_MAX];
 static size_t vlen = 16;
@@ -71,93 +90,145 @@ die(const char *what)
 	exit(1);
 }
 
-/* Read exactly len bytes; false at end of stream. */
-static bool
-read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t r;
+/* ------------------------------------------------------------------ */
+/* The trivial server.                                                   */
 
-	while (len > 0) {
-		r = read(fd, p, len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
+struct tconn {
+	int fd;
+	size_t have;
+	char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+};
+
+/* Answer every whole message in c's buffer; false when c must go. */
+static bool
+trivial_answer(struct tconn *c)
+{
+	char out[sizeof(struct xsd_sockmsg) + VALUE_MAX];
+	struct xsd_sockmsg h;
+	size_t whole;
+
+	while (c->have >= sizeof(h)) {
+		memcpy(&h, c->buf, sizeof(h));
+		if (h.len > XENSTORE_PAYLOAD_MAX)
 			return (false);
-		p += r;
-		len -= (size_t)r;
+		whole = sizeof(h) + h.len;
+		if (c->have < whole)
+			break;
+		h.len = h.type == XS_READ ? (uint32_t)vlen : 3;
+		memcpy(out, &h, sizeof(h));
+		memcpy(out + sizeof(h), h.type == XS_READ ? value : "OK",
+		    h.len);
+		if (send(c->fd, out, sizeof(h) + h.len, MSG_NOSIGNAL) !=
+		    (ssize_t)(sizeof(h) + h.len))
+			return (false);
+		memmove(c->buf, c->buf + whole, c->have - whole);
+		c->have -= whole;
 	}
 	return (true);
 }
 
-static void
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t r;
-
-	while (len > 0) {
-		r = send(fd, p, len, MSG_NOSIGNAL);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			die("echo send");
-		p += r;
-		len -= (size_t)r;
-	}
-}
-
 /*
- * The echo: for each request, a reply of the size gntboxd's would have
- * (the value for READ, "OK" for WRITE), until the client goes.
+ * One epoll loop, as gntboxd's: accept, read what is there until
+ * EAGAIN, answer whole messages.  Exits when told on stop.
  */
 static void
-echo_serve(int fd)
+trivial_serve(int lfd, int stop)
 {
-	static char buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
-	struct xsd_sockmsg h;
+	static struct tconn conns[MAXCONNS];
+	struct epoll_event ev, evs[MAXCONNS];
+	struct tconn *c;
+	int ep, n, i, fd;
+	ssize_t r;
 
-	while (read_all(fd, &h, sizeof(h))) {
-		if (h.len > XENSTORE_PAYLOAD_MAX || !read_all(fd, buf, h.len))
+	if ((ep = epoll_create1(0)) == -1)
+		_exit(1);
+	for (i = 0; i < MAXCONNS; i++)
+		conns[i].fd = -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) != 0)
+		_exit(1);
+	ev.data.ptr = &ev; /* the stop pipe */
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, stop, &ev) != 0)
+		_exit(1);
+	for (;;) {
+		if ((n = epoll_wait(ep, evs, MAXCONNS, -1)) == -1) {
+			if (errno == EINTR)
+				continue;
 			_exit(1);
-		h.len = h.type == XS_READ ? (uint32_t)vlen : 3;
-		memcpy(buf, &h, sizeof(h));
-		memcpy(buf + sizeof(h), h.type == XS_READ ? value : "OK",
-		    h.len);
-		write_all(fd, buf, sizeof(h) + h.len);
+		}
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &ev)
+				_exit(0);
+			if (evs[i].data.ptr == NULL) {
+				fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+				for (c = conns;
+				     fd != -1 && c < conns + MAXCONNS; c++)
+					if (c->fd == -1)
+						break;
+				if (fd == -1 || c == conns + MAXCONNS)
+					_exit(1);
+				c->fd = fd;
+				c->have = 0;
+				ev.data.ptr = c;
+				if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+					_exit(1);
+				ev.data.ptr = &ev;
+				continue;
+			}
+			c = evs[i].data.ptr;
+			while ((r = read(c->fd, c->buf + c->have,
+				    sizeof(c->buf) - c->have)) > 0) {
+				c->have += (size_t)r;
+				if (!trivial_answer(c))
+					break;
+			}
+			if (r == 0 || (r == -1 && errno != EAGAIN)) {
+				(void)close(c->fd);
+				c->fd = -1;
+			}
+		}
 	}
-	_exit(0);
 }
 
-/* One request to the echo, sent and answered as libxenstore does it. */
-static void
-echo_op(int fd, uint32_t type)
+/* Start the trivial server on a socket at path; *stop ends it. */
+static pid_t
+trivial_start(const char *path, int *stop)
 {
-	static char reply[XENSTORE_PAYLOAD_MAX];
-	struct xsd_sockmsg h = { type, 0, 0, 0 };
-	struct iovec iov[3];
-	struct msghdr mh;
+	struct sockaddr_un sa;
+	int lfd, p[2];
+	pid_t pid;
 
-	iov[0].iov_base = &h;
-	iov[0].iov_len = sizeof(h);
-	iov[1].iov_base = (void *)(uintptr_t)PATH;
-	iov[1].iov_len = sizeof(PATH);
-	iov[2].iov_base = value;
-	iov[2].iov_len = type == XS_WRITE ? vlen : 0;
-	h.len = (uint32_t)(iov[1].iov_len + iov[2].iov_len);
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = iov;
-	mh.msg_iovlen = 3;
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)(sizeof(h) + h.len))
-		die("sendmsg");
-	if (!read_all(fd, &h, sizeof(h)) || h.len > sizeof(reply) ||
-	    !read_all(fd, reply, h.len))
-		die("echo reply");
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die("socket path too long");
+	strcpy(sa.sun_path, path);
+	(void)unlink(path);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 16) != 0 || pipe2(p, O_CLOEXEC) != 0)
+		die("trivial server socket");
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		die("fork");
+	if (pid == 0) {
+		(void)close(p[1]);
+		trivial_serve(lfd, p[0]);
+	}
+	(void)close(lfd);
+	(void)close(p[0]);
+	*stop = p[1];
+	return (pid);
 }
 
-/* OPS operations of one kind (after a warm-up): operations per second. */
+/* ------------------------------------------------------------------ */
+/* The clients.                                                          */
+
+/* n operations of one kind on h (after a warm-up): operations/s. */
 static double
-run(enum kind k, struct xs_handle *h, int echo, long n)
+run(struct xs_handle *h, bool write, const char *path, long n)
 {
 	uint64_t t0 = 0;
 	unsigned len;
@@ -167,26 +238,131 @@ run(enum kind k, struct xs_handle *h, int echo, long n)
 	for (i = -WARMUP; i < n; i++) {
 		if (i == 0)
 			t0 = samples_now_ns();
-		switch (k) {
-		case K_ECHO_READ:
-			echo_op(echo, XS_READ);
-			break;
-		case K_ECHO_WRITE:
-			echo_op(echo, XS_WRITE);
-			break;
-		case K_READ:
-			if ((v = xs_read(h, XBT_NULL, PATH, &len)) == NULL ||
+		if (write) {
+			if (!xs_write(h, XBT_NULL, path, value, (unsigned)vlen))
+				die("xs_write");
+		} else {
+			if ((v = xs_read(h, XBT_NULL, path, &len)) == NULL ||
 			    len != vlen)
 				die("xs_read");
 			free(v);
-			break;
-		case K_WRITE:
-			if (!xs_write(h, XBT_NULL, PATH, value, (unsigned)vlen))
-				die("xs_write");
-			break;
 		}
 	}
 	return ((double)n * 1e9 / (double)(samples_now_ns() - t0));
+}
+
+/* Open libxenstore on the socket at path. */
+static struct xs_handle *
+open_at(const char *path)
+{
+	struct xs_handle *h;
+
+	if (setenv("XENSTORED_PATH", path, 1) != 0 || (h = xs_open(0)) == NULL)
+		die(path);
+	return (h);
+}
+
+/*
+ * NCLIENTS processes reading at once, each its own connection: the
+ * operations per second of all of them, from the first start to the last
+ * end.
+ */
+static double
+run4(const char *path, long n)
+{
+	uint64_t t[2], lo, hi;
+	struct xs_handle *h;
+	int p[2], go[2], i;
+	pid_t pid[NCLIENTS];
+	char c;
+
+	if (pipe(p) != 0 || pipe(go) != 0)
+		die("pipe");
+	fflush(NULL);
+	for (i = 0; i < NCLIENTS; i++) {
+		if ((pid[i] = fork()) == -1)
+			die("fork");
+		if (pid[i] == 0) {
+			h = open_at(path);
+			(void)close(go[1]);
+			if (read(go[0], &c, 1) != 0)
+				_exit(1);
+			t[0] = samples_now_ns();
+			(void)run(h, false, PATH, n);
+			t[1] = samples_now_ns();
+			xs_close(h);
+			_exit(write(p[1], t, sizeof(t)) == sizeof(t) ? 0 : 1);
+		}
+	}
+	(void)close(p[1]);
+	(void)close(go[0]);
+	(void)close(go[1]); /* everyone starts */
+	lo = UINT64_MAX;
+	hi = 0;
+	for (i = 0; i < NCLIENTS; i++) {
+		if (read(p[0], t, sizeof(t)) != sizeof(t))
+			die("a reader failed");
+		lo = t[0] < lo ? t[0] : lo;
+		hi = t[1] > hi ? t[1] : hi;
+	}
+	(void)close(p[0]);
+	for (i = 0; i < NCLIENTS; i++)
+		(void)waitpid(pid[i], NULL, 0);
+	return ((double)n * NCLIENTS * 1e9 / (double)(hi - lo));
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Write NBIG nodes under BIGDIR, DEPTH requests in flight. */
+static void
+build_big(void)
+{
+	char req[64 + VALUE_MAX];
+	uint32_t sent, done;
+	struct xw_msg *m;
+	size_t len;
+	int fd;
+
+	if ((m = malloc(sizeof(*m))) == NULL || (fd = xw_connect(0)) == -1)
+		die("connecting to the big store");
+	for (sent = done = 0; done < NBIG;) {
+		while (sent < NBIG && sent - done < DEPTH) {
+			len =
+			    (size_t)snprintf(req, 64, "%s/n%u", BIGDIR, sent) +
+			    1;
+			memcpy(req + len, value, vlen);
+			if (xw_send(fd, XS_WRITE, sent, 0, req, len + vlen) !=
+			    0)
+				die("building the big store");
+			sent++;
+		}
+		if (xw_recv(fd, m, XW_TIMEOUT_MS) != 0 || m->h.type != XS_WRITE)
+			die("building the big store");
+		done++;
+	}
+	(void)close(fd);
+	free(m);
+}
+
+/* A gntboxd on its own directory dir, with a node at PATH. */
+static pid_t
+daemon_at(const char *dir, char *xspath, size_t cap)
+{
+	char log[GBX_PATH_MAX];
+	const char *args[] = { "--log", log, NULL };
+	struct xs_handle *h;
+	pid_t pid;
+
+	if (setenv("GNTBOX_DIR", dir, 1) != 0 ||
+	    gbx_path_file(log, sizeof(log), "gntboxd.log") != 0 ||
+	    (pid = td_start(args)) == -1 ||
+	    gbx_path_xenstore(xspath, cap, 0) != 0)
+		die("starting gntboxd");
+	h = open_at(xspath);
+	if (!xs_write(h, XBT_NULL, PATH, value, (unsigned)vlen))
+		die("gntboxd's store does not answer");
+	xs_close(h);
+	return (pid);
 }
 
 static void
@@ -194,104 +370,102 @@ usage(void)
 {
 
 	fprintf(stderr,
-	    "usage: xenstore_rw [-n OPS] [-r REPEATS] [-s VALUE_BYTES] "
-	    "[-o PREFIX]\n");
+	    "usage: xenstore_rw [-n OPS] [-r REPEATS >= 3] "
+	    "[-s VALUE_BYTES] [-o PREFIX]\n");
 	exit(2);
-}
-
-/* A decimal option argument in [lo, hi]; a usage error otherwise. */
-static long
-number(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr,
-		    "xenstore_rw: '%s' is not a number from %ld to "
-		    "%ld\n",
-		    s, lo, hi);
-		usage();
-	}
-	return (v);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *prefix = "xenstore_rw";
-	char path[GBX_PATH_MAX], log[GBX_PATH_MAX];
-	const char *args[] = { "--log", log, NULL };
+	char dir[2][GBX_PATH_MAX], xs[2][GBX_PATH_MAX], tpath[GBX_PATH_MAX];
+	char bigpath[64];
 	double *s[NKINDS], med[NKINDS];
-	struct xs_handle *h;
-	long n = 5000;
-	int r = 20, c, k, j, sv[2], status;
-	pid_t daemon, echo;
+	struct xs_handle *h[3];
+	const char *base;
+	long n = 5000, v;
+	int r = 20, c, k, kk, j, stop;
+	pid_t daemon[2], trivial;
+	bool ok;
 
 	while ((c = getopt(argc, argv, "n:r:s:o:")) != -1) {
-		if (c == 'n')
-			n = number(optarg, 1, LONG_MAX);
-		else if (c == 'r')
-			r = (int)number(optarg, 3, INT_MAX);
-		else if (c == 's')
-			vlen = (size_t)number(optarg, 0, VALUE_MAX);
-		else if (c == 'o')
+		if (c == 'n' && (n = samples_count(optarg, LONG_MAX)) == 0)
+			usage();
+		else if (c == 'r' &&
+		    (r = (int)samples_count(optarg, 100000)) < 3)
+			usage();
+		else if (c == 's') {
+			v = strcmp(optarg, "0") == 0 ?
+			    0 :
+			    samples_count(optarg, VALUE_MAX);
+			if (v == 0 && strcmp(optarg, "0") != 0)
+				usage();
+			vlen = (size_t)v;
+		} else if (c == 'o')
 			prefix = optarg;
-		else
+		else if (c != 'n' && c != 'r')
 			usage();
 	}
 	if (optind != argc)
 		usage();
 	memset(value, 'v', sizeof(value));
+	bp_pin(0);
 	for (k = 0; k < NKINDS; k++)
 		if ((s[k] = calloc((size_t)r, sizeof(double))) == NULL)
 			die("calloc");
-
-	/* The echo first, so that it holds nothing of the daemon's. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
-		die("socketpair");
-	if ((echo = fork()) == -1)
-		die("fork");
-	if (echo == 0) {
-		close(sv[0]);
-		echo_serve(sv[1]);
+	/* Two gntboxd, a small store and a big one, and the trivial server. */
+	if ((base = getenv("GNTBOX_DIR")) == NULL || *base == '\0')
+		base = "/tmp";
+	for (k = 0; k < 2; k++) {
+		(void)snprintf(dir[k], sizeof(dir[k]), "%s/%s", base,
+		    k == 0 ? "small" : "big");
+		daemon[k] = daemon_at(dir[k], xs[k], sizeof(xs[k]));
 	}
-	close(sv[1]);
-	/* Its log goes to a file, not into the report. */
-	if (gbx_path_file(log, sizeof(log), "gntboxd.log") != 0 ||
-	    (daemon = td_start(args)) == -1)
-		return (1);
-	if (gbx_path_xenstore(path, sizeof(path), 0) != 0 ||
-	    setenv("XENSTORED_PATH", path, 1) == -1 ||
-	    (h = xs_open(0)) == NULL ||
-	    !xs_write(h, XBT_NULL, PATH, value, (unsigned)vlen)) {
-		fprintf(stderr,
-		    "xenstore_rw: gntboxd's store does not "
-		    "answer\n");
-		(void)td_stop(daemon);
-		return (1);
-	}
+	build_big();
+	(void)snprintf(bigpath, sizeof(bigpath), "%s/n%u", BIGDIR, NBIG / 2);
+	h[2] = open_at(xs[1]);
+	if (!xs_write(h[2], XBT_NULL, bigpath, value, (unsigned)vlen))
+		die("the big store");
+	(void)snprintf(tpath, sizeof(tpath), "%s/trivial.sock", base);
+	trivial = trivial_start(tpath, &stop);
+	h[0] = open_at(xs[0]);
+	h[1] = open_at(tpath);
 
 	for (j = 0; j < r; j++)
 		for (k = 0; k < NKINDS; k++) {
 			/* Rotate, so that no kind always goes first. */
-			int kk = (k + j) % NKINDS;
-
-			s[kk][j] = run((enum kind)kk, h, sv[0], n);
+			kk = (k + j) % NKINDS;
+			switch (kk) {
+			case K_READ:
+			case K_TRIVIAL_READ:
+			case K_WRITE:
+			case K_TRIVIAL_WRITE:
+				s[kk][j] =
+				    run(h[kk % 2], kk >= K_WRITE, PATH, n);
+				break;
+			case K_READ4:
+				s[kk][j] = run4(xs[0], n);
+				break;
+			case K_TRIVIAL_READ4:
+				s[kk][j] = run4(tpath, n);
+				break;
+			default:
+				s[kk][j] = run(h[2], false, bigpath, n);
+				break;
+			}
 		}
 
-	xs_close(h);
-	close(sv[0]);
-	if (waitpid(echo, &status, 0) != echo || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "xenstore_rw: the echo process failed\n");
-		(void)td_stop(daemon);
-		return (1);
-	}
-	if (td_stop(daemon) != 0) {
-		fprintf(stderr, "xenstore_rw: gntboxd did not exit cleanly\n");
+	for (k = 0; k < 3; k++)
+		xs_close(h[k]);
+	(void)close(stop);
+	ok = waitpid(trivial, &c, 0) == trivial && WIFEXITED(c) &&
+	    WEXITSTATUS(c) == 0;
+	for (k = 0; k < 2; k++)
+		ok = setenv("GNTBOX_DIR", dir[k], 1) == 0 &&
+		    td_stop(daemon[k]) == 0 && ok;
+	if (!ok) {
+		fprintf(stderr, "xenstore_rw: a server did not exit cleanly\n");
 		return (1);
 	}
 	printf("xenstore_rw: %d repetitions of %ld operations, %zu-byte "
@@ -299,11 +473,23 @@ main(int argc, char **argv)
 	    r, n, vlen);
 	for (k = 0; k < NKINDS; k++)
 		med[k] = samples_report(prefix, kind_name[k], s[k], r, "ops/s");
-	printf("ratio read/echo_read (medians): %.3f\n",
-	    med[K_READ] / med[K_ECHO_READ]);
-	printf("ratio write/echo_write (medians): %.3f\n",
-	    med[K_WRITE] / med[K_ECHO_WRITE]);
-	samples_pairs(prefix, "echo_read read\necho_write write\n");
+	printf("ratio read/trivial_read (medians): %.3f\n",
+	    med[K_READ] / med[K_TRIVIAL_READ]);
+	printf("ratio write/trivial_write (medians): %.3f\n",
+	    med[K_WRITE] / med[K_TRIVIAL_WRITE]);
+	printf("ratio read4/trivial_read4 (medians): %.3f\n",
+	    med[K_READ4] / med[K_TRIVIAL_READ4]);
+	printf("ratio read_big/read (medians): %.3f\n",
+	    med[K_READ_BIG] / med[K_READ]);
+	samples_pairs(prefix,
+	    "trivial_read read ops/s xs_read through libxenstore, 1 client\n"
+	    "trivial_write write ops/s xs_write through libxenstore, 1 client\n"
+	    "trivial_read4 read4 ops/s xs_read through libxenstore, 4 clients "
+	    "at "
+	    "once\n"
+	    "read read_big ops/s xs_read among 100,000 siblings, against a "
+	    "store "
+	    "of a few nodes\n");
 	for (k = 0; k < NKINDS; k++)
 		free(s[k]);
 	return (0);

@@ -18,12 +18,47 @@
 
 #define ANSWER 2048
 
+/*
+ * Xen's name and meaning of a GNTST_* status (xen/include/public/
+ * grant_table.h), for a message a person can act on.
+ */
+static const char *
+gntst_name(int16_t status, const char **meaning)
+{
+	static const struct {
+		const char *name, *meaning;
+	} st[] = {
+		{ "GNTST_okay", "okay" },
+		{ "GNTST_general_error", "undefined error" },
+		{ "GNTST_bad_domain", "unrecognised domain id" },
+		{ "GNTST_bad_gntref", "invalid grant reference" },
+		{ "GNTST_bad_handle", "invalid mapping handle" },
+		{ "GNTST_bad_virt_addr", "invalid virtual address" },
+		{ "GNTST_bad_dev_addr", "invalid device address" },
+		{ "GNTST_no_device_space", "no spare translation slot" },
+		{ "GNTST_permission_denied", "permission denied" },
+		{ "GNTST_bad_page", "bad page" },
+		{ "GNTST_bad_copy_arg", "copy arguments cross page boundary" },
+		{ "GNTST_address_too_big", "page address size too large" },
+		{ "GNTST_eagain", "could not map at the moment, retry" },
+		{ "GNTST_no_space", "out of space" },
+	};
+
+	if (status > 0 || -status >= (int)(sizeof(st) / sizeof(st[0]))) {
+		*meaning = "unknown status";
+		return ("GNTST_?");
+	}
+	*meaning = st[-status].meaning;
+	return (st[-status].name);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct gntbox_grant_ref g;
 	gntbox_t *h;
 	uint64_t off;
+	const char *name, *meaning;
 	int16_t status;
 	char *p;
 
@@ -37,9 +72,15 @@ main(int argc, char **argv)
 		err(1, "gntbox_map");
 	/* The grant is checked here, as Xen checks it at map time. */
 	if ((p = gntbox_mmap(h, off, 1, PROT_READ | PROT_WRITE, &status)) ==
-	    NULL)
-		errx(1, "cannot map grant %u of domain %u: GNTST %d", g.ref,
-		    g.domid, status);
+	    NULL) {
+		name = gntst_name(status, &meaning);
+		warnx("cannot map grant %u of domain %u: %s (%d, %s)", g.ref,
+		    g.domid, name, status, meaning);
+		/* The recorded map and the handle go, as after a success. */
+		gntbox_unmap(h, off, 1);
+		gntbox_close(h);
+		return (1);
+	}
 	printf("domain %d read: %s\n", gntbox_domid(h), p);
 	snprintf(p + ANSWER, GNTBOX_PAGE_SIZE - ANSWER,
 	    "hello back from domain %d", gntbox_domid(h));

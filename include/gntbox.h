@@ -48,28 +48,34 @@
  * Every function returns 0 (or a port, or a pointer) on success and -1 (or
  * NULL) with errno set on failure.  Handles may be shared by threads.
  *
- * EXAMPLE: domain 1 shares a page with domain 2, which maps it.
+ * EXAMPLE: domain 1 shares a page with domain 2, which maps it.  (This is
+ * compiled and run by the tests: scripts/header-example.sh cuts it out.)
  *
  *	// Process A, run as: gntbox run --dom 1 -- ./a
  *	gntbox_t *h = gntbox_open(-1);            // -1: $GNTBOX_DOMID
  *	uint32_t ref;
  *	uint64_t off;
- *	if (gntbox_share(h, 2, 1, GNTBOX_SHARE_WRITABLE, &ref, &off) == -1)
+ *	if (h == NULL ||
+ *	    gntbox_share(h, 2, 1, GNTBOX_SHARE_WRITABLE, &ref, &off) == -1)
  *		err(1, "share");
  *	char *p = gntbox_mmap(h, off, 1, PROT_READ | PROT_WRITE, NULL);
+ *	if (p == NULL)
+ *		err(1, "mmap");
  *	strcpy(p, "hello from domain 1");
  *	printf("%u\n", ref);                      // tell domain 2
- *	...                                       // wait until it is done
+ *	fflush(stdout);
+ *	getchar();                                // wait until it is done
  *	gntbox_munmap(h, p, 1);
  *	gntbox_unshare(h, off, 1);
  *	gntbox_close(h);
  *
  *	// Process B, run as: gntbox run --dom 2 -- ./b REF
  *	gntbox_t *h = gntbox_open(-1);
- *	struct gntbox_grant_ref g = { .domid = 1, .ref = REF };
+ *	struct gntbox_grant_ref g = { .domid = 1, .ref = atoi(argv[1]) };
  *	int16_t status;
  *	uint64_t off;
- *	gntbox_map(h, 1, &g, &off);
+ *	if (h == NULL || gntbox_map(h, 1, &g, 0, &off) == -1)
+ *		err(1, "map");
  *	char *p = gntbox_mmap(h, off, 1, PROT_READ, &status);
  *	if (p == NULL)
  *		errx(1, "map: GNTST %d", status);  // e.g. -3: bad reference

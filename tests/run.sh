@@ -60,6 +60,14 @@ for kind in unit integration compat; do
 		run_one "$kind/$name" "$build/tests/$kind/$name"
 	done
 done
+# Fuzz targets: their corpus replayed, then a few seconds of mutations
+# (tests/fuzz/driver.c; make fuzz runs them with libFuzzer).
+for src in "$top"/tests/fuzz/fuzz_*.c; do
+	[ -f "$src" ] || continue
+	name=$(basename "$src" .c)
+	run_one "fuzz/$name" "$build/tests/fuzz/$name" \
+	    -s "${FUZZ_SMOKE_SECONDS:-3}" "$top/tests/fuzz/corpus/$name"
+done
 for t in "$top"/tests/cli/*.sh; do
 	[ -f "$t" ] || continue
 	run_one "cli/$(basename "$t" .sh)" sh "$t"

@@ -30,19 +30,21 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 bool cli_wants_help(int argc, char **argv);
 
 /*
- * Parse a domain id (0..32751).  Returns 0, or prints a usage error and
- * returns CLI_EXIT_USAGE.
+ * The usage error of a getopt_long() result that is no option of ours:
+ * '?' (unknown option) or ':' (an option without its value; the option
+ * strings start with ':' so that getopt_long() tells the two apart).
  */
-int cli_parse_domid(const char *cmd, const char *s, int *domid);
+int cli_bad_option(const char *cmd, int ch, char **argv);
 
 /* The common options; which ones a command takes is its `allowed` mask. */
-#define CLI_OPT_DOM  0x1 /* --dom N */
+#define CLI_OPT_DOM  0x1 /* --dom N or NAME */
 #define CLI_OPT_NAME 0x2 /* --name NAME */
 #define CLI_OPT_JSON 0x4 /* --json */
 
 struct cli_opts {
-	int domid;	  /* -1 when not given */
-	const char *name; /* NULL when not given */
+	int domid;	     /* -1 when not given, or given by name */
+	const char *domname; /* --dom's name, until cli_dom_open() */
+	const char *name;    /* --name; NULL when not given */
 	bool json;
 };
 
@@ -55,13 +57,71 @@ int cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
     const char *help, struct cli_opts *o);
 
 /*
- * The path of rel relative to the directory of this program (gntboxd and
- * the preload library are found next to gntbox: build/bin, build/lib).
+ * What to say when a connection to gntboxd failed with error: the reason
+ * a runtime directory or a daemon was refused (EPERM, paths.h), that it
+ * is another user's (EACCES), else strerror(error).
  */
-int cli_sibling_path(const char *rel, char *buf, size_t len);
+const char *cli_conn_error(int error);
+
+/* ------------------------------------------------------------------ */
+/* domains.c: domains by id or by name, and the control session.        */
+
+struct gbx_conn;
+
+/*
+ * --dom's value: a domain id (digits, 0 to 32751) into *domid, or a
+ * domain name (proto/domname.h) into *name, to look up once a daemon
+ * answers.  Returns 0, or a printed usage error.
+ */
+int cli_dom_arg(const char *cmd, const char *s, int *domid, const char **name);
+
+/*
+ * Check NAME as the name of new domain domid (create, run).  Returns 0,
+ * or a printed usage error that says the rule.
+ */
+int cli_check_name(const char *cmd, const char *name, unsigned domid);
+
+/*
+ * Open a control session: 0, or the failure printed (the one message for
+ * "no daemon", which names 'gntbox up', when none answers).
+ */
+int cli_ctl_open(const char *cmd, struct gbx_conn **c);
+
+/* Print that no gntboxd serves the runtime directory; CLI_EXIT_FAIL. */
+int cli_no_daemon(const char *cmd);
+
+/* The live domain called name: 0, ESRCH when none, or an errno value. */
+int cli_dom_find(struct gbx_conn *c, const char *name, int *domid);
+
+/*
+ * Look the live domain called name up, as xl does for a name where a
+ * domain is expected.  0 with its id in *domid, or a printed failure.
+ */
+int cli_dom_lookup(const char *cmd, struct gbx_conn *c, const char *name,
+    int *domid);
+
+/*
+ * cli_ctl_open(), then o->domname (if any) looked up into o->domid.  0
+ * with the session in *c, or a printed failure (no session left open).
+ */
+int cli_dom_open(const char *cmd, struct cli_opts *o, struct gbx_conn **c);
+
+/*
+ * Say why creating domain domid (named name, or NULL) failed with error:
+ * which domain exists or has the name, and so on.  CLI_EXIT_FAIL.
+ */
+int cli_create_failed(const char *cmd, struct gbx_conn *c, int domid,
+    const char *name, int error);
 
 /* 0 when a gntboxd answers on the control socket (its pid in *pid). */
 int cli_daemon_ping(pid_t *pid);
+
+/*
+ * The runtime directory into dir, made if missing.  0, or a printed
+ * failure that says which directory and why (a missing or unwritable
+ * parent, a file in the way), and that GNTBOX_DIR chooses it.
+ */
+int cli_runtime_dir(const char *cmd, char *dir, size_t len);
 
 /*
  * Start gntboxd detached, with --idle-exit idle_exit and the extra
@@ -94,6 +154,45 @@ void cli_block_domain_destroy(const char *cmd, int domid);
 int cmd_block_attach(int argc, char **argv);
 int cmd_block_detach(int argc, char **argv);
 int cmd_block_list(int argc, char **argv);
+
+/* Observability (issue 12): cmd_log.c, cmd_trace.c, cmd_top.c. */
+
+/*
+ * Parse a count of at most UINT32_MAX (0 too with zero_ok) given to the
+ * option `what`.  0, or a usage error reported (CLI_EXIT_USAGE).
+ */
+int cli_parse_count(const char *cmd, const char *what, const char *s,
+    bool zero_ok, unsigned long *v);
+
+/*
+ * Print the lines of the feed session c follows (log or trace), with a
+ * line saying how many were dropped where gntboxd dropped some, until
+ * count lines came (count < 0: until gntboxd exits).  An exit status.
+ */
+int cli_follow(const char *cmd, struct gbx_conn *c, long count);
+
+int cmd_log(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+/*
+ * Destroy domain domid over the control session c and print what ended
+ * (the domain, each process killed or that could not be), one line each
+ * on standard output.  0 or the errno of the request.
+ */
+int cli_destroy(struct gbx_conn *c, unsigned domid);
+
+/* ------------------------------------------------------------------ */
+/* progcheck.c: what `gntbox run` can tell of a program beforehand.      */
+
+/*
+ * Warn (one line on stderr) when the program prog names, found as
+ * execvp() finds it, cannot be reached by the preload library: it is
+ * statically linked, or dynamic without the C library (its system calls
+ * go to the kernel directly).  Says nothing of programs it cannot read.
+ */
+void cli_check_program(const char *cmd, const char *prog);
+
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_down(int argc, char **argv);

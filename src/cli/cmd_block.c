@@ -106,13 +106,15 @@ static int
 blk_domain(struct xsc *c, const char *cmd, const char *s, int *domid)
 {
 	char path[BLK_PATH], *doms, *d, *name;
+	const char *named;
 	size_t len;
 	bool digits;
 	int rc;
 
 	digits = *s != '\0' && strspn(s, "0123456789") == strlen(s);
 	if (digits) {
-		if ((rc = cli_parse_domid(cmd, s, domid)) != 0)
+		/* The id's range, checked as every --dom's is. */
+		if ((rc = cli_dom_arg(cmd, s, domid, &named)) != 0)
 			return (rc);
 		snprintf(path, sizeof(path), "/local/domain/%d/domid", *domid);
 		if (blk_read_long(c, path) != *domid)

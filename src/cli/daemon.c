@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,20 +26,6 @@
 #include "lib/ctl.h"
 
 #define READY_TIMEOUT_MS 10000
-
-int
-cli_sibling_path(const char *rel, char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
-		return (errno);
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), rel) >= len)
-		return (ENAMETOOLONG);
-	return (0);
-}
 
 int
 cli_daemon_ping(pid_t *pid)
@@ -58,19 +43,112 @@ cli_daemon_ping(pid_t *pid)
 	return (error);
 }
 
-/* The last line of the daemon's log, to explain a failed start. */
+const char *
+cli_conn_error(int error)
+{
+
+	if (error == EPERM && *gbx_refusal() != '\0')
+		return (gbx_refusal());
+	if (error == EACCES)
+		return ("permission denied: that gntboxd, or that domain, "
+			"belongs to another user");
+	return (strerror(error));
+}
+
+/* What chose the runtime directory, for messages about it. */
+static const char *
+dir_source(void)
+{
+	const char *env;
+
+	env = getenv("GNTBOX_DIR");
+	if (env != NULL && *env != '\0')
+		return ("GNTBOX_DIR chooses it");
+	return ("set GNTBOX_DIR to choose another");
+}
+
+/* Why mkdir of dir failed with error: which directory is in the way. */
+static int
+mkdir_failed(const char *cmd, const char *dir, int error)
+{
+	char buf[GBX_PATH_MAX], parent[GBX_PATH_MAX];
+	struct stat st;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	snprintf(parent, sizeof(parent), "%s", dirname(buf));
+	if (stat(parent, &st) == -1 && (errno == ENOENT || errno == ENOTDIR))
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s does not exist "
+		    "(%s)",
+		    dir, parent, dir_source()));
+	if (stat(parent, &st) == 0 && !S_ISDIR(st.st_mode))
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s is not a "
+		    "directory (%s)",
+		    dir, parent, dir_source()));
+	if (error == EACCES || error == EPERM || error == EROFS)
+		return (cli_fail(cmd,
+		    "cannot make the runtime directory %s: %s is not "
+		    "writable by you: %s (%s)",
+		    dir, parent, strerror(error), dir_source()));
+	return (cli_fail(cmd, "cannot make the runtime directory %s: %s (%s)",
+	    dir, strerror(error), dir_source()));
+}
+
+int
+cli_runtime_dir(const char *cmd, char *dir, size_t len)
+{
+	struct stat st;
+
+	if (gbx_runtime_dir(dir, len) != 0)
+		return (cli_fail(cmd,
+		    "the runtime directory's path is too long for its "
+		    "sockets (%s)",
+		    dir_source()));
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return (cli_fail(cmd,
+			    "the runtime directory %s is not a directory (%s)",
+			    dir, dir_source()));
+		if (access(dir, W_OK | X_OK) != 0)
+			return (cli_fail(cmd,
+			    "the runtime directory %s is not writable by you: "
+			    "%s (%s)",
+			    dir, strerror(errno), dir_source()));
+		return (0);
+	}
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return (mkdir_failed(cmd, dir, errno));
+	return (0);
+}
+
+/*
+ * The last line of the daemon's log, to explain a failed start, without
+ * its timestamp ("2026-12-05T14:03:07.123+01:00 error: ..." gives
+ * "error: ...").
+ */
 static void
 last_log_line(const char *path, char *buf, size_t len)
 {
-	char line[256];
+	char line[256], *p;
 	FILE *f;
+	int fd;
 
 	buf[0] = '\0';
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (line[0] != '\n' && strlen(line) < len)
-			memcpy(buf, line, strlen(line) + 1);
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		p = line;
+		if (strlen(line) > 30 && line[4] == '-' && line[10] == 'T' &&
+		    line[29] == ' ')
+			p = line + 30;
+		if (*p != '\n' && strlen(p) < len)
+			memcpy(buf, p, strlen(p) + 1);
+	}
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 }
@@ -80,7 +158,7 @@ last_log_line(const char *path, char *buf, size_t len)
  * gntboxd.  Never returns.
  */
 static void
-exec_daemon(const char *gntboxd, const char *dir, const char *log, int ready,
+exec_daemon(const char *gntboxd, const char *dir, int logfd, int ready,
     unsigned idle_exit, char *const *extra)
 {
 	char fdbuf[16], idlebuf[16];
@@ -91,11 +169,9 @@ exec_daemon(const char *gntboxd, const char *dir, const char *log, int ready,
 		dup2(fd, STDIN_FILENO);
 		close(fd);
 	}
-	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600)) != -1) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		close(fd);
-	}
+	dup2(logfd, STDOUT_FILENO);
+	dup2(logfd, STDERR_FILENO);
+	close(logfd);
 	snprintf(fdbuf, sizeof(fdbuf), "%d", ready);
 	snprintf(idlebuf, sizeof(idlebuf), "%u", idle_exit);
 	n = 0;
@@ -136,27 +212,32 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	char gntboxd[GBX_PATH_MAX], dir[GBX_PATH_MAX], log[GBX_PATH_MAX];
 	char last[256];
 	pid_t child;
-	int p[2], error, status;
+	int p[2], error, status, logfd;
 	bool ready;
 
-	if ((error = gbx_runtime_dir(dir, sizeof(dir))) != 0 ||
-	    (error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
+	if ((error = cli_runtime_dir(cmd, dir, sizeof(dir))) != 0)
+		return (error);
+	if ((error = gbx_path_file(log, sizeof(log), "gntboxd.log")) != 0)
 		return (
 		    cli_fail(cmd, "runtime directory: %s", strerror(error)));
-	if ((error = cli_sibling_path("gntboxd", gntboxd, sizeof(gntboxd))) !=
-	    0)
-		return (
-		    cli_fail(cmd, "cannot find gntboxd: %s", strerror(error)));
-	if (access(gntboxd, X_OK) != 0)
-		return (cli_fail(cmd, "%s: %s", gntboxd, strerror(errno)));
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (cli_fail(cmd, "%s: %s", dir, strerror(errno)));
-	if (pipe2(p, O_CLOEXEC) == -1)
+	if ((error = gbx_path_gntboxd(gntboxd, sizeof(gntboxd))) != 0)
+		return (cli_fail(cmd, "cannot find gntboxd: %s: %s", gntboxd,
+		    strerror(error)));
+	/* The log goes there: it must be ours before anything is opened. */
+	if (gbx_dir_make(dir) != 0)
+		return (cli_fail(cmd, "runtime directory: %s", gbx_refusal()));
+	/* Not through a link someone planted there. */
+	if ((logfd = gbx_open_private(log, O_APPEND)) == -1)
+		return (cli_fail(cmd, "log: %s", gbx_refusal()));
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		close(logfd);
 		return (cli_fail(cmd, "pipe: %s", strerror(errno)));
+	}
 	if ((child = fork()) == -1) {
 		error = errno;
 		close(p[0]);
 		close(p[1]);
+		close(logfd);
 		return (cli_fail(cmd, "fork: %s", strerror(error)));
 	}
 	if (child == 0) {
@@ -168,11 +249,13 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 		case -1:
 			_exit(1);
 		case 0:
-			exec_daemon(gntboxd, dir, log, p[1], idle_exit, extra);
+			exec_daemon(gntboxd, dir, logfd, p[1], idle_exit,
+			    extra);
 		}
 		_exit(0);
 	}
 	close(p[1]);
+	close(logfd);
 	while (waitpid(child, &status, 0) == -1 && errno == EINTR)
 		;
 	ready = wait_ready(p[0]);
@@ -180,17 +263,32 @@ cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 	/* A daemon that lost the race to another one also means "running". */
 	if (cli_daemon_ping(pid) == 0)
 		return (0);
+	/* Point at the log only when there is one to read. */
 	last_log_line(log, last, sizeof(last));
-	return (cli_fail(cmd, "gntboxd did not %s%s%s (log: %s)",
-	    ready ? "answer" : "start", last[0] != '\0' ? ": " : "", last,
-	    log));
+	if (last[0] == '\0')
+		return (cli_fail(cmd, "gntboxd did not %s",
+		    ready ? "answer" : "start"));
+	return (cli_fail(cmd, "gntboxd did not %s: %s (log: %s)",
+	    ready ? "answer" : "start", last, log));
 }
 
 int
 cli_daemon_ensure(const char *cmd, unsigned idle_exit)
 {
+	char dir[GBX_PATH_MAX];
+	int error;
 
-	if (cli_daemon_ping(NULL) == 0)
+	if ((error = cli_daemon_ping(NULL)) == 0)
 		return (0);
+	/* A place we refuse to use is not one to start a daemon in. */
+	if (error == EPERM)
+		return (cli_fail(cmd, "%s", cli_conn_error(error)));
+	/* Nor one whose daemon is another user's (only it, and root, may). */
+	if (error == EACCES) {
+		if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
+			(void)snprintf(dir, sizeof(dir),
+			    "the runtime directory");
+		return (cli_fail(cmd, "%s: %s", dir, cli_conn_error(error)));
+	}
 	return (cli_daemon_start(cmd, idle_exit, NULL, NULL));
 }

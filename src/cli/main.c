@@ -1,5 +1,5 @@
 /*
- * gntbox: the command line of gntbox (DESIGN.md §5, gntbox(1)).
+ * gntbox: the command line of gntbox (docs/design.md "Command line", gntbox(1)).
  *
  * main() only finds the subcommand; each lives in its own file.
  */
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config.h" /* generated: GBX_VERSION */
 
 static const struct cmd {
 	const char *name;
@@ -28,6 +29,9 @@ static const struct cmd {
 	{ "block-list", cmd_block_list, "list a domain's disks (xl)" },
 	{ "block-detach", cmd_block_detach,
 	    "detach a disk from a domain (xl)" },
+	{ "log", cmd_log, "print gntboxd's log" },
+	{ "top", cmd_top, "watch each domain's activity" },
+	{ "trace", cmd_trace, "print gntboxd's operations as they happen" },
 };
 
 static void
@@ -38,12 +42,16 @@ usage(FILE *f)
 	fprintf(f, "usage: gntbox COMMAND [ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n'gntbox COMMAND --help' describes each.\n");
+	fprintf(f,
+	    "\n'gntbox COMMAND --help' describes each; "
+	    "'gntbox --version' prints the version.\n");
 }
 
 int
 main(int argc, char **argv)
 {
+	static char help_flag[] = "--help";
+	char *help_argv[4];
 	size_t i;
 
 	/* Each subcommand reports a bad option itself, in one line. */
@@ -52,9 +60,27 @@ main(int argc, char **argv)
 		usage(stderr);
 		return (CLI_EXIT_USAGE);
 	}
+	/* `gntbox help CMD` is `gntbox CMD --help`, as in xl and git. */
+	if (strcmp(argv[1], "help") == 0 && argc > 2) {
+		if (argc > 3) {
+			fprintf(stderr, "gntbox: help: unexpected '%s'\n",
+			    argv[3]);
+			return (CLI_EXIT_USAGE);
+		}
+		help_argv[0] = argv[0];
+		help_argv[1] = argv[2];
+		help_argv[2] = help_flag;
+		help_argv[3] = NULL;
+		argc = 3;
+		argv = help_argv;
+	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
+		return (0);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("gntbox %s\n", GBX_VERSION);
 		return (0);
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -5,15 +5,12 @@
  * va_list here, but only when it has analysed another file of src/cli/
  * first in the same run; analysed alone the file is clean.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "proto/proto.h"
 
 int
 cli_fail(const char *cmd, const char *fmt, ...)
@@ -52,19 +49,13 @@ cli_wants_help(int argc, char **argv)
 }
 
 int
-cli_parse_domid(const char *cmd, const char *s, int *domid)
+cli_bad_option(const char *cmd, int ch, char **argv)
 {
-	char *end;
-	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 ||
-	    v > GBX_DOMID_MAX)
-		return (cli_usage(cmd, "'%s' is not a domain id (0 to %d)", s,
-		    GBX_DOMID_MAX));
-	*domid = (int)v;
-	return (0);
+	/* optind has moved past the option, and past its value if any. */
+	if (ch == ':')
+		return (cli_usage(cmd, "%s needs a value", argv[optind - 1]));
+	return (cli_usage(cmd, "unknown option '%s'", argv[optind - 1]));
 }
 
 int
@@ -81,24 +72,25 @@ cli_options(const char *cmd, int argc, char **argv, unsigned allowed,
 	int ch, rc;
 
 	o->domid = -1;
+	o->domname = NULL;
 	o->name = NULL;
 	o->json = false;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (ch == 'h') {
 			fputs(help, stdout);
 			return (-1);
 		}
-		if (ch == '?')
-			return (cli_usage(cmd, "unknown option '%s'",
-			    argv[optind - 1]));
+		if (ch == '?' || ch == ':')
+			return (cli_bad_option(cmd, ch, argv));
 		if (((unsigned)ch & allowed) == 0)
 			return (cli_usage(cmd, "no --%s here",
 			    ch == CLI_OPT_DOM	   ? "dom" :
 				ch == CLI_OPT_NAME ? "name" :
 						     "json"));
 		if (ch == CLI_OPT_DOM &&
-		    (rc = cli_parse_domid(cmd, optarg, &o->domid)) != 0)
+		    (rc = cli_dom_arg(cmd, optarg, &o->domid, &o->domname)) !=
+			0)
 			return (rc);
 		if (ch == CLI_OPT_NAME)
 			o->name = optarg;

@@ -23,19 +23,21 @@
 static int
 xsc_open_failed(const char *cmd, const char *path, int domid, int error)
 {
-	char dir[GBX_PATH_MAX];
 
 	if (domid < 0 || (error != ENOENT && error != ECONNREFUSED))
 		return (cli_fail(cmd, "%s: %s", path, strerror(error)));
 	if (cli_daemon_ping(NULL) == 0)
 		return (cli_fail(cmd, "there is no domain %d", domid));
-	if (gbx_runtime_dir(dir, sizeof(dir)) != 0)
-		snprintf(dir, sizeof(dir), "the runtime directory");
-	return (cli_fail(cmd, "no gntboxd serves %s", dir));
+	return (cli_no_daemon(cmd));
 }
 
-int
-xsc_open(struct xsc *c, int domid, const char *cmd)
+/*
+ * Connect to domid's store (xsc_open in xsc.h).  quiet: a socket that
+ * does not answer is an errno value returned, not a message printed;
+ * every other failure is printed and CLI_EXIT_FAIL.
+ */
+static int
+xsc_connect(struct xsc *c, int domid, const char *cmd, bool quiet)
 {
 	struct sockaddr_un sun;
 	char path[GBX_PATH_MAX];
@@ -56,6 +58,8 @@ xsc_open(struct xsc *c, int domid, const char *cmd)
 	if (error != 0)
 		return (cli_fail(cmd, "runtime directory path: %s",
 		    strerror(error)));
+	/* Under `gntbox run`, GNTBOX_DOMID names XENSTORED_PATH's domain. */
+	c->domid = domid >= 0 ? domid : gbx_env_domid();
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
@@ -70,9 +74,29 @@ xsc_open(struct xsc *c, int domid, const char *cmd)
 		error = errno;
 		close(c->fd);
 		c->fd = -1;
-		return (xsc_open_failed(cmd, path, domid, error));
+		return (
+		    quiet ? error : xsc_open_failed(cmd, path, domid, error));
+	}
+	/* Only a gntboxd of ours or root's (docs/security.md). */
+	if ((error = gbx_peer_check(c->fd, path)) != 0) {
+		xsc_close(c);
+		return (cli_fail(cmd, "%s", cli_conn_error(error)));
 	}
 	return (0);
+}
+
+int
+xsc_open(struct xsc *c, int domid, const char *cmd)
+{
+
+	return (xsc_connect(c, domid, cmd, false));
+}
+
+int
+xsc_open_quiet(struct xsc *c, int domid, const char *cmd)
+{
+
+	return (xsc_connect(c, domid, cmd, true));
 }
 
 static int

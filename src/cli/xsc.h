@@ -21,6 +21,7 @@ struct xsc {
 	int fd;
 	uint32_t req_id;
 	uint32_t tx_id;	 /* 0 outside a transaction */
+	int domid;	 /* whose store, or -1 when only XENSTORED_PATH says */
 	const char *cmd; /* the subcommand, for messages */
 };
 
@@ -28,9 +29,14 @@ struct xsc {
  * Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0
  * (else $GNTBOX_DOMID's, else domain 0's).  Returns 0, or prints why not
  * in one line ("no gntboxd serves DIR", "there is no domain N") and
- * returns CLI_EXIT_FAIL with c->fd -1.
+ * returns CLI_EXIT_FAIL with c->fd -1.  The socket's owner must be us or
+ * root (docs/security.md).  c->domid: the store's domain, -1 when
+ * XENSTORED_PATH names it and $GNTBOX_DOMID does not.
+ * xsc_open_quiet: the same, but a socket that does not answer (no such
+ * domain, no daemon) is an errno value returned and nothing printed.
  */
 int xsc_open(struct xsc *c, int domid, const char *cmd);
+int xsc_open_quiet(struct xsc *c, int domid, const char *cmd);
 void xsc_close(struct xsc *c);
 
 /*
@@ -53,7 +59,9 @@ char *xsc_join(const char *a, const char *b, bool nul_b, size_t *len);
 
 /*
  * The children of path, as DIRECTORY returns them ("a\0b\0"), in a new
- * buffer, read in parts when too large for one reply.
+ * buffer.  A directory too large for one reply is read in parts
+ * (DIRECTORY_PART), starting again when it changes meanwhile, as
+ * libxenstore's xs_directory() does.
  */
 int xsc_list(struct xsc *c, const char *path, char **out, size_t *outlen);
 

@@ -4,12 +4,13 @@
  * One epoll instance, level-triggered.  Each turn handles a batch of
  * events, each with bounded work (a connection reads at most
  * GBXD_MSGS_PER_TURN messages, a listener accepts at most
- * GBXD_ACCEPTS_PER_TURN), then does one bounded step of the reapers
- * (grant-device clients, then event-channel handles), then
- * arms the timers for what is left: the deferred-list timer (at once
- * while a deferred grant is ready, every GBXD_DEFERRED_PERIOD seconds
- * while some still wait) and the idle timer.  While the reaper has work
- * the loop does not sleep.
+ * GBXD_ACCEPTS_PER_TURN), then runs the hooks (background.c's: one
+ * bounded step of the reaper, then the timers armed for what is left),
+ * then frees the graveyard.  While a hook says it is busy the loop polls
+ * instead of sleeping.
+ *
+ * The loop knows events, timers and hooks, and nothing of what they
+ * serve; its own events are the signals that stop it (SIGTERM, SIGINT).
  */
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -23,7 +24,6 @@
 
 #include "base/log.h"
 #include "daemon/gntboxd.h"
-#include "hv/deferred.h"
 
 #define LOOP_BATCH 64
 
@@ -59,8 +59,77 @@ loop_del(struct gbxd *g, struct ev *ev)
 	(void)epoll_ctl(g->epfd, EPOLL_CTL_DEL, ev->fd, NULL);
 }
 
+void
+loop_hook(struct gbxd *g, struct hook *h)
+{
+
+	STAILQ_INSERT_TAIL(&g->hooks, h, link);
+}
+
+/*
+ * Events of the current batch may still name ev: it is marked dead, so
+ * that they are ignored, and its memory waits for the end of the batch.
+ */
+void
+loop_bury(struct gbxd *g, struct ev *ev, void *mem)
+{
+
+	ev->dead = true;
+	ev->mem = mem;
+	TAILQ_INSERT_TAIL(&g->grave, ev, glink);
+}
+
+/* Free what was closed during the batch; no event can refer to it now. */
 static void
-timer_set(int fd, time_t sec, long nsec, bool periodic)
+loop_free_grave(struct gbxd *g)
+{
+	struct ev *ev;
+
+	while ((ev = TAILQ_FIRST(&g->grave)) != NULL) {
+		TAILQ_REMOVE(&g->grave, ev, glink);
+		/*
+		 * clang's analyzer cannot see that each buried ev has its
+		 * own mem (which holds it), and reports a double free.
+		 */
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
+		free(ev->mem);
+	}
+}
+
+/* A timerfd is readable: clear it, then run the timer's function. */
+static void
+timer_event(struct gbxd *g, struct ev *ev, uint32_t events)
+{
+	struct timer *t = (struct timer *)(void *)ev;
+	uint64_t n;
+
+	(void)events;
+	/* Nothing to learn from the count; only clear the readiness. */
+	if (read(ev->fd, &n, sizeof(n)) == -1)
+		n = 0;
+	(void)n;
+	t->fn(g, t);
+}
+
+int
+timer_open(struct gbxd *g, struct timer *t, timer_fn *fn)
+{
+	int error;
+
+	t->fn = fn;
+	t->ev.fn = timer_event;
+	t->ev.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->ev.fd == -1)
+		return (errno);
+	if ((error = loop_add(g, &t->ev, EPOLLIN)) != 0) {
+		(void)close(t->ev.fd);
+		t->ev.fd = -1;
+	}
+	return (error);
+}
+
+void
+timer_arm(struct timer *t, time_t sec, long nsec, bool periodic)
 {
 	struct itimerspec its;
 
@@ -69,18 +138,18 @@ timer_set(int fd, time_t sec, long nsec, bool periodic)
 	its.it_value.tv_nsec = nsec;
 	if (periodic)
 		its.it_interval = its.it_value;
-	(void)timerfd_settime(fd, 0, &its, NULL);
+	(void)timerfd_settime(t->ev.fd, 0, &its, NULL);
 }
 
-static void
-timer_drain(int fd)
+void
+timer_close(struct gbxd *g, struct timer *t)
 {
-	uint64_t n;
 
-	/* Nothing to learn from the count; only clear the readiness. */
-	if (read(fd, &n, sizeof(n)) == -1)
-		n = 0;
-	(void)n;
+	if (t->ev.fd == -1)
+		return;
+	loop_del(g, &t->ev);
+	(void)close(t->ev.fd);
+	t->ev.fd = -1;
 }
 
 static void
@@ -95,91 +164,14 @@ on_signal(struct gbxd *g, struct ev *ev, uint32_t events)
 	g->quit = true;
 }
 
-/* The deferred timer: one bounded pass over the deferred list. */
-static void
-on_dtimer(struct gbxd *g, struct ev *ev, uint32_t events)
-{
-	unsigned n;
-
-	(void)events;
-	timer_drain(ev->fd);
-	if (g->dtimer_state == 2)
-		g->dtimer_state = 0; /* the one-shot fired */
-	n = hv_deferred_pass(&g->hv, GBXD_DEFERRED_BUDGET);
-	if (n != 0)
-		gbx_debug("deferred pass released %u grants", n);
-}
-
-static void
-on_itimer(struct gbxd *g, struct ev *ev, uint32_t events)
-{
-
-	(void)events;
-	timer_drain(ev->fd);
-	g->itimer_armed = false;
-	if (g->nconns == 0) {
-		gbx_info("no client for %u seconds: exiting", g->idle_exit);
-		g->quit = true;
-	}
-}
-
-/* Arm the timers for what the turn left behind. */
-static void
-loop_timers(struct gbxd *g)
-{
-
-	if (g->hv.nready > 0) {
-		if (g->dtimer_state != 2) {
-			timer_set(g->dtimer.fd, 0, 1, false);
-			g->dtimer_state = 2;
-		}
-	} else if (g->hv.st.deferred > 0) {
-		if (g->dtimer_state != 1) {
-			timer_set(g->dtimer.fd, GBXD_DEFERRED_PERIOD, 0, true);
-			g->dtimer_state = 1;
-		}
-	} else if (g->dtimer_state != 0) {
-		timer_set(g->dtimer.fd, 0, 0, false);
-		g->dtimer_state = 0;
-	}
-	if (g->idle_exit == 0)
-		return;
-	if (g->nconns == 0 && !g->itimer_armed) {
-		timer_set(g->itimer.fd, (time_t)g->idle_exit, 0, false);
-		g->itimer_armed = true;
-	} else if (g->nconns > 0 && g->itimer_armed) {
-		timer_set(g->itimer.fd, 0, 0, false);
-		g->itimer_armed = false;
-	}
-}
-
-/* Free what was closed during the batch; no event can refer to it now. */
-static void
-loop_bury(struct gbxd *g)
-{
-	struct conn *c;
-	struct dsock *ds;
-
-	while ((c = TAILQ_FIRST(&g->conn_grave)) != NULL) {
-		TAILQ_REMOVE(&g->conn_grave, c, link);
-		free(c);
-	}
-	while ((ds = TAILQ_FIRST(&g->dsock_grave)) != NULL) {
-		TAILQ_REMOVE(&g->dsock_grave, ds, glink);
-		free(ds);
-	}
-	xsd_bury(g);
-}
-
 int
 loop_init(struct gbxd *g)
 {
 	sigset_t ss;
 
-	g->sig.fd = g->dtimer.fd = g->itimer.fd = -1;
-	TAILQ_INIT(&g->conn_grave);
-	TAILQ_INIT(&g->dsock_grave);
-	TAILQ_INIT(&g->paused);
+	g->sig.fd = -1;
+	STAILQ_INIT(&g->hooks);
+	TAILQ_INIT(&g->grave);
 	if ((g->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return (errno);
 	sigemptyset(&ss);
@@ -189,18 +181,31 @@ loop_init(struct gbxd *g)
 	    (g->sig.fd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return (errno);
 	g->sig.fn = on_signal;
-	if ((g->dtimer.fd = timerfd_create(CLOCK_MONOTONIC,
-		 TFD_NONBLOCK | TFD_CLOEXEC)) == -1 ||
-	    (g->itimer.fd = timerfd_create(CLOCK_MONOTONIC,
-		 TFD_NONBLOCK | TFD_CLOEXEC)) == -1)
-		return (errno);
-	g->dtimer.fn = on_dtimer;
-	g->itimer.fn = on_itimer;
-	if (loop_add(g, &g->sig, EPOLLIN) != 0 ||
-	    loop_add(g, &g->dtimer, EPOLLIN) != 0 ||
-	    loop_add(g, &g->itimer, EPOLLIN) != 0)
-		return (errno);
-	return (0);
+	return (loop_add(g, &g->sig, EPOLLIN));
+}
+
+/* The end of a turn: the hooks, then the graveyard. */
+static void
+loop_after(struct gbxd *g)
+{
+	struct hook *h;
+
+	STAILQ_FOREACH(h, &g->hooks, link)
+		if (h->after != NULL)
+			h->after(g);
+	loop_free_grave(g);
+}
+
+/* Has a hook work left, so that the loop must not sleep? */
+static bool
+loop_busy(const struct gbxd *g)
+{
+	const struct hook *h;
+
+	STAILQ_FOREACH(h, &g->hooks, link)
+		if (h->busy != NULL && h->busy(g))
+			return (true);
+	return (false);
 }
 
 int
@@ -210,10 +215,11 @@ loop_run(struct gbxd *g)
 	struct ev *ev;
 	int i, n;
 
-	while (!g->quit) {
-		loop_timers(g);
-		n = epoll_wait(g->epfd, evs, LOOP_BATCH,
-		    hv_reap_pending(&g->hv) || evtd_reap_pending() ? 0 : -1);
+	for (;;) {
+		loop_after(g);
+		if (g->quit)
+			break;
+		n = epoll_wait(g->epfd, evs, LOOP_BATCH, loop_busy(g) ? 0 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -225,11 +231,6 @@ loop_run(struct gbxd *g)
 			if (!ev->dead)
 				ev->fn(g, ev, evs[i].events);
 		}
-		if (hv_reap_pending(&g->hv))
-			(void)hv_reap(&g->hv, GBXD_REAP_BUDGET);
-		if (evtd_reap_pending())
-			(void)evtd_reap(GBXD_REAP_BUDGET);
-		loop_bury(g);
 	}
 	return (0);
 }
@@ -238,13 +239,9 @@ void
 loop_fini(struct gbxd *g)
 {
 
-	loop_bury(g);
+	loop_free_grave(g);
 	if (g->sig.fd != -1)
 		(void)close(g->sig.fd);
-	if (g->dtimer.fd != -1)
-		(void)close(g->dtimer.fd);
-	if (g->itimer.fd != -1)
-		(void)close(g->itimer.fd);
 	if (g->epfd != -1)
 		(void)close(g->epfd);
 }

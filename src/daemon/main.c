@@ -1,18 +1,22 @@
 /*
- * gntboxd: the hypervisor and kernel side of gntbox (docs/architecture.md
- * §9 gives the command line).
+ * gntboxd: the hypervisor and kernel side of gntbox (docs/design.md,
+ * "Command line", gives the command line; gntboxd(8) documents it).
  *
- * Start-up order matters: gntboxd.lock is taken before anything else is
- * touched, so that a second daemon on the same directory exits (status 3)
- * without disturbing the first one's sockets; then the pid file, the
- * descriptor limit, the hypervisor, the sockets, and last the "ready"
- * line.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
+ * Start-up order matters: the runtime directory is made or checked first
+ * (it must be ours alone: paths.h), then gntboxd.lock is taken before
+ * anything else is touched, so that a second daemon on the same directory
+ * exits (status 3) without disturbing the first one's sockets; then the
+ * pid file, the descriptor limit, the hypervisor, the sockets, and last
+ * the "ready" line.  No file is opened through a link: the lock and the
+ * pid file are checked private files, and the pid file is replaced by
+ * rename.  On SIGTERM, SIGINT or CTL_SHUTDOWN every connection is closed,
  * everything is released, and the sockets and pid file are removed.
  */
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -25,6 +29,8 @@
 
 #include "base/log.h"
 #include "base/paths.h"
+#include "base/sdnotify.h"
+#include "config.h" /* generated: GBX_VERSION */
 #include "daemon/gntboxd.h"
 #include "hv/domain.h"
 
@@ -33,22 +39,32 @@
 struct opts {
 	const char *dir;
 	const char *log;
+	bool syslog;		 /* --syslog */
+	const char *syslog_sock; /* its socket, NULL for /dev/log */
 	int ready_fd;
 	unsigned idle_exit;
+	unsigned max_conns;
+	bool fds_given; /* --max-fds */
 	bool verbose;
 	struct hv_limits lim;
 };
 
+/* The usage: asked for (--help) on stdout with 0, else on stderr with 1. */
 static void
-usage(void)
+usage(bool asked)
 {
 
-	fprintf(stderr,
+	fprintf(asked ? stdout : stderr,
 	    "usage: gntboxd [--dir DIR] [--ready-fd FD] [--idle-exit SECONDS] "
 	    "[--log FILE]\n"
-	    "               [--verbose] [--max-grant-frames N] "
-	    "[--max-maptrack N] [--max-ports N]\n");
-	exit(1);
+	    "               [--syslog[=SOCKET]] [--verbose] "
+	    "[--max-grant-frames N]\n"
+	    "               [--max-maptrack N] [--max-ports N] "
+	    "[--max-conns N] [--max-fds N]\n"
+	    "       gntboxd --help | --version\n"
+	    "gntboxd(8) describes them; under systemd it reports readiness "
+	    "(Type=notify).\n");
+	exit(asked ? 0 : 1);
 }
 
 /* A decimal number in [lo, hi], or exit 1 naming the option. */
@@ -79,17 +95,22 @@ parse(int argc, char **argv, struct opts *o)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "idle-exit", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "syslog", optional_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "max-grant-frames", required_argument, NULL, 'g' },
 		{ "max-maptrack", required_argument, NULL, 'm' },
 		{ "max-ports", required_argument, NULL, 'p' },
+		{ "max-conns", required_argument, NULL, 'c' },
+		{ "max-fds", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->ready_fd = -1;
+	o->max_conns = GBXD_CONNS_PER_DOMAIN;
 	hv_limits_default(&o->lim);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -107,6 +128,10 @@ parse(int argc, char **argv, struct opts *o)
 		case 'l':
 			o->log = optarg;
 			break;
+		case 's':
+			o->syslog = true;
+			o->syslog_sock = optarg;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -123,37 +148,34 @@ parse(int argc, char **argv, struct opts *o)
 			o->lim.max_ports = (uint32_t)number("max-ports", optarg,
 			    2, HV_DEF_PORTS);
 			break;
+		case 'c':
+			o->max_conns = (unsigned)number("max-conns", optarg, 1,
+			    GBXD_MAX_CONNS);
+			break;
+		case 'f':
+			o->lim.max_fds = (uint32_t)number("max-fds", optarg,
+			    HV_MIN_FDS, HV_MAX_FDS);
+			o->fds_given = true;
+			break;
+		case 'h':
+			usage(true);
+			break;
+		case 'V':
+			printf("gntboxd %s\n", GBX_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(false);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(false);
 }
 
-/* mkdir -p with mode 0700 for what we create. */
-static int
-mkdirs(const char *path)
-{
-	char buf[GBX_PATH_MAX];
-	size_t i, n;
-
-	n = strlen(path);
-	if (n == 0 || n >= sizeof(buf))
-		return (ENAMETOOLONG);
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return (errno);
-		buf[i] = path[i];
-	}
-	return (0);
-}
-
-/* Take gntboxd.lock; exit 3 when another daemon holds it. */
+/*
+ * Take gntboxd.lock; exit 3 when another daemon holds it.  The lock file
+ * is opened without following a link and must be a private file of ours
+ * (gbx_open_private), so that nobody can point it elsewhere.
+ */
 static int
 take_lock(void)
 {
@@ -162,8 +184,8 @@ take_lock(void)
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.lock") != 0)
 		return (-1);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
-		gbx_err("%s: %s", path, strerror(errno));
+	if ((fd = gbx_open_private(path, 0)) == -1) {
+		gbx_err("%s", gbx_refusal());
 		exit(1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -177,22 +199,35 @@ take_lock(void)
 	return (fd);
 }
 
-/* Write the pid file atomically (a reader never sees it half written). */
+/*
+ * Write the pid file atomically (a reader never sees it half written): a
+ * new file made with O_EXCL and without following a link, then renamed
+ * over the old one (rename replaces a link itself, never its target).
+ */
 static int
 write_pidfile(void)
 {
-	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8];
-	FILE *f;
+	char path[GBX_PATH_MAX], tmp[GBX_PATH_MAX + 8], line[32];
+	int fd, n, error;
 
 	if (gbx_path_file(path, sizeof(path), "gntboxd.pid") != 0)
 		return (ENAMETOOLONG);
 	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if ((f = fopen(tmp, "we")) == NULL)
+	/* What a daemon that died here left (we hold the lock). */
+	(void)unlink(tmp);
+	if ((fd = gbx_open_private(tmp, O_EXCL)) == -1)
 		return (errno);
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (write(fd, line, (size_t)n) != n) {
+		error = errno != 0 ? errno : EIO;
+		(void)close(fd);
 		(void)unlink(tmp);
-		return (errno);
+		return (error);
+	}
+	if (close(fd) != 0 || rename(tmp, path) == -1) {
+		error = errno;
+		(void)unlink(tmp);
+		return (error);
 	}
 	return (0);
 }
@@ -206,23 +241,66 @@ remove_pidfile(void)
 		(void)unlink(path);
 }
 
-/* Every connection may need several descriptors: take what we may. */
+/*
+ * Every connection may need several descriptors: take what we may.  Then
+ * bound what all clients together may have us hold (lim->max_fds_total)
+ * to that limit, less what is open now and a reserve for ourselves, so
+ * that clients meet a clean EMFILE from the accounting (hv_fds_take)
+ * rather than gntboxd itself running out (issue 11, defect 3).
+ */
 static void
-raise_nofile(void)
+raise_nofile(struct hv_limits *lim, bool fds_given)
 {
 	struct rlimit rl;
+	struct dirent *de;
+	uint64_t open_now, max;
+	DIR *d;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	open_now = 0;
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				open_now++;
+		(void)closedir(d);
+	}
+	max = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	if (max > UINT32_MAX)
+		max = UINT32_MAX;
+	if (max > open_now + GBXD_FD_RESERVE)
+		lim->max_fds_total =
+		    (uint32_t)(max - open_now - GBXD_FD_RESERVE);
+	else
+		lim->max_fds_total = 0;
+	/*
+	 * Without --max-fds, one domain may have a quarter of the total,
+	 * at most HV_DEF_FDS: a domain that takes its whole share leaves
+	 * room for the others.
+	 */
+	if (!fds_given) {
+		lim->max_fds = lim->max_fds_total / 4;
+		if (lim->max_fds > HV_DEF_FDS)
+			lim->max_fds = HV_DEF_FDS;
+		if (lim->max_fds < HV_MIN_FDS)
+			lim->max_fds = HV_MIN_FDS;
 	}
 }
 
+/* Say that every socket listens: to systemd, and on --ready-fd. */
 static void
 ready(int fd)
 {
 	static const char msg[] = "ready\n";
+	int error;
 
+	if ((error = gbx_sd_notify("READY=1")) != 0)
+		gbx_warn("NOTIFY_SOCKET: %s", strerror(error));
 	if (fd < 0)
 		return;
 	if (write(fd, msg, sizeof(msg) - 1) != (ssize_t)sizeof(msg) - 1)
@@ -239,15 +317,21 @@ shutdown_all(struct gbxd *g)
 
 	/* Before the device sockets, whose closing removes the directories. */
 	xsd_fini(g);
-	for (i = 0; i <= GBX_DOMID_MAX; i++)
-		if (g->doms[i] != NULL)
-			dsock_close(g, g->doms[i]);
-	if (g->control != NULL)
-		dsock_close(g, g->control);
-	/* Handles point into their domains' port tables: they go first. */
-	while (evtd_reap_pending())
-		(void)evtd_reap(UINT_MAX);
+	ctl_names_fini(g);
+	for (i = 0; g->doms != NULL && i <= GBX_DOMID_MAX; i++)
+		unlisten_device(g, i);
+	if (g->control != NULL) {
+		listener_close(g, g->control);
+		g->control = NULL;
+	}
+	/*
+	 * The reaper's queue is emptied first, event-channel handles (which
+	 * point into their domains' port tables) included.
+	 */
+	procs_fini(g);
 	hv_fini(&g->hv);
+	background_fini(g);
+	observe_fini(g);
 	loop_fini(g);
 	free(g->doms);
 	if (gbx_path_file(path, sizeof(path), "dom") == 0)
@@ -272,9 +356,15 @@ main(int argc, char **argv)
 		gbx_err("--dir: %s", strerror(errno));
 		return (1);
 	}
-	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0 ||
-	    (error = mkdirs(g.dir)) != 0) {
+	if ((error = gbx_runtime_dir(g.dir, sizeof(g.dir))) != 0) {
 		gbx_err("runtime directory %s: %s", g.dir, strerror(error));
+		return (1);
+	}
+	/* Ours alone, or we would serve through another user's files. */
+	if ((error = gbx_dir_make(g.dir)) != 0) {
+		gbx_err("runtime directory: %s%s", gbx_refusal(),
+		    error == EPERM ? " (refused: choose another with --dir)" :
+				     "");
 		return (1);
 	}
 	/* GNTBOX_DIR is what every path below is built from. */
@@ -292,24 +382,40 @@ main(int argc, char **argv)
 			return (1);
 		}
 		(void)close(logfd);
+		/* Standard error changed: is it the journal now? */
+		gbx_log_init("gntboxd", gbx_log_max());
+	}
+	if (o.syslog && (error = gbx_log_syslog(o.syslog_sock)) != 0) {
+		gbx_err("--syslog: %s", strerror(error));
+		return (1);
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
-	raise_nofile();
+	raise_nofile(&o.lim, o.fds_given);
 	g.idle_exit = o.idle_exit;
+	g.max_conns = o.max_conns;
 	g.epfd = -1;
+	g.deferred.ev.fd = g.idle.ev.fd = -1;
+	TAILQ_INIT(&g.paused);
+	RB_INIT(&g.procs);
+	g.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	RB_INIT(&g.names);
 	if ((error = write_pidfile()) != 0) {
-		gbx_err("pid file: %s", strerror(error));
+		gbx_err("pid file: %s",
+		    error == EPERM ? gbx_refusal() : strerror(error));
 		return (1);
 	}
 	if ((g.doms = calloc(GBX_DOMID_MAX + 1, sizeof(*g.doms))) == NULL ||
+	    (error = observe_init(&g)) != 0 ||
+	    (error = logbook_init(&g)) != 0 ||
 	    (error = hv_init(&g.hv, &o.lim)) != 0 ||
-	    (error = loop_init(&g)) != 0) {
+	    (error = loop_init(&g)) != 0 ||
+	    (error = background_init(&g)) != 0) {
 		gbx_err("start-up: %s", strerror(error != 0 ? error : ENOMEM));
 		remove_pidfile();
 		return (1);
 	}
-	dsock_clean_stale(&g);
-	if (dsock_open(&g, true, 0) != 0 || dsock_open(&g, false, 0) != 0 ||
+	listener_clean_stale(&g);
+	if (listen_control(&g) != 0 || listen_device(&g, 0) != 0 ||
 	    (error = xsd_init(&g)) != 0) {
 		if (error != 0)
 			gbx_err("xenstore: %s", strerror(error));
@@ -317,10 +423,23 @@ main(int argc, char **argv)
 		return (1);
 	}
 	gbx_info("pid %d serving %s", (int)getpid(), g.dir);
+	if (g.idle_exit != 0)
+		gbx_info("it exits %u seconds after its last client has gone "
+			 "(--idle-exit, as 'gntbox run' starts it), and every "
+			 "domain and xenstore node with it; 'gntbox up' makes "
+			 "it stay until 'gntbox down'",
+		    g.idle_exit);
 	ready(o.ready_fd);
 	error = loop_run(&g);
+	(void)gbx_sd_notify("STOPPING=1");
 	shutdown_all(&g);
 	gbx_info("exiting");
-	(void)close(lockfd);
+	logbook_fini(&g);
+	/*
+	 * lockfd stays open: the kernel lets the lock go when this process
+	 * has exited, after the exit handlers (a sanitizer's leak check),
+	 * which is what `gntbox down` waits for.
+	 */
+	(void)lockfd;
 	return (error == 0 ? 0 : 1);
 }

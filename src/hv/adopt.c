@@ -9,32 +9,7 @@
 #include "hv/domain.h"
 #include "hv/share.h"
 
-static int
-adopt_cmp(const struct hv_adopt *a, const struct hv_adopt *b)
-{
-
-	if (a->ref != b->ref)
-		return (a->ref < b->ref ? -1 : 1);
-	return (0);
-}
-
-RB_GENERATE_STATIC_UNUSED(hv_adopttree, hv_adopt, link, adopt_cmp)
-
-void
-adopt_tree_move(struct hv_adopttree *from, struct hv_adopttree *to)
-{
-	struct hv_adopt *a;
-
-	if (RB_EMPTY(to)) {
-		*to = *from;
-		RB_INIT(from);
-		return;
-	}
-	while ((a = RB_MIN(hv_adopttree, from)) != NULL) {
-		RB_REMOVE(hv_adopttree, from, a);
-		RB_INSERT(hv_adopttree, to, a);
-	}
-}
+static hv_holding_reap_fn adopt_reap;
 
 /*
  * A grant a child may adopt: a shared page of the domain that someone
@@ -75,11 +50,11 @@ hv_adopt(struct hv_client *c, const uint32_t *refs, uint32_t count)
 			goto undo;
 		}
 	for (i = 0; i < count; i++) {
-		recs[i]->ref = refs[i];
 		if ((recs[i]->g = adopt_grant(c, refs[i])) == NULL ||
-		    RB_INSERT(hv_adopttree, &c->adopts, recs[i]) != NULL) {
+		    holding_add(c, &recs[i]->hold, HV_HOLDING_ADOPT, refs[i],
+			adopt_reap) != 0) {
 			while (i-- > 0)
-				RB_REMOVE(hv_adopttree, &c->adopts, recs[i]);
+				holding_remove(&recs[i]->hold);
 			error = EINVAL;
 			goto undo;
 		}
@@ -95,37 +70,32 @@ undo:
 	return (error);
 }
 
-/* Drop adoption a of tree t: the grant may be released with it. */
-static void
-adopt_free(struct hv_adopttree *t, struct hv_adopt *a)
+/*
+ * Drop an adoption, live or doomed: the grant may be released with it.
+ * For the reaper (holding.h) that is one unit.
+ */
+static unsigned
+adopt_reap(struct hv_holding *h, unsigned budget, bool *gone)
 {
+	struct hv_adopt *a = holding_entry(h, struct hv_adopt);
 	struct hv_grant *g = a->g;
 
-	RB_REMOVE(hv_adopttree, t, a);
+	(void)budget;
+	holding_remove(&a->hold);
 	free(a);
 	share_unadopted(g);
+	*gone = true;
+	return (1);
 }
 
 int
 hv_adopt_drop(struct hv_client *c, uint32_t ref)
 {
-	struct hv_adopt key, *a;
+	struct hv_holding *h;
+	bool gone;
 
-	key.ref = ref;
-	if ((a = RB_FIND(hv_adopttree, &c->adopts, &key)) == NULL)
+	if ((h = holding_find(c, HV_HOLDING_ADOPT, ref)) == NULL)
 		return (ENOENT);
-	adopt_free(&c->adopts, a);
+	(void)adopt_reap(h, 1, &gone);
 	return (0);
-}
-
-unsigned
-hv_adopt_reap(struct hv_adopttree *t, unsigned budget)
-{
-	struct hv_adopt *a;
-	unsigned done;
-
-	for (done = 0; done < budget && (a = RB_MIN(hv_adopttree, t)) != NULL;
-	     done++)
-		adopt_free(t, a);
-	return (done);
 }

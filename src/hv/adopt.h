@@ -12,27 +12,24 @@
  * let go while adopters remain is an *orphan*: on no list of its owner,
  * owner NULL, counted in `adopters`.
  *
- * A connection keeps its adoptions in a tree by ref, so UNMAPPED finds
- * one in O(log n); the token hangup moves the tree to the doomed tree in
- * O(1), and the reaper drops them in bounded steps.
+ * An adoption is a holding of the adopting client (holding.h), keyed by
+ * ref, so UNMAPPED finds one in O(log n); the token hangup dooms it with
+ * the client's other holdings in O(1), and the reaper drops it (one unit).
  */
 #ifndef GNTBOX_HV_ADOPT_H
 #define GNTBOX_HV_ADOPT_H
 
 #include <stdint.h>
 
-#include "base/tree.h"
+#include "hv/holding.h"
 
 struct hv_client;
 struct hv_grant;
 
 struct hv_adopt {
-	RB_ENTRY(hv_adopt) link;
-	uint32_t ref;
+	struct hv_holding hold; /* kind HV_HOLDING_ADOPT, key the ref */
 	struct hv_grant *g;
 };
-
-RB_HEAD(hv_adopttree, hv_adopt);
 
 /*
  * ADOPT: take an adopted hold on each ref, a grant of c's domain that is
@@ -47,11 +44,5 @@ int hv_adopt(struct hv_client *c, const uint32_t *refs, uint32_t count);
  * owner's UNMAPPED).
  */
 int hv_adopt_drop(struct hv_client *c, uint32_t ref);
-
-/* For the reaper: drop up to budget adoptions of t; returns how many. */
-unsigned hv_adopt_reap(struct hv_adopttree *t, unsigned budget);
-
-/* Move every adoption of from to to (a token hangup). */
-void adopt_tree_move(struct hv_adopttree *from, struct hv_adopttree *to);
 
 #endif /* GNTBOX_HV_ADOPT_H */

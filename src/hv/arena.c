@@ -2,6 +2,7 @@
  * arena.c: memfd arenas, their pages and their descriptors.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,8 +63,13 @@ arena_create(struct hv_domain *d, uint16_t grantee, bool ro,
 
 	if (hv->last_arena == UINT32_MAX)
 		return (ENOSPC);
-	if ((error = ra_alloc(&d->slots, 1, &slot)) != 0)
+	/* Its descriptors count against the granting domain's. */
+	if (hv_fds_take(hv, d, ro ? 2 : 1) != 0)
+		return (ENOSPC);
+	if ((error = ra_alloc(&d->slots, 1, &slot)) != 0) {
+		hv_fds_put(hv, d, ro ? 2 : 1);
 		return (error);
+	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		error = ENOMEM;
 		goto fail_slot;
@@ -82,6 +88,20 @@ arena_create(struct hv_domain *d, uint16_t grantee, bool ro,
 		goto fail_free;
 	}
 	if (fcntl(a->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) == -1) {
+		error = errno;
+		goto fail_fd;
+	}
+	/*
+	 * A memfd is made mode 0777, and a process may open its own
+	 * descriptors again through /proc/self/fd with any mode the file's
+	 * mode allows: a grantee could then turn its read-only descriptor
+	 * into a writable one.  0644 lets the file's owner (gntboxd's user)
+	 * alone write, while anyone who holds a descriptor may still reopen
+	 * it read-only (the client does, to map a writable grant read-only).
+	 * So read-only grants hold against a domain of another user
+	 * (docs/security.md, "Users as a boundary").
+	 */
+	if (fchmod(a->fd, 0644) == -1) {
 		error = errno;
 		goto fail_fd;
 	}
@@ -114,6 +134,7 @@ fail_free:
 	free(a);
 fail_slot:
 	(void)ra_free(&d->slots, slot, 1);
+	hv_fds_put(hv, d, ro ? 2 : 1);
 	return (error == ENOSPC ? ENOSPC : ENOMEM);
 }
 
@@ -129,11 +150,15 @@ arena_destroy(struct hv_arena *a)
 		RB_REMOVE(hv_senttree, &s->client->sent, s);
 		free(s);
 	}
-	RB_REMOVE(hv_arenakeys, &d->arenas, a);
+	if (a->retired)
+		LIST_REMOVE(a, rlink);
+	else
+		RB_REMOVE(hv_arenakeys, &d->arenas, a);
 	RB_REMOVE(hv_arenaids, &d->hv->arenas, a);
 	if (a->rofd != -1)
 		(void)close(a->rofd);
 	(void)close(a->fd);
+	hv_fds_put(d->hv, d, a->ro ? 2 : 1);
 	ra_destroy(&a->pages);
 	(void)ra_free(&d->slots, a->slot, 1);
 	d->hv->st.arenas--;
@@ -214,6 +239,35 @@ arena_destroy_all(struct hv_domain *d)
 
 	while ((a = RB_MIN(hv_arenakeys, &d->arenas)) != NULL)
 		arena_destroy(a);
+	while ((a = LIST_FIRST(&d->retired)) != NULL)
+		arena_destroy(a);
+}
+
+/*
+ * One lookup per domain and mode: O(domains * log arenas), once per
+ * destroy.  An arena that nothing holds goes at once.
+ */
+void
+arena_retire_grantee(struct hv *hv, uint16_t grantee)
+{
+	struct hv_arena key, *a;
+	struct hv_domain *d;
+	int ro;
+
+	key.grantee = grantee;
+	for (d = hv_domain_first(hv); d != NULL; d = hv_domain_next(d)) {
+		for (ro = 0; ro <= 1; ro++) {
+			key.ro = ro != 0;
+			if ((a = RB_FIND(hv_arenakeys, &d->arenas, &key)) ==
+			    NULL)
+				continue;
+			RB_REMOVE(hv_arenakeys, &d->arenas, a);
+			a->retired = true;
+			LIST_INSERT_HEAD(&d->retired, a, rlink);
+			if (a->npages == 0 && LIST_EMPTY(&a->sent))
+				arena_destroy(a);
+		}
+	}
 }
 
 uint32_t
@@ -279,6 +333,21 @@ arena_mark_sent(struct hv_arena *a, struct hv_client *c)
 	RB_INSERT(hv_senttree, &c->sent, s);
 	LIST_INSERT_HEAD(&a->sent, s, alink);
 	return (0);
+}
+
+void
+arena_unmark_sent(struct hv_arena *a, struct hv_client *c)
+{
+	struct hv_arena_sent key, *s;
+
+	key.arena = a;
+	if ((s = RB_FIND(hv_senttree, &c->sent, &key)) == NULL)
+		return;
+	RB_REMOVE(hv_senttree, &c->sent, s);
+	LIST_REMOVE(s, alink);
+	free(s);
+	if (a->npages == 0 && LIST_EMPTY(&a->sent))
+		arena_destroy(a);
 }
 
 void

@@ -15,7 +15,8 @@
  * Arena k of a domain (its slot) owns the pseudo-physical frames [k * 2^20,
  * (k + 1) * 2^20); its id, which the protocol uses, is unique for the
  * daemon's lifetime.  An arena lives while it has pages or while a
- * connection that was sent its descriptor is open: a client that shares
+ * connection that was sent its descriptor still holds it (until the
+ * client puts it back with ARENA_PUT, or closes): a client that shares
  * and unshares a page over and over keeps one arena and one descriptor,
  * instead of a new one each time.  When neither holds any more, or when
  * its domain is freed, the arena is closed and its id is never used
@@ -43,9 +44,11 @@ struct hv_arena_sent;
 LIST_HEAD(hv_sentlist, hv_arena_sent);
 
 struct hv_arena {
-	RB_ENTRY(hv_arena) klink; /* in its domain, by (grantee, ro) */
-	RB_ENTRY(hv_arena) ilink; /* in the hv, by id */
-	struct hv_domain *dom;	  /* the granting domain */
+	RB_ENTRY(hv_arena) klink;   /* in its domain, by (grantee, ro) */
+	LIST_ENTRY(hv_arena) rlink; /* retired: on its domain's list */
+	bool retired;		    /* allocates no more (arena_retire) */
+	RB_ENTRY(hv_arena) ilink;   /* in the hv, by id */
+	struct hv_domain *dom;	    /* the granting domain */
 	uint16_t grantee;
 	bool ro;
 	uint32_t id;
@@ -88,6 +91,17 @@ void arena_free(struct hv_arena *a, uint64_t first, uint64_t count);
 /* Close every arena of a domain being freed (none has pages left). */
 void arena_destroy_all(struct hv_domain *d);
 
+/*
+ * Domain grantee is being destroyed: every arena of every domain that
+ * grants to it retires.  Its processes may still hold those arenas'
+ * descriptors (the ones not reached by the kill: docs/security.md), so
+ * no page of them may ever be granted again, to a domain created later
+ * with the same id above all (the XSA-396 rule): a retired arena
+ * allocates nothing more (the next grant to that id makes a new arena)
+ * and is closed once its last page is freed and no connection holds it.
+ */
+void arena_retire_grantee(struct hv *hv, uint16_t grantee);
+
 /* The frame number of a page (docs/architecture.md §4). */
 uint32_t arena_frame(const struct hv_arena *a, uint64_t page);
 
@@ -108,12 +122,14 @@ int arena_clear_byte(const struct hv_arena *a, uint64_t page, uint32_t off);
 /*
  * Remember that the arena's descriptor went to client c (once per
  * connection: docs/architecture.md §3).  arena_sent() asks; arena_mark_sent
- * records, returning 0 or ENOMEM; arena_forget_client() drops every record
- * of a client that goes away, closing the arenas that nothing holds any
- * more.
+ * records, returning 0 or ENOMEM; arena_unmark_sent() drops the record
+ * when the client let the descriptor go (ARENA_PUT), closing the arena if
+ * nothing holds it any more; arena_forget_client() drops every record of
+ * a client that goes away, likewise.
  */
 bool arena_sent(struct hv_arena *a, struct hv_client *c);
 int arena_mark_sent(struct hv_arena *a, struct hv_client *c);
+void arena_unmark_sent(struct hv_arena *a, struct hv_client *c);
 void arena_forget_client(struct hv_client *c);
 
 #endif /* GNTBOX_HV_ARENA_H */

@@ -1,5 +1,5 @@
 /*
- * client.c: clients and the reaper that releases what they held.
+ * client.c: clients, and their step of the reaper.
  *
  * Hangup and close only move things onto doomed lists and queue the
  * client (O(1)); hv_reap() then releases them a bounded number of units
@@ -7,11 +7,14 @@
  * grants stay granted, so the reaper may take its time without anything
  * being reused too early.
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "hv/client.h"
 #include "hv/domain.h"
 #include "hv/share.h"
+
+static hv_reap_fn client_reap;
 
 /*
  * A client of d: empty lists, map ids from 1 (0 means no map in the
@@ -34,25 +37,12 @@ hv_client_new(struct hv_domain *d, uint32_t pid)
 	TAILQ_INIT(&c->g_file);
 	TAILQ_INIT(&c->g_mapped);
 	TAILQ_INIT(&c->g_doomed);
-	RB_INIT(&c->maps);
-	RB_INIT(&c->doomed_maps);
-	RB_INIT(&c->copies);
-	RB_INIT(&c->doomed_copies);
-	RB_INIT(&c->adopts);
-	RB_INIT(&c->doomed_adopts);
+	RB_INIT(&c->holdings);
+	RB_INIT(&c->doomed);
 	RB_INIT(&c->sent);
+	c->reap.fn = client_reap;
 	d->nclients++;
 	return (c);
-}
-
-static void
-client_queue(struct hv_client *c)
-{
-
-	if (!c->queued) {
-		TAILQ_INSERT_TAIL(&c->hv->reapq, c, rlink);
-		c->queued = true;
-	}
 }
 
 /*
@@ -69,10 +59,8 @@ hv_client_hangup(struct hv_client *c)
 	 */
 	c->epoch++;
 	TAILQ_CONCAT(&c->g_doomed, &c->g_mapped, olink);
-	map_tree_move(&c->maps, &c->doomed_maps);
-	copy_tree_move(&c->copies, &c->doomed_copies);
-	adopt_tree_move(&c->adopts, &c->doomed_adopts);
-	client_queue(c);
+	holding_doom_all(c);
+	hv_reap_queue(c->hv, &c->reap);
 }
 
 /*
@@ -84,41 +72,7 @@ hv_client_close(struct hv_client *c)
 {
 
 	c->closed = true;
-	client_queue(c);
-}
-
-/* Release the maps of tree t, up to budget units. */
-static unsigned
-client_reap_maps(struct hv_maptree *t, unsigned budget)
-{
-	struct hv_map *m;
-	unsigned done;
-	bool freed;
-
-	done = 0;
-	while (done < budget && (m = map_tree_min(t)) != NULL) {
-		done += hv_map_reap(m, budget - done, &freed);
-		if (!freed)
-			break;
-	}
-	return (done);
-}
-
-/* Release the copies of tree t, up to budget units. */
-static unsigned
-client_reap_copies(struct hv_copytree *t, unsigned budget)
-{
-	struct hv_copy *cp;
-	unsigned done;
-	bool freed;
-
-	done = 0;
-	while (done < budget && (cp = copy_tree_min(t)) != NULL) {
-		done += hv_copy_reap(cp, budget - done, &freed);
-		if (!freed)
-			break;
-	}
-	return (done);
+	hv_reap_queue(c->hv, &c->reap);
 }
 
 /* Drop holds of the grants of list l, up to budget units. */
@@ -130,36 +84,6 @@ client_reap_grants(struct hv_grantlist *l, uint8_t holds, unsigned budget)
 
 	for (done = 0; done < budget && (g = TAILQ_FIRST(l)) != NULL; done++)
 		share_drop(g, holds);
-	return (done);
-}
-
-/*
- * Do up to budget units of c's pending work.  Returns the units done and
- * sets *idle when nothing is left.
- */
-static unsigned
-client_reap(struct hv_client *c, unsigned budget, bool *idle)
-{
-	const uint8_t all = HV_HOLD_FILE | HV_HOLD_MAP;
-	unsigned done;
-
-	done = client_reap_maps(&c->doomed_maps, budget);
-	done += client_reap_copies(&c->doomed_copies, budget - done);
-	done += hv_adopt_reap(&c->doomed_adopts, budget - done);
-	done += client_reap_grants(&c->g_doomed, HV_HOLD_MAP, budget - done);
-	if (c->closed) {
-		done += client_reap_maps(&c->maps, budget - done);
-		done += client_reap_copies(&c->copies, budget - done);
-		done += hv_adopt_reap(&c->adopts, budget - done);
-		done += client_reap_grants(&c->g_mapped, all, budget - done);
-		done += client_reap_grants(&c->g_file, all, budget - done);
-	}
-	*idle = RB_EMPTY(&c->doomed_maps) && RB_EMPTY(&c->doomed_copies) &&
-	    RB_EMPTY(&c->doomed_adopts) && TAILQ_EMPTY(&c->g_doomed) &&
-	    (!c->closed ||
-		(RB_EMPTY(&c->maps) && RB_EMPTY(&c->copies) &&
-		    RB_EMPTY(&c->adopts) && TAILQ_EMPTY(&c->g_mapped) &&
-		    TAILQ_EMPTY(&c->g_file)));
 	return (done);
 }
 
@@ -179,35 +103,31 @@ client_free(struct hv_client *c)
 }
 
 /*
- * Give the reaper budget units of work, clients in the order they were
- * queued, so that one huge teardown delays others by at most itself.
+ * The client's step of the reaper (hv.h): up to budget units, the doomed
+ * holdings and mapping holds first, then, once closed, everything else.
+ * A closed client with nothing left is freed.
  */
-unsigned
-hv_reap(struct hv *hv, unsigned budget)
+static unsigned
+client_reap(struct hv_reapable *r, unsigned budget, bool *finished)
 {
+	const uint8_t all = HV_HOLD_FILE | HV_HOLD_MAP;
 	struct hv_client *c;
 	unsigned done;
-	bool idle;
 
-	done = 0;
-	while (done < budget && (c = TAILQ_FIRST(&hv->reapq)) != NULL) {
-		TAILQ_REMOVE(&hv->reapq, c, rlink);
-		done += client_reap(c, budget - done, &idle);
-		if (!idle) {
-			/* Its turn is not over: it stays first. */
-			TAILQ_INSERT_HEAD(&hv->reapq, c, rlink);
-			break;
-		}
-		c->queued = false;
-		if (c->closed)
-			client_free(c);
+	c = (struct hv_client *)(void *)((char *)r -
+	    offsetof(struct hv_client, reap));
+	done = holding_reap(&c->doomed, budget);
+	done += client_reap_grants(&c->g_doomed, HV_HOLD_MAP, budget - done);
+	if (c->closed) {
+		done += holding_reap(&c->holdings, budget - done);
+		done += client_reap_grants(&c->g_mapped, all, budget - done);
+		done += client_reap_grants(&c->g_file, all, budget - done);
 	}
+	*finished = RB_EMPTY(&c->doomed) && TAILQ_EMPTY(&c->g_doomed) &&
+	    (!c->closed ||
+		(RB_EMPTY(&c->holdings) && TAILQ_EMPTY(&c->g_mapped) &&
+		    TAILQ_EMPTY(&c->g_file)));
+	if (*finished && c->closed)
+		client_free(c);
 	return (done);
-}
-
-bool
-hv_reap_pending(const struct hv *hv)
-{
-
-	return (!TAILQ_EMPTY(&hv->reapq));
 }

@@ -6,17 +6,18 @@
  * map objects it created.  The daemon creates it at HELLO and tells it
  * when the process token hangs up (hv_client_hangup: the opening process
  * is gone, so its mappings are) and when the connection closes
- * (hv_client_close: everything goes).  Both only queue the work; hv_reap()
- * does it in bounded steps, so that a connection holding 100,000 handles
- * does not stall the event loop (Xen's XSA-380 lesson).
+ * (hv_client_close: everything goes).  Both only queue the client on the
+ * hypervisor's reap queue (hv.h); hv_reap() does the work in bounded
+ * steps, so that a connection holding 100,000 handles does not stall the
+ * event loop (Xen's XSA-380 lesson).
  *
  * A client's shared pages sit on one of three lists by their holds:
  * g_file (file hold only), g_mapped (a mapping hold of the current
  * process) and g_doomed (a mapping hold of a process that has gone, to be
  * dropped by the reaper).  Which list is derived from the grant: see
- * share.c.  Map objects sit in `maps`, or in `doomed_maps` once their
- * process has gone; so do the pins of grant copies (copypin.h) and the
- * mapping holds the connection adopted from a parent process (adopt.h).
+ * share.c.  Its map objects, copy pins and adopted holds are its
+ * holdings (holding.h): in `holdings`, or in `doomed` once the process
+ * that made them has gone.
  */
 #ifndef GNTBOX_HV_CLIENT_H
 #define GNTBOX_HV_CLIENT_H
@@ -26,10 +27,9 @@
 
 #include "base/rangealloc.h"
 #include "base/tree.h"
-#include "hv/adopt.h"
 #include "hv/arena.h"
-#include "hv/copypin.h"
-#include "hv/mapobj.h"
+#include "hv/holding.h"
+#include "hv/hv.h"
 
 struct hv;
 struct hv_domain;
@@ -44,18 +44,13 @@ struct hv_client {
 	struct hv_grantlist g_file;
 	struct hv_grantlist g_mapped;
 	struct hv_grantlist g_doomed;
-	uint32_t epoch; /* bumped by each token hangup */
-	struct hv_maptree maps;
-	struct hv_maptree doomed_maps;
-	struct hv_copytree copies;
-	struct hv_copytree doomed_copies;
-	struct hv_adopttree adopts;
-	struct hv_adopttree doomed_adopts;
-	struct rangealloc map_ids; /* map and copy ids */
-	struct hv_senttree sent;   /* arenas whose descriptor it was sent */
+	uint32_t epoch;			/* bumped by each token hangup */
+	struct hv_holdingtree holdings; /* of the current process */
+	struct hv_holdingtree doomed;	/* of processes that have gone */
+	struct rangealloc map_ids;	/* map and copy ids */
+	struct hv_senttree sent; /* arenas whose descriptor it was sent */
 	bool closed;
-	bool queued; /* on hv->reapq */
-	TAILQ_ENTRY(hv_client) rlink;
+	struct hv_reapable reap; /* on hv->reapq while it has work */
 };
 
 /* A new client of domain d, opened by process pid.  NULL on ENOMEM. */

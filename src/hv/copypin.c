@@ -10,39 +10,7 @@
 #include "hv/domain.h"
 #include "hv/gntmap.h"
 
-static int
-copy_cmp(const struct hv_copy *a, const struct hv_copy *b)
-{
-
-	if (a->id != b->id)
-		return (a->id < b->id ? -1 : 1);
-	return (0);
-}
-
-RB_GENERATE_STATIC_UNUSED(hv_copytree, hv_copy, link, copy_cmp)
-
-struct hv_copy *
-copy_tree_min(struct hv_copytree *t)
-{
-
-	return (RB_MIN(hv_copytree, t));
-}
-
-void
-copy_tree_move(struct hv_copytree *from, struct hv_copytree *to)
-{
-	struct hv_copy *cp;
-
-	if (RB_EMPTY(to)) {
-		*to = *from;
-		RB_INIT(from);
-		return;
-	}
-	while ((cp = RB_MIN(hv_copytree, from)) != NULL) {
-		RB_REMOVE(hv_copytree, from, cp);
-		RB_INSERT(hv_copytree, to, cp);
-	}
-}
+static hv_holding_reap_fn copy_reap;
 
 /*
  * COPY_ACQUIRE: every grant is tried, in order, so each learns its status
@@ -100,7 +68,8 @@ hv_copy_acquire(struct hv_client *c, const struct gbx_copy_grant *cg,
 		free(cp);
 		return (0);
 	}
-	RB_INSERT(hv_copytree, &c->copies, cp);
+	/* A fresh id: it cannot be held already. */
+	(void)holding_add(c, &cp->hold, HV_HOLDING_COPY, cp->id, copy_reap);
 	*cpp = cp;
 	return (0);
 }
@@ -108,22 +77,20 @@ hv_copy_acquire(struct hv_client *c, const struct gbx_copy_grant *cg,
 struct hv_copy *
 hv_copy_find(struct hv_client *c, uint32_t id)
 {
-	struct hv_copy key;
+	struct hv_holding *h;
 
-	key.id = id;
-	return (RB_FIND(hv_copytree, &c->copies, &key));
+	if ((h = holding_find(c, HV_HOLDING_COPY, id)) == NULL)
+		return (NULL);
+	return (holding_entry(h, struct hv_copy));
 }
 
-/* Take cp out of whichever tree of its client holds it, and free it. */
+/* Forget cp, live or doomed, and free it. */
 static void
 copy_free(struct hv_copy *cp)
 {
 	struct hv_client *c = cp->client;
-	struct hv_copytree *t;
 
-	t = RB_FIND(hv_copytree, &c->copies, cp) == cp ? &c->copies :
-							 &c->doomed_copies;
-	RB_REMOVE(hv_copytree, t, cp);
+	holding_remove(&cp->hold);
 	(void)ra_free(&c->map_ids, cp->id, 1);
 	free(cp);
 }
@@ -133,12 +100,17 @@ hv_copy_release(struct hv_copy *cp)
 {
 	bool freed;
 
-	(void)hv_copy_reap(cp, UINT32_MAX, &freed);
+	(void)copy_reap(&cp->hold, UINT32_MAX, &freed);
 }
 
-unsigned
-hv_copy_reap(struct hv_copy *cp, unsigned budget, bool *freed)
+/*
+ * The reaper's step (holding.h): drop up to budget pins of cp, from the
+ * end.
+ */
+static unsigned
+copy_reap(struct hv_holding *h, unsigned budget, bool *freed)
 {
+	struct hv_copy *cp = holding_entry(h, struct hv_copy);
 	struct hv_copy_pin *p;
 	unsigned done;
 

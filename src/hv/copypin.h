@@ -8,8 +8,9 @@
  * in a copy object of the client, which COPY_RELEASE frees.  While a grant
  * is pinned its granter's end of access is deferred, so its page is
  * neither freed nor reused under the copy.  A copy object belongs to the
- * process that made it: the process token's hangup releases it, as close
- * does, through the reaper.
+ * process that made it: it is a holding of its client (holding.h), which
+ * the process token's hangup releases, as close does, through the reaper,
+ * one pin per unit.
  */
 #ifndef GNTBOX_HV_COPYPIN_H
 #define GNTBOX_HV_COPYPIN_H
@@ -17,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/tree.h"
+#include "hv/holding.h"
 #include "proto/proto.h"
 
 struct hv_client;
@@ -29,14 +30,12 @@ struct hv_copy_pin {
 };
 
 struct hv_copy {
-	RB_ENTRY(hv_copy) link; /* in client->copies or ->doomed_copies */
+	struct hv_holding hold; /* kind HV_HOLDING_COPY, key the copy id */
 	struct hv_client *client;
 	uint32_t id;
 	uint32_t npins; /* pins still held, pins[0 .. npins - 1] */
 	struct hv_copy_pin pins[];
 };
-
-RB_HEAD(hv_copytree, hv_copy);
 
 /*
  * Pin the count grants of a batch for client c.  res[i] receives grant
@@ -54,15 +53,5 @@ struct hv_copy *hv_copy_find(struct hv_client *c, uint32_t id);
 
 /* COPY_RELEASE: drop every pin of cp and free it. */
 void hv_copy_release(struct hv_copy *cp);
-
-/*
- * For the reaper: drop up to budget pins of cp, from the end.  Returns
- * the units of work done; *freed says that cp went.
- */
-unsigned hv_copy_reap(struct hv_copy *cp, unsigned budget, bool *freed);
-
-/* The copy of t with the lowest id, or NULL; move all of from to to. */
-struct hv_copy *copy_tree_min(struct hv_copytree *t);
-void copy_tree_move(struct hv_copytree *from, struct hv_copytree *to);
 
 #endif /* GNTBOX_HV_COPYPIN_H */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/tree.h"
 #include "hv/domain.h"
@@ -19,6 +20,10 @@ domain_cmp(const struct hv_domain *a, const struct hv_domain *b)
 }
 
 RB_GENERATE_STATIC_UNUSED(hv_domtree, hv_domain, link, domain_cmp)
+
+/* base/paths.c bounds domain ids with Xen's constant, proto.h with ours. */
+_Static_assert(GBX_DOMID_MAX == DOMID_FIRST_RESERVED - 1,
+    "GBX_DOMID_MAX is not DOMID_FIRST_RESERVED - 1");
 
 bool
 hv_domain_name_ok(const char *name)
@@ -37,15 +42,24 @@ hv_domain_name_ok(const char *name)
 	return (i > 0);
 }
 
-struct hv_domain *
-hv_domain_find(struct hv *hv, unsigned domid)
+/* Domain domid or, with atleast, the first whose id is at least domid. */
+static struct hv_domain *
+domain_lookup(struct hv *hv, unsigned domid, bool atleast)
 {
 	struct hv_domain key;
 
 	if (domid > GBX_DOMID_MAX)
 		return (NULL);
 	key.domid = (uint16_t)domid;
-	return (RB_FIND(hv_domtree, &hv->domains, &key));
+	return (atleast ? RB_NFIND(hv_domtree, &hv->domains, &key) :
+			  RB_FIND(hv_domtree, &hv->domains, &key));
+}
+
+struct hv_domain *
+hv_domain_find(struct hv *hv, unsigned domid)
+{
+
+	return (domain_lookup(hv, domid, false));
 }
 
 struct hv_domain *
@@ -56,6 +70,17 @@ hv_domain_live(struct hv *hv, unsigned domid)
 	if ((d = hv_domain_find(hv, domid)) == NULL || hv_domain_dying(d))
 		return (NULL);
 	return (d);
+}
+
+/*
+ * The first domain, dying or not, whose id is at least domid: what Xen's
+ * XEN_DOMCTL_getdomaininfo finds for an id no domain has.  O(log n).
+ */
+struct hv_domain *
+hv_domain_from(struct hv *hv, unsigned domid)
+{
+
+	return (domain_lookup(hv, domid, true));
 }
 
 struct hv_domain *
@@ -101,7 +126,10 @@ hv_domain_create(struct hv *hv, unsigned domid, const char *name,
 		(void)snprintf(d->name, sizeof(d->name), "Domain-0");
 	else
 		(void)snprintf(d->name, sizeof(d->name), "domain-%u", domid);
+	/* gntboxd's own user until the daemon binds it to another. */
+	d->uid = (uint32_t)geteuid();
 	RB_INIT(&d->arenas);
+	LIST_INIT(&d->retired);
 	if ((error = gnttab_init(&d->gt, d, hv->lim.max_grant_frames)) != 0)
 		goto fail;
 	if ((error = maptrack_init(&d->mt, hv->lim.max_maptrack)) != 0)
@@ -179,7 +207,7 @@ hv_domain_gc(struct hv_domain *d)
 {
 
 	if (!hv_domain_dying(d) || d->nclients != 0 || d->gt.nused != 0 ||
-	    d->mt.nused != 0)
+	    d->mt.nused != 0 || d->nconns != 0)
 		return (false);
 	domain_free(d);
 	return (true);

@@ -37,6 +37,10 @@ struct hv_domain {
 	struct evt_domain evt;	    /* event-channel ports; closed when dying */
 	uint32_t nclients; /* clients and event-channel handles, closed ones
 			      not yet reaped too */
+	uint32_t nconns;   /* the daemon's connections of this domain */
+	uint32_t nfds;	   /* descriptors held for it (hv_fds_take) */
+	uint32_t uid;	   /* its user: its sockets are that user's */
+	LIST_HEAD(, hv_arena) retired; /* arenas that allocate no more */
 };
 
 /*
@@ -53,6 +57,9 @@ struct hv_domain *hv_domain_find(struct hv *hv, unsigned domid);
 /* The live (not dying) domain, or NULL. */
 struct hv_domain *hv_domain_live(struct hv *hv, unsigned domid);
 
+/* The first domain, dying or not, whose id is at least domid, or NULL. */
+struct hv_domain *hv_domain_from(struct hv *hv, unsigned domid);
+
 /* The first domain and the next one, in domid order (for dumps). */
 struct hv_domain *hv_domain_first(struct hv *hv);
 struct hv_domain *hv_domain_next(struct hv_domain *d);
@@ -67,8 +74,10 @@ struct hv_domain *hv_domain_next(struct hv_domain *d);
 int hv_domain_destroy(struct hv_domain *d);
 
 /*
- * Free d if it is dying and nothing of it is left.  Returns true when it
- * was freed (d is then gone).
+ * Free d if it is dying and nothing of it is left: no client, no grant,
+ * no mapping, and no connection of the daemon's (nconns, which the daemon
+ * keeps so that a connection closed after the destroy can still give its
+ * descriptors back to d).  Returns true when it was freed (d is gone).
  */
 bool hv_domain_gc(struct hv_domain *d);
 

@@ -89,6 +89,7 @@ port_attach(struct evt_handle *h, uint32_t port)
 	TAILQ_INSERT_TAIL(&h->ports, p, hlink);
 	h->nports++;
 	evtpage_bind(h->page, port, p->gen);
+	evtpage_ring_fit(h->page, h->nports);
 }
 
 /*
@@ -110,18 +111,18 @@ port_bind_new(struct evt_handle *h, uint8_t st, uint32_t *port, uint32_t *gen)
 }
 
 /*
- * Take a port away from its handle.  With account set, the slot is
- * retired with the page's debt accounting (the handle lives on and its
- * readers may hold this slot's count); without, it is merely cleared (the
+ * Take a port away from its handle.  With keep set, the slot loses its
+ * binding but keeps the port's ring entries (the handle lives on, and
+ * Linux leaves them in its ring); without, it is cleared whole (the
  * handle is closing).
  */
 static void
-port_detach(struct evt_port *p, uint32_t port, bool account)
+port_detach(struct evt_port *p, uint32_t port, bool keep)
 {
 	struct evt_handle *h = p->owner;
 
-	if (account)
-		(void)evtpage_retire(h->page, h->efd, port);
+	if (keep)
+		evtpage_unbind(h->page, port);
 	else
 		evtpage_clear(h->page, port);
 	TAILQ_REMOVE(&h->ports, p, hlink);
@@ -163,12 +164,12 @@ port_close(struct evt_domain *d, uint32_t port)
  * it unless notify references keep it.
  */
 static void
-port_release(struct evt_domain *d, uint32_t port, bool account)
+port_release(struct evt_domain *d, uint32_t port, bool keep)
 {
 	struct evt_port *p = &d->port[port];
 
 	if (p->owner != NULL)
-		port_detach(p, port, account);
+		port_detach(p, port, keep);
 	if (p->refs == 0)
 		port_close(d, port);
 }

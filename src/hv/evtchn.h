@@ -17,8 +17,10 @@
  *
  * Ports are bound through an event-channel handle (struct evt_handle, one
  * per connection of kind EVTCHN), which owns them: binding writes a fresh
- * generation into the handle's event page (proto/evtpage.h), unbinding or
- * closing the handle removes it.  A port can also be held by unmap-notify
+ * generation into the handle's event page (proto/evtpage.h) and grows the
+ * page's ring as Linux grows its ring; unbinding removes the generation
+ * (the port's ring entries stay, as in Linux's ring), closing the handle
+ * clears the slot.  A port can also be held by unmap-notify
  * references (Linux's evtchn_get/evtchn_put): such a port stays allocated,
  * in its Xen state, after its handle lets go of it, until the last
  * reference is dropped.  While no handle owns it, events sent to it are
@@ -117,8 +119,8 @@ int evt_domain_init(struct evt_domain *d, uint16_t domid, uint32_t max_ports);
 /*
  * Close every port of the domain, as Xen does when a domain dies: the
  * remote ends of its interdomain channels become unbound, waiting for
- * this domain; ports still owned by handles are retired in their pages
- * and leave their handles; notify references are dropped.  Then free the
+ * this domain; ports still owned by handles lose their bindings in their
+ * pages and leave their handles; notify references are dropped.  Then free the
  * table.  The daemon raises VIRQ_DOM_EXC in domain 0 afterwards
  * (evt_virq_raise).
  */
@@ -135,8 +137,8 @@ uint16_t evt_domid_resolve(const struct evt_domain *self, uint32_t domid);
 void evt_handle_init(struct evt_handle *h, struct evt_domain *d);
 
 /*
- * Close a handle: every port it owns is retired in its page (slot set to
- * 0 without accounting: nobody reads the eventfd again) and closed, or,
+ * Close a handle: every port it owns is cleared in its page (slot set to
+ * 0, entries and all: nobody reads the eventfd again) and closed, or,
  * if unmap-notify references hold it, left allocated without an owner.
  * Returns the number of ports released.  At most budget ports are done
  * (0: all); call again until h->nports is 0 to split the work.
@@ -190,8 +192,8 @@ int evt_bind_virq(struct evt_handle *h, uint32_t virq, uint32_t *port,
 void evt_virq_raise(struct evt_domain *d, uint32_t virq);
 
 /*
- * IOCTL_EVTCHN_UNBIND: h lets go of port (its client has retired the slot
- * already; it is retired again here in case it did not).  The port is
+ * IOCTL_EVTCHN_UNBIND: h lets go of port (its client has unbound the slot
+ * already; it is unbound again here in case it did not).  The port is
  * closed as by EVTCHNOP_close (the remote end of an interdomain channel
  * becomes unbound and waits for this domain), unless notify references
  * hold it.  Errors: EINVAL (port >= max_ports), ENOTCONN (not h's).

@@ -2,6 +2,7 @@
  * hv.c: the hypervisor instance: limits, start-up and the final teardown.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "hv/client.h"
@@ -18,6 +19,32 @@ hv_limits_default(struct hv_limits *lim)
 	lim->max_maptrack = HV_DEF_MAPTRACK;
 	lim->max_ports = HV_DEF_PORTS;
 	lim->max_domains = HV_MAX_DOMAINS;
+	lim->max_fds = HV_DEF_FDS;
+	lim->max_fds_total = UINT32_MAX;
+}
+
+int
+hv_fds_take(struct hv *hv, struct hv_domain *d, unsigned n)
+{
+
+	if ((d != NULL && d->nfds + n > hv->lim.max_fds) ||
+	    hv->st.fds + n > hv->lim.max_fds_total) {
+		hv->st.limit_refusals++;
+		return (EMFILE);
+	}
+	if (d != NULL)
+		d->nfds += n;
+	hv->st.fds += n;
+	return (0);
+}
+
+void
+hv_fds_put(struct hv *hv, struct hv_domain *d, unsigned n)
+{
+
+	if (d != NULL)
+		d->nfds -= n;
+	hv->st.fds -= n;
 }
 
 /*
@@ -33,7 +60,8 @@ hv_init(struct hv *hv, const struct hv_limits *lim)
 	    lim->max_grant_frames > HV_MAX_GRANT_FRAMES ||
 	    lim->max_maptrack == 0 || lim->max_maptrack > HV_MAX_MAPTRACK ||
 	    lim->max_ports < 2 || lim->max_ports > HV_DEF_PORTS ||
-	    lim->max_domains == 0 || lim->max_domains > GBX_DOMID_MAX + 1)
+	    lim->max_domains == 0 || lim->max_domains > GBX_DOMID_MAX + 1 ||
+	    lim->max_fds < HV_MIN_FDS || lim->max_fds > HV_MAX_FDS)
 		return (EINVAL);
 	hv->lim = *lim;
 	RB_INIT(&hv->domains);
@@ -42,6 +70,51 @@ hv_init(struct hv *hv, const struct hv_limits *lim)
 	TAILQ_INIT(&hv->reapq);
 	hv->st.size = sizeof(hv->st);
 	return (hv_domain_create(hv, 0, NULL, &d0));
+}
+
+void
+hv_reap_queue(struct hv *hv, struct hv_reapable *r)
+{
+
+	if (!r->queued) {
+		TAILQ_INSERT_TAIL(&hv->reapq, r, link);
+		r->queued = true;
+	}
+}
+
+/*
+ * First come first served: a teardown that is not finished when the
+ * budget runs out stays first, for the next call.
+ */
+unsigned
+hv_reap(struct hv *hv, unsigned budget)
+{
+	struct hv_reapable *r;
+	unsigned done;
+	bool finished;
+
+	done = 0;
+	while (done < budget && (r = TAILQ_FIRST(&hv->reapq)) != NULL) {
+		TAILQ_REMOVE(&hv->reapq, r, link);
+		r->queued = false;
+		done += r->fn(r, budget - done, &finished);
+		if (!finished) {
+			/* Its turn is not over: it stays first. */
+			if (!r->queued) {
+				TAILQ_INSERT_HEAD(&hv->reapq, r, link);
+				r->queued = true;
+			}
+			break;
+		}
+	}
+	return (done);
+}
+
+bool
+hv_reap_pending(const struct hv *hv)
+{
+
+	return (!TAILQ_EMPTY(&hv->reapq));
 }
 
 /* Unmap every handle of d that no map object owns (unit tests make them). */

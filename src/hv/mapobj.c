@@ -12,39 +12,7 @@
 #include "hv/mapobj.h"
 #include "hv/notify.h"
 
-static int
-map_cmp(const struct hv_map *a, const struct hv_map *b)
-{
-
-	if (a->id != b->id)
-		return (a->id < b->id ? -1 : 1);
-	return (0);
-}
-
-RB_GENERATE_STATIC_UNUSED(hv_maptree, hv_map, link, map_cmp)
-
-struct hv_map *
-map_tree_min(struct hv_maptree *t)
-{
-
-	return (RB_MIN(hv_maptree, t));
-}
-
-void
-map_tree_move(struct hv_maptree *from, struct hv_maptree *to)
-{
-	struct hv_map *m;
-
-	if (RB_EMPTY(to)) {
-		*to = *from;
-		RB_INIT(from);
-		return;
-	}
-	while ((m = RB_MIN(hv_maptree, from)) != NULL) {
-		RB_REMOVE(hv_maptree, from, m);
-		RB_INSERT(hv_maptree, to, m);
-	}
-}
+static hv_holding_reap_fn map_reap;
 
 /* The grant that handle i of m maps. */
 static struct hv_grant *
@@ -122,7 +90,8 @@ hv_map_create(struct hv_client *c, const struct gbx_grant_ref *refs,
 	m->reap = count;
 	if (n != NULL)
 		notify_set(d, &m->notify, n);
-	RB_INSERT(hv_maptree, &c->maps, m);
+	/* A fresh id: it cannot be held already. */
+	(void)holding_add(c, &m->hold, HV_HOLDING_MAP, m->id, map_reap);
 	d->hv->st.maps++;
 	*mp = m;
 	return (0);
@@ -131,10 +100,11 @@ hv_map_create(struct hv_client *c, const struct gbx_grant_ref *refs,
 struct hv_map *
 hv_map_find(struct hv_client *c, uint32_t id)
 {
-	struct hv_map key;
+	struct hv_holding *h;
 
-	key.id = id;
-	return (RB_FIND(hv_maptree, &c->maps, &key));
+	if ((h = holding_find(c, HV_HOLDING_MAP, id)) == NULL)
+		return (NULL);
+	return (holding_entry(h, struct hv_map));
 }
 
 /*
@@ -166,10 +136,8 @@ static void
 map_free(struct hv_map *m)
 {
 	struct hv_client *c = m->client;
-	struct hv_maptree *t;
 
-	t = RB_FIND(hv_maptree, &c->maps, m) == m ? &c->maps : &c->doomed_maps;
-	RB_REMOVE(hv_maptree, t, m);
+	holding_remove(&m->hold);
 	(void)ra_free(&c->map_ids, m->id, 1);
 	c->dom->hv->st.maps--;
 	notify_finish(c->dom, &m->notify, m->cleared);
@@ -212,11 +180,13 @@ hv_map_set_notify(struct hv_map *m, const struct gbx_notify *n)
 }
 
 /*
- * The reaper's step: release handles from the end down, at most budget.
+ * The reaper's step (holding.h): release handles from the end down, at
+ * most budget.
  */
-unsigned
-hv_map_reap(struct hv_map *m, unsigned budget, bool *freed)
+static unsigned
+map_reap(struct hv_holding *h, unsigned budget, bool *freed)
 {
+	struct hv_map *m = holding_entry(h, struct hv_map);
 	unsigned done;
 
 	*freed = false;

@@ -6,7 +6,9 @@
  * notify.  UNMAP releases any range of its handles (a munmap may cover
  * part of a mapping); the object goes with its last handle, and then its
  * notify's event is sent.  The notify's byte is cleared just before the
- * handle of the page that holds it is released.
+ * handle of the page that holds it is released.  A map object is a
+ * holding of its client (holding.h): the token's hangup and the close
+ * release it through the reaper, one handle per unit, from the end.
  */
 #ifndef GNTBOX_HV_MAPOBJ_H
 #define GNTBOX_HV_MAPOBJ_H
@@ -14,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "base/tree.h"
+#include "hv/holding.h"
 #include "proto/proto.h"
 
 #define HV_NO_HANDLE UINT32_MAX
@@ -22,7 +24,7 @@
 struct hv_client;
 
 struct hv_map {
-	RB_ENTRY(hv_map) link; /* in client->maps or client->doomed_maps */
+	struct hv_holding hold; /* kind HV_HOLDING_MAP, key the map id */
 	struct hv_client *client;
 	uint32_t id;
 	uint32_t count;
@@ -33,8 +35,6 @@ struct hv_map {
 	struct gbx_notify notify;
 	uint32_t handles[]; /* HV_NO_HANDLE once released */
 };
-
-RB_HEAD(hv_maptree, hv_map);
 
 /*
  * Map count grants for client c, read-only or writable, with an optional
@@ -64,20 +64,5 @@ int hv_map_unmap(struct hv_map *m, uint32_t first, uint32_t count,
 
 /* Replace m's notify (last call wins).  EINVAL as notify_check() says. */
 int hv_map_set_notify(struct hv_map *m, const struct gbx_notify *n);
-
-/*
- * For the reaper: release up to budget handles of m, from the end.
- * Returns the units of work done; *freed says that m went.
- */
-unsigned hv_map_reap(struct hv_map *m, unsigned budget, bool *freed);
-
-/* The map of t with the lowest id, or NULL. */
-struct hv_map *map_tree_min(struct hv_maptree *t);
-
-/*
- * Move every map of from to to: O(1) when to is empty (a token hangup),
- * one by one otherwise.
- */
-void map_tree_move(struct hv_maptree *from, struct hv_maptree *to);
 
 #endif /* GNTBOX_HV_MAPOBJ_H */

@@ -4,10 +4,10 @@
  *
  * A notify belongs to a shared page (gntalloc keeps one per page) or to a
  * map object (gntdev keeps one per map).  It fires once, when its owner is
- * released, in the order DESIGN.md §3 fixes: the byte is cleared while the
- * page is still mapped or granted, then the grant is unmapped or its
- * access ended, then the event is sent.  gntboxd does all three, for a
- * live client as for a dead one.
+ * released, in the order docs/design.md fixes ("Release order"): the byte
+ * is cleared while the page is still mapped or granted, then the grant is
+ * unmapped or its access ended, then the event is sent.  gntboxd does all
+ * three, for a live client as for a dead one.
  *
  * A SEND_EVENT notify names a port of the object's domain, bound through
  * an event-channel handle; it holds a reference on the port (Linux's

@@ -53,6 +53,22 @@ gbx_ctl_shutdown(struct gbx_conn *c)
 	return (gbx_ctl_call(c, GBX_CTL_SHUTDOWN, NULL, 0, NULL, 0, NULL));
 }
 
+int
+gbx_ctl_persist(struct gbx_conn *c, unsigned *was)
+{
+	struct gbx_persist_reply r;
+	size_t rlen;
+	int error;
+
+	memset(&r, 0, sizeof(r));
+	error = gbx_ctl_call(c, GBX_CTL_PERSIST, NULL, 0, &r, sizeof(r), &rlen);
+	if (error == 0 && rlen != sizeof(r))
+		error = EPROTO;
+	if (error == 0 && was != NULL)
+		*was = r.idle_exit;
+	return (error);
+}
+
 /*
  * Stats grow at the end (proto.h); `size` says how much gntboxd filled, and
  * whatever lies beyond it is cleared rather than trusted.
@@ -79,14 +95,27 @@ int
 gbx_ctl_domain_create(struct gbx_conn *c, unsigned domid, const char *name,
     bool exist_ok)
 {
+
+	return (gbx_ctl_domain_create_as(c, domid, name, exist_ok, -1));
+}
+
+int
+gbx_ctl_domain_create_as(struct gbx_conn *c, unsigned domid, const char *name,
+    bool exist_ok, int64_t uid)
+{
 	struct gbx_domain_create req;
 
 	memset(&req, 0, sizeof(req));
 	if (domid > GBX_DOMID_MAX ||
-	    (name != NULL && strlen(name) >= sizeof(req.name)))
+	    (name != NULL && strlen(name) >= sizeof(req.name)) || uid < -1 ||
+	    uid >= (int64_t)UINT32_MAX)
 		return (EINVAL);
 	req.domid = (uint16_t)domid;
 	req.flags = exist_ok ? GBX_CREATE_EXIST_OK : 0;
+	if (uid != -1) {
+		req.flags |= GBX_CREATE_USER;
+		req.uid = (uint32_t)uid;
+	}
 	if (name != NULL)
 		memcpy(req.name, name, strlen(name));
 	return (gbx_ctl_call(c, GBX_CTL_DOMAIN_CREATE, &req, sizeof(req), NULL,
@@ -104,6 +133,36 @@ gbx_ctl_domain_destroy(struct gbx_conn *c, unsigned domid)
 	req.domid = (uint16_t)domid;
 	return (gbx_ctl_call(c, GBX_CTL_DOMAIN_DESTROY, &req, sizeof(req), NULL,
 	    0, NULL));
+}
+
+int
+gbx_ctl_domain_destroy_list(struct gbx_conn *c, unsigned domid,
+    struct gbx_proc_rec **recs, uint32_t *n)
+{
+	struct gbx_domain_id req;
+
+	if (domid > GBX_DOMID_MAX)
+		return (EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.domid = (uint16_t)domid;
+	return (gbx_conn_dump(c, GBX_CTL_DOMAIN_DESTROY, &req, sizeof(req),
+	    sizeof(**recs), (void **)recs, n));
+}
+
+int
+gbx_ctl_domain_join(struct gbx_conn *c, unsigned domid, int pidfd)
+{
+	struct gbx_domain_id req;
+	struct gbx_call call;
+
+	if (domid > GBX_DOMID_MAX)
+		return (EINVAL);
+	memset(&req, 0, sizeof(req));
+	req.domid = (uint16_t)domid;
+	gbx_call_init(&call, GBX_CTL_DOMAIN_JOIN, &req, sizeof(req), NULL, 0);
+	call.xfds = &pidfd;
+	call.nx = 1;
+	return (gbx_conn_call(c, &call));
 }
 
 int

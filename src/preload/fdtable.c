@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "preload/preload.h"
 
 #define PL_CHUNK_SHIFT 10
@@ -95,6 +95,8 @@ pl_file_put(struct pfile *pf)
 	pl_inside++;
 	if (pf->kind == PL_EVTCHN)
 		pl_evtchn_close(pf);
+	else if (pf->kind == PL_PRIVCMD)
+		pl_privcmd_close(pf);
 	else
 		gbx_dev_drop(pf->dev);
 	pl_inside--;

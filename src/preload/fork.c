@@ -1,7 +1,7 @@
 /*
  * fork.c: what fork() means for the preload library's own state.
  *
- * The devices themselves follow Linux across fork (dev.h, "Fork"): a
+ * The devices themselves follow Linux across fork (client/gntdev.h, "Fork"): a
  * child keeps the gntalloc mappings it inherited and holds their pages
  * itself (ADOPT), has none of the gntdev maps (MADV_DONTFORK, as a Linux
  * PV domain), and may only close inherited descriptors.  Here the table of

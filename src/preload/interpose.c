@@ -6,11 +6,13 @@
  * - open and its variants compare the path with "/dev/xen/" (a program
  *   that opens no such path pays a string compare), and open a device only
  *   in a process of a gntbox domain ($GNTBOX_DOMID): elsewhere the path is
- *   libc's, so the library is harmless on a real Xen host;
+ *   libc's, so the library is harmless on a real Xen host (in a gntbox
+ *   domain, /dev/xen/hypercall does not exist, whatever the host has);
  * - calls on a descriptor ask the table (fdtable.c), which costs an
  *   atomic load while the process has no device open;
  * - munmap, mremap and mmap(MAP_FIXED) ask whether the process has any
- *   grant mapping at all (one atomic load) before they look further.
+ *   grant mapping or reserved space at all (two atomic loads) before
+ *   they look further.
  *
  * Everything else goes straight to libc (real.c), as does every call the
  * library's own code makes (pl_inside).  glibc's fortified variants
@@ -29,7 +31,8 @@
 #include <unistd.h>
 
 #include "base/paths.h"
-#include "dev/dev.h"
+#include "client/gntdev.h"
+#include "client/place.h"
 #include "preload/preload.h"
 #include "proto/proto.h"
 
@@ -52,8 +55,14 @@ ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen);
 /* The status flags F_SETFL may change (Linux's SETFL_MASK). */
 #define PL_SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
 
-/* The device a path names, or 0. */
-static enum pl_kind
+/*
+ * A device a gntbox domain lacks: /dev/xen/hypercall, privcmd's buffer
+ * device, which libxencall may do without (linux_privcmd.c).
+ */
+#define PL_ABSENT (-1)
+
+/* The device a path names, PL_ABSENT, or 0. */
+static int
 pl_path_kind(const char *path)
 {
 
@@ -65,6 +74,10 @@ pl_path_kind(const char *path)
 		return (PL_GNTALLOC);
 	if (strcmp(path + 9, "evtchn") == 0)
 		return (PL_EVTCHN);
+	if (strcmp(path + 9, "privcmd") == 0)
+		return (PL_PRIVCMD);
+	if (strcmp(path + 9, "hypercall") == 0)
+		return (PL_ABSENT);
 	return (0);
 }
 
@@ -94,14 +107,18 @@ pl_open_dev(enum pl_kind kind, int flags)
 	pf->accmode = flags & O_ACCMODE;
 	atomic_init(&pf->flags, flags & ~PL_OPEN_ONLY);
 	pl_inside++;
-	error = kind == PL_EVTCHN ? pl_evtchn_open(pf) : pl_gnt_open(kind, pf);
+	error = kind == PL_EVTCHN ? pl_evtchn_open(pf) :
+	    kind == PL_PRIVCMD	  ? pl_privcmd_open(pf) :
+				    pl_gnt_open(kind, pf);
 	if (error != 0) {
 		free(pf);
 		pl_inside--;
 		errno = pl_errno(error);
 		return (-1);
 	}
-	src = kind == PL_EVTCHN ? pl_evtchn_fd(pf) : gbx_dev_sock(pf->dev);
+	src = kind == PL_EVTCHN ? pl_evtchn_fd(pf) :
+	    kind == PL_PRIVCMD	? pl_privcmd_fd(pf) :
+				  gbx_dev_sock(pf->dev);
 	if ((fd = pl_fd_install(pf, src, (flags & O_CLOEXEC) != 0)) == -1) {
 		error = errno;
 		atomic_store(&pf->refs, 1);
@@ -121,13 +138,17 @@ pl_open_dev(enum pl_kind kind, int flags)
 static int
 pl_open(int dirfd, const char *path, int flags)
 {
-	enum pl_kind kind;
+	int kind;
 
 	(void)dirfd; /* only absolute paths are ours */
 	if (pl_inside || (kind = pl_path_kind(path)) == 0 ||
 	    getenv("GNTBOX_DOMID") == NULL)
 		return (PL_NOT_OURS);
-	return (pl_open_dev(kind, flags));
+	if (kind == PL_ABSENT) {
+		errno = ENOENT;
+		return (-1);
+	}
+	return (pl_open_dev((enum pl_kind)kind, flags));
 }
 
 /*
@@ -357,6 +378,9 @@ ioctl(int fd, unsigned long request, ...)
 	case PL_GNTALLOC:
 		error = pl_gntalloc_ioctl(pf, (unsigned)request, arg);
 		break;
+	case PL_PRIVCMD:
+		error = pl_privcmd_ioctl(pf, (unsigned)request, arg, &ret);
+		break;
 	default:
 		error = pl_evtchn_ioctl(pf, (unsigned)request, arg, &ret);
 		break;
@@ -376,21 +400,54 @@ ioctl(int fd, unsigned long request, ...)
 /*
  * A call that replaces [addr, addr + len) (an munmap, a MAP_FIXED, an
  * mremap onto a fixed address): our mappings in the range are detached
- * first, the real call runs, and then the grants go (dev.h).  If the call
- * fails, the detached mappings are unmapped all the same: the kernel may
- * have unmapped the range before it failed, and the bookkeeping must
- * never claim a mapping that is gone.
+ * first, the real call runs, and then the grants go (client/gntdev.h).
+ * If the call fails, the detached mappings are unmapped all the same: the
+ * kernel may have unmapped the range before it failed, and the
+ * bookkeeping must never claim a mapping that is gone.
+ *
+ * The address space the client core reserves for grant mappings
+ * (client/place.h) must never become a hole: an munmap leaves it reserved
+ * (gbx_place_munmap), and what a MAP_FIXED maps over it becomes the
+ * program's for good (gbx_place_excise).
  */
 struct pl_replace {
 	struct gbx_vmbatch b;
 	bool active;
 };
 
+/* Whether a call over [addr, addr + len) has anything of ours to mind. */
+static bool
+pl_memory_ours(const void *addr, size_t len)
+{
+
+	return (gbx_vm_any() || gbx_place_touches(addr, len));
+}
+
 static void
 pl_replace_begin(struct pl_replace *r, void *addr, size_t len)
 {
 
 	r->active = gbx_vm_any() && gbx_vm_unmap_begin(addr, len, &r->b) == 0;
+}
+
+/*
+ * The program maps over [addr, addr + len) with MAP_FIXED: excise the
+ * reserved space there, then detach our mappings.  False, with errno
+ * ENOMEM, when the excision could not be recorded: the call must fail
+ * before it maps anything.
+ */
+static bool
+pl_replace_fixed(struct pl_replace *r, void *addr, size_t len)
+{
+	int error;
+
+	if ((error = gbx_place_excise(addr, len)) != 0) {
+		r->active = false;
+		errno = error;
+		return (false);
+	}
+	pl_replace_begin(r, addr, len);
+	return (true);
 }
 
 static void
@@ -420,7 +477,9 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 			return (pl_real.mmap(addr, len, prot, flags, fd, off));
 		}
 		pl_inside++;
-		error = pl_gnt_mmap(pf, addr, len, prot, flags, off, &p);
+		error = pf->kind == PL_PRIVCMD ?
+		    pl_privcmd_mmap(pf, addr, len, prot, flags, &p) :
+		    pl_gnt_mmap(pf, addr, len, prot, flags, off, &p);
 		pl_inside--;
 		pl_file_put(pf);
 		if (error != 0) {
@@ -429,11 +488,13 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		}
 		return (p);
 	}
-	if ((flags & MAP_FIXED) == 0 || !gbx_vm_any())
+	if ((flags & MAP_FIXED) == 0 || !pl_memory_ours(addr, len))
 		return (pl_real.mmap(addr, len, prot, flags, fd, off));
 	pl_inside++;
-	pl_replace_begin(&rp, addr, len);
-	p = pl_real.mmap(addr, len, prot, flags, fd, off);
+	if (pl_replace_fixed(&rp, addr, len))
+		p = pl_real.mmap(addr, len, prot, flags, fd, off);
+	else
+		p = MAP_FAILED;
 	error = errno;
 	pl_replace_end(&rp, p != MAP_FAILED);
 	pl_inside--;
@@ -451,11 +512,11 @@ munmap(void *addr, size_t len)
 	int r, error;
 
 	pl_real_init();
-	if (pl_inside || !gbx_vm_any())
+	if (pl_inside || !pl_memory_ours(addr, len))
 		return (pl_real.munmap(addr, len));
 	pl_inside++;
 	pl_replace_begin(&rp, addr, len);
-	r = pl_real.munmap(addr, len);
+	r = gbx_place_munmap(addr, len);
 	error = errno;
 	pl_replace_end(&rp, r == 0);
 	pl_inside--;
@@ -467,13 +528,58 @@ munmap(void *addr, size_t len)
  * mremap.  A grant mapping may shrink (its tail is unmapped, as by
  * munmap), but never grow, as Linux's grant mappings are VM_DONTEXPAND
  * (EFAULT), and is never moved (EINVAL: the index and gntboxd would have
- * to follow it).  A move onto a fixed address replaces what was there.
+ * to follow it).  Reserved space is not the program's to move or resize
+ * (EFAULT, as for an address with nothing mapped).  A move onto a fixed
+ * address replaces what was there.
  */
-PL_API void *
-mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
+static void *
+pl_mremap(void *old, size_t oldsz, size_t newsz, int flags, void *to)
 {
 	struct pl_replace rp;
 	size_t o, n;
+	void *p;
+	int error;
+
+	o = (oldsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
+	n = (newsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
+	if (gbx_vm_intersects(old, oldsz == 0 ? 1 : oldsz)) {
+		error = n > o ? EFAULT :
+		    (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 ||
+			oldsz == 0 ?
+				EINVAL :
+				0;
+		if (error != 0) {
+			errno = error;
+			return (MAP_FAILED);
+		}
+		/*
+		 * The head stays where it is (the kernel checks it and the
+		 * flags); the tail goes as by munmap, reserved space kept.
+		 */
+		p = pl_real.mremap(old, n, n, flags & ~MREMAP_MAYMOVE, NULL);
+		if (p != MAP_FAILED && n < o) {
+			pl_replace_begin(&rp, (char *)old + n, o - n);
+			(void)gbx_place_munmap((char *)old + n, o - n);
+			pl_replace_end(&rp, true);
+		}
+		return (p);
+	}
+	if (gbx_place_reserved(old, oldsz == 0 ? 1 : oldsz)) {
+		errno = EFAULT;
+		return (MAP_FAILED);
+	}
+	if ((flags & MREMAP_FIXED) == 0)
+		return (pl_real.mremap(old, oldsz, newsz, flags, to));
+	if (!pl_replace_fixed(&rp, to, newsz))
+		return (MAP_FAILED);
+	p = pl_real.mremap(old, oldsz, newsz, flags, to);
+	pl_replace_end(&rp, p != MAP_FAILED);
+	return (p);
+}
+
+PL_API void *
+mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
+{
 	va_list ap;
 	void *to, *p;
 	int error;
@@ -486,31 +592,13 @@ mremap(void *old, size_t oldsz, size_t newsz, int flags, ...)
 		to = va_arg(ap, void *);
 		va_end(ap);
 	}
-	if (pl_inside || !gbx_vm_any())
+	if (pl_inside ||
+	    (!pl_memory_ours(old, oldsz == 0 ? 1 : oldsz) &&
+		((flags & MREMAP_FIXED) == 0 || !pl_memory_ours(to, newsz))))
 		return (pl_real.mremap(old, oldsz, newsz, flags, to));
 	pl_inside++;
-	rp.active = false;
-	if (gbx_vm_intersects(old, oldsz == 0 ? 1 : oldsz)) {
-		o = (oldsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
-		n = (newsz + GBX_PAGE_SIZE - 1) & ~(size_t)(GBX_PAGE_SIZE - 1);
-		error = n > o ? EFAULT :
-		    (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0 ||
-			oldsz == 0 ?
-				EINVAL :
-				0;
-		if (error != 0) {
-			pl_inside--;
-			errno = error;
-			return (MAP_FAILED);
-		}
-		if (n < o)
-			pl_replace_begin(&rp, (char *)old + n, o - n);
-		flags &= ~MREMAP_MAYMOVE;
-	} else if ((flags & MREMAP_FIXED) != 0)
-		pl_replace_begin(&rp, to, newsz);
-	p = pl_real.mremap(old, oldsz, newsz, flags, to);
+	p = pl_mremap(old, oldsz, newsz, flags, to);
 	error = errno;
-	pl_replace_end(&rp, p != MAP_FAILED);
 	pl_inside--;
 	errno = error;
 	return (p);

@@ -1,11 +1,14 @@
 /*
  * preload.h: libgntbox-preload.so, the Linux device ABI for unmodified
- * programs (docs/architecture.md §1, DESIGN.md §4).
+ * programs (docs/architecture.md §1, docs/design.md "Linux device ABI").
  *
  * The library stands in for a few libc entry points (interpose.c) so that
- * /dev/xen/gntdev, /dev/xen/gntalloc and /dev/xen/evtchn behave as Linux's
- * drivers do, on top of the client-side grant device (src/dev/) and the
- * event-channel client (src/lib/):
+ * /dev/xen/gntdev, /dev/xen/gntalloc, /dev/xen/evtchn and /dev/xen/privcmd
+ * behave as Linux's drivers do (and /dev/xen/hypercall is absent).  It is built on the client core alone (src/client/: the
+ * grant device of gntdev.h, the event-channel handle of evtchn_handle.h,
+ * the connection of link.h), beside libgntbox's public API (src/lib/),
+ * never on it: preload/ and lib/ do not include each other, and the
+ * library links its own copy of the core.
  *
  * - open() of one of those paths, in a process that `gntbox run` made a
  *   process of a domain, opens a device and returns a descriptor the
@@ -15,11 +18,12 @@
  *   file, and poll works on the evtchn descriptor natively.
  * - fdtable.c maps those descriptors to their open device files (struct
  *   pfile), with O(1) checks for every other descriptor.
- * - gntdev.c, gntalloc.c and evtchn.c answer ioctl, mmap, read and write
- *   with Linux's numbers, layouts, check order and errno values.
+ * - linux_gntdev.c, linux_gntalloc.c, linux_mmap.c, linux_evtchn.c and
+ *   linux_privcmd.c answer ioctl, mmap, read and write with Linux's
+ *   numbers, layouts, check order and errno values.
  * - Any munmap, mmap(MAP_FIXED) or mremap that covers grant mappings is
- *   accounted for (dev.h's gbx_vm_unmap_begin / _end), after one atomic
- *   test when the process has none.
+ *   accounted for (gntdev.h's gbx_vm_unmap_begin / _end), after one
+ *   atomic test when the process has none.
  *
  * Device functions return 0 or an errno value.
  */
@@ -38,6 +42,8 @@
 #include "gntbox.h"
 
 struct gbx_dev;
+struct gbx_privcmd;
+struct gntbox_evtchn;
 
 /* ---- libc's own functions (real.c). ---- */
 
@@ -71,8 +77,8 @@ void pl_real_init(void);
 
 /*
  * Nonzero while this thread runs the library's own code: the entry
- * points then go straight to libc, so that dev/ and lib/ calling mmap,
- * munmap or close never come back in.
+ * points then go straight to libc, so that the client core calling mmap,
+ * munmap or close never comes back in.
  */
 extern __thread int pl_inside __attribute__((tls_model("initial-exec")));
 
@@ -98,6 +104,7 @@ enum pl_kind {
 	PL_GNTDEV = 1,
 	PL_GNTALLOC,
 	PL_EVTCHN,
+	PL_PRIVCMD,
 };
 
 /*
@@ -108,12 +115,13 @@ enum pl_kind {
 struct pfile {
 	atomic_uint refs;
 	enum pl_kind kind;
-	int accmode;		/* O_RDONLY, O_WRONLY or O_RDWR, as opened */
-	atomic_int flags;	/* the program's status flags (O_NONBLOCK...) */
-	struct gbx_dev *dev;	/* gntdev, gntalloc */
-	gntbox_evtchn_t *evt;	/* evtchn */
-	pid_t pid;		/* evtchn: the process that opened it */
-	atomic_uint restricted; /* evtchn: RESTRICT_DOMID's domain + 1 */
+	int accmode;	     /* O_RDONLY, O_WRONLY or O_RDWR, as opened */
+	atomic_int flags;    /* the program's status flags (O_NONBLOCK...) */
+	struct gbx_dev *dev; /* gntdev, gntalloc */
+	struct gntbox_evtchn *evt; /* evtchn */
+	struct gbx_privcmd *pcmd;  /* privcmd */
+	pid_t pid;		   /* evtchn, privcmd: who opened it */
+	atomic_uint restricted;	   /* evtchn, privcmd: RESTRICT's domain + 1 */
 };
 
 /* Descriptors at or above this are never ours (they are refused). */
@@ -164,7 +172,7 @@ int pl_gntdev_ioctl(struct pfile *pf, unsigned cmd, void *arg);
 int pl_gntalloc_ioctl(struct pfile *pf, unsigned cmd, void *arg);
 int pl_evtchn_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret);
 
-/* mmap of a gntdev or gntalloc file (gntmmap.c). */
+/* mmap of a gntdev or gntalloc file (linux_mmap.c). */
 int pl_gnt_mmap(struct pfile *pf, void *addr, size_t len, int prot, int flags,
     off_t off, void **out);
 
@@ -176,6 +184,14 @@ int pl_evtchn_write(struct pfile *pf, const void *buf, size_t len,
 /* The descriptor to duplicate for the program, and closing. */
 int pl_evtchn_fd(const struct pfile *pf);
 void pl_evtchn_close(struct pfile *pf);
+
+/* /dev/xen/privcmd (linux_privcmd.c): as the evtchn functions above. */
+int pl_privcmd_open(struct pfile *pf);
+int pl_privcmd_fd(const struct pfile *pf);
+void pl_privcmd_close(struct pfile *pf);
+int pl_privcmd_ioctl(struct pfile *pf, unsigned cmd, void *arg, int *ret);
+int pl_privcmd_mmap(struct pfile *pf, void *addr, size_t len, int prot,
+    int flags, void **out);
 
 /*
  * A connection error (gntboxd went away) is EIO to the program, which

@@ -5,7 +5,9 @@
  * and one recvmsg() gets exactly one; a message longer than the buffer is
  * reported with MSG_TRUNC, and descriptors that did not fit with
  * MSG_CTRUNC.  Both are protocol errors here, and the descriptors that did
- * arrive are closed so that a misbehaving peer cannot leak them into us.
+ * arrive are closed so that a misbehaving peer cannot leak them into us;
+ * only a client whose descriptor table is full, which gntboxd's replies
+ * cannot help, takes MSG_CTRUNC as it comes (gbx_msg_recv_ctrunc).
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -82,6 +84,14 @@ gbx_close_fds(int *fds, unsigned *n)
 ssize_t
 gbx_msg_recv(int sock, void *buf, size_t cap, int *fds, unsigned *nfds)
 {
+
+	return (gbx_msg_recv_ctrunc(sock, buf, cap, fds, nfds, NULL));
+}
+
+ssize_t
+gbx_msg_recv_ctrunc(int sock, void *buf, size_t cap, int *fds, unsigned *nfds,
+    bool *ctrunc)
+{
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int) * GBX_MAX_FDS)];
@@ -119,6 +129,11 @@ gbx_msg_recv(int sock, void *buf, size_t cap, int *fds, unsigned *nfds)
 	}
 	if (r == 0 && *nfds == 0)
 		return (0);
+	if (ctrunc != NULL) {
+		/* The caller copes with descriptors the kernel dropped. */
+		*ctrunc = (m.msg_flags & MSG_CTRUNC) != 0;
+		m.msg_flags &= ~MSG_CTRUNC;
+	}
 	if ((m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
 	    (size_t)r < sizeof(h))
 		goto bad;

@@ -6,6 +6,7 @@
 #ifndef GNTBOX_PROTO_MSG_H
 #define GNTBOX_PROTO_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +34,15 @@ int gbx_msg_send(int sock, struct gbx_hdr *h, const void *body, size_t blen,
  * arrived (every descriptor that did arrive has then been closed).
  */
 ssize_t gbx_msg_recv(int sock, void *buf, size_t cap, int *fds, unsigned *nfds);
+
+/*
+ * The same, for a receiver that copes with a message whose descriptors
+ * the kernel dropped because the receiver's descriptor table is full
+ * (MSG_CTRUNC; those that did arrive come first, in order): the message
+ * is returned, with *ctrunc set, instead of -EPROTO.
+ */
+ssize_t gbx_msg_recv_ctrunc(int sock, void *buf, size_t cap, int *fds,
+    unsigned *nfds, bool *ctrunc);
 
 /* Close n descriptors of fds and set *n to 0 (for refused messages). */
 void gbx_close_fds(int *fds, unsigned *n);

@@ -1,7 +1,9 @@
 /*
  * proto.h: the protocol between gntbox clients and gntboxd.
  *
- * This file is the specification; docs/architecture.md §7 is the overview.
+ * This file is the specification (with proto/control.h, which it includes
+ * for the control socket's messages); docs/architecture.md §7 is the
+ * overview.
  *
  * Transport.  AF_UNIX SOCK_SEQPACKET, one message per request or reply.
  * The grant device and event channels of domain N connect to
@@ -95,6 +97,7 @@ enum gbx_type {
 	GBX_COPY_ACQUIRE = 0x19,
 	GBX_COPY_RELEASE = 0x1a, /* one-way */
 	GBX_ADOPT = 0x1b,
+	GBX_ARENA_PUT = 0x1c, /* one-way (issue 11, defect 4) */
 
 	/* Event channels (kind GBX_KIND_EVTCHN). */
 	GBX_EVT_BIND_UNBOUND = 0x30,
@@ -113,6 +116,17 @@ enum gbx_type {
 	GBX_CTL_GRANTS = 0x55,
 	GBX_CTL_PORTS = 0x56,
 	GBX_CTL_STATS = 0x57,
+
+	GBX_CTL_PERSIST = 0x5f, /* issue 12 (cli-ux), numbered apart */
+	/* Observability (issue 12): logs, counters, trace; see the end. */
+	GBX_CTL_LOG = 0x60,
+	GBX_CTL_TRACE = 0x61,
+	GBX_CTL_DOMSTATS = 0x62,
+	GBX_CTL_XS_PERMS = 0x63,
+	GBX_CTL_FEED = 0x64, /* gntboxd to client only, unasked */
+
+	/* Issue 11: a process that joins a domain without a connection. */
+	GBX_CTL_DOMAIN_JOIN = 0x70,
 };
 
 /* ------------------------------------------------------------------ */
@@ -135,9 +149,18 @@ enum gbx_kind {
  * descriptor is EPROTO).
  *
  * Errors: EPROTO (version or kind unknown, wrong socket for the kind, a
- * second HELLO, any other type before HELLO), EMFILE (too many connections
- * for the domain, or gntboxd is out of descriptors for an event page),
- * ESRCH (the domain is being destroyed), ENOMEM.
+ * second HELLO, any other type before HELLO, a process token that is not
+ * one end of a socketpair whose peer is not gntboxd), EMFILE (too many
+ * connections for the domain, or the domain or gntboxd is at its
+ * descriptor limit), EACCES (the connecting process's uid is neither the
+ * domain's user nor root), ESRCH (the domain is being destroyed), ENOMEM.
+ *
+ * A connection gntboxd refuses as it accepts it (the domain is at its
+ * descriptor limit, too many connections wait for their HELLO) is sent a
+ * HELLO reply with seq 0 and the error (EMFILE, EAGAIN) at once, before
+ * any HELLO is read, and closed: the client reads it as the answer to
+ * its HELLO, even when sending the HELLO failed because gntboxd had
+ * already closed the socket.
  */
 struct gbx_hello {
 	uint32_t version; /* GBX_PROTO_VERSION */
@@ -146,8 +169,9 @@ struct gbx_hello {
 
 /*
  * Reply: struct gbx_hello_reply.  For GBX_KIND_EVTCHN two descriptors come
- * with it: [0] the handle's eventfd (EFD_SEMAPHORE | EFD_NONBLOCK, which
- * every descriptor of it shares; the handle's pollable descriptor), [1]
+ * with it: [0] the handle's eventfd (EFD_SEMAPHORE, blocking: the
+ * client calls evtpage_efd_setup on it; the handle's pollable
+ * descriptor), [1]
  * its event page (a memfd of page_bytes bytes, sealed against resizing,
  * laid out as src/proto/evtpage.h says, initialised for max_ports), and
  * handle_id (never 0, never reused) names this handle in EVT_NOTIFY
@@ -197,6 +221,11 @@ struct gbx_arena_reply {
 	struct gbx_fdlist fds;
 };
 
+/*
+ * ARENA_PUT (one-way), body struct gbx_refs, tail uint32_t arena[count]:
+ * the client let these descriptors go (a bounded cache) or never got them
+ * (MSG_CTRUNC); gntboxd sends them again when needed.  Unknown ids: skipped.
+ */
 /* ------------------------------------------------------------------ */
 /* Sharing pages (gntalloc's half of the device).                        */
 
@@ -438,7 +467,8 @@ struct gbx_copy_release {
  * remote_port of remote_dom, which must be unbound and waiting for this
  * domain.  EVT_BIND_VIRQ: bind a virtual interrupt.  The new port belongs
  * to this handle; gntboxd has written its slot in the handle's event page
- * (generation gen, unmasked, not pending) before replying.
+ * (generation gen, unmasked, not pending) before replying, and, for
+ * BIND_INTERDOMAIN, fired it, as Xen sets the new port pending.
  *
  * Errors follow Xen's event_channel.c, in hv/evtchn.h's order: ESRCH
  * (BIND_INTERDOMAIN: the remote domain does not exist or is dying;
@@ -466,10 +496,10 @@ struct gbx_evt_bind_reply {
 };
 
 /*
- * EVT_UNBIND: close a port of this handle.  The client has already retired
- * the slot (evtpage_retire: set it to 0, and recorded in the page's debt a
- * count that a pending delivery leaves behind); gntboxd retires it again
- * in case it did not.
+ * EVT_UNBIND: close a port of this handle.  The client has already
+ * unbound the slot (evtpage_unbind: generation 0, so notifiers with the
+ * old one come here; the port's ring entries stay, as in Linux's ring);
+ * gntboxd unbinds it again in case it did not.
  * The remote end, if any, becomes unbound and waits for this domain again,
  * as in Xen.  A port named by an unmap notify that has not fired yet stays
  * allocated until it has.  Reply: header only.  Errors: ENOTCONN (not a
@@ -524,135 +554,139 @@ struct gbx_evt_restrict {
 };
 
 /* ------------------------------------------------------------------ */
-/* Control socket.                                                       */
+/* Control socket: its own file, for length.                             */
+
+#include "proto/control.h"
+
+/* ------------------------------------------------------------------ */
+/* Observability (issue 12): logs, per-domain counters, trace.          */
 
 /*
- * CTL_PING: header only both ways; the reply body is struct gbx_hello_reply
- * with daemon_pid set (domid 0).  CTL_SHUTDOWN: gntboxd replies, then
- * closes every connection and exits.
+ * Log levels on the wire, as base/log.h numbers them: the most verbose
+ * level a reader wants.
  */
+#define GBX_LEVEL_ERR	0
+#define GBX_LEVEL_WARN	1
+#define GBX_LEVEL_INFO	2
+#define GBX_LEVEL_DEBUG 3
 
 /*
- * CTL_DOMAIN_CREATE: create domain domid (its sockets, its xenstore home
- * /local/domain/<domid>) unless it exists.  Errors: EINVAL (domid >
- * GBX_DOMID_MAX, name not NUL-terminated or with characters outside
- * [A-Za-z0-9_.-]), EEXIST (exists; the reply still succeeds when
- * GBX_CREATE_EXIST_OK is set), EBUSY (a destroyed domain of that id still
- * has grants mapped by others: it keeps its id until they are unmapped),
- * ENOSPC (too many domains).
+ * CTL_LOG (bulk only): the lines gntboxd keeps in memory (its last
+ * GBXD_LOG_LINES, whatever --log says), as `xl dmesg` reads Xen's
+ * console ring.  Request: struct gbx_log_req.  Reply: struct
+ * gbx_dump_reply with rec_size 1 and count the bytes of text in the
+ * bulk memfd: lines of at most `level`, the last `lines` of them (0:
+ * all), each ending with a newline.
+ *
+ * With GBX_LOG_FOLLOW the connection then receives a CTL_FEED message of
+ * kind GBX_FEED_LOG for every later line of at most `level`, until it
+ * closes.  Errors: EINVAL (level above GBX_LEVEL_DEBUG, unknown flags),
+ * EBUSY (the connection follows a feed already).
  */
-#define GBX_CREATE_EXIST_OK 0x1
+#define GBX_LOG_FOLLOW 0x1
 
-struct gbx_domain_create {
-	uint16_t domid;
-	uint16_t flags;
-	uint32_t pad;
-	char
-	    name[GBX_NAME_MAX]; /* empty: "domain-<domid>" (dom0: "Domain-0") */
-};
-
-/* CTL_DOMAIN_DESTROY.  Errors: ESRCH (no such domain), EPERM (domain 0). */
-struct gbx_domain_id {
-	uint16_t domid;
+struct gbx_log_req {
+	uint32_t lines; /* the last N lines; 0: every line kept */
+	uint8_t level;	/* GBX_LEVEL_* */
+	uint8_t flags;	/* GBX_LOG_FOLLOW */
 	uint16_t pad;
-	uint32_t pad2;
 };
 
 /*
- * Dumps (bulk only): CTL_DOMAIN_LIST (request body empty), CTL_GRANTS and
- * CTL_PORTS (request struct gbx_dump, domid GBX_ALL_DOMAINS for all).
- * Reply: struct gbx_dump_reply, records in the bulk memfd from offset 0.
+ * CTL_TRACE: subscribe the connection to the trace feed: from the reply
+ * on, one CTL_FEED message of kind GBX_FEED_TRACE per operation gntboxd
+ * performs for a domain (grant share, end of share, map, unmap, notify
+ * settings, copy, port bind and unbind, notify through gntboxd, xenstore
+ * requests with their paths and results, domain creation and
+ * destruction) and per denial, restricted to operations that involve
+ * domain `domid` (as actor or as the other side) unless it is
+ * GBX_ALL_DOMAINS.  Request: struct gbx_dump.  Reply: header only.
+ * Errors: ESRCH (no such domain), EBUSY (already following a feed).
  */
-#define GBX_ALL_DOMAINS 0xffff
 
-struct gbx_dump {
-	uint16_t domid;
-	uint16_t pad;
-	uint32_t pad2;
+/*
+ * CTL_FEED: a message gntboxd sends by itself, never a reply, to a
+ * connection that follows a feed (CTL_LOG with GBX_LOG_FOLLOW, or
+ * CTL_TRACE); its seq is that of the request that subscribed.  Body
+ * struct gbx_feed, tail: one line of text (no newline, no nul).
+ *
+ * gntboxd never waits for a feed's reader: a line that does not fit in
+ * the socket at once is dropped and counted, and the next line that
+ * goes out says in `dropped` how many were lost before it.  A
+ * subscribed connection should send no further request: feed messages
+ * would come between its replies.
+ */
+#define GBX_FEED_LOG   1
+#define GBX_FEED_TRACE 2
+
+struct gbx_feed {
+	uint32_t kind;	  /* GBX_FEED_* */
+	uint32_t level;	  /* LOG: the line's GBX_LEVEL_* */
+	uint64_t dropped; /* lines lost just before this one */
 };
 
-struct gbx_dump_reply {
-	uint32_t count;	   /* records */
-	uint32_t rec_size; /* bytes per record (the struct below) */
-};
-
-#define GBX_DOM_PRIVILEGED 0x1
-#define GBX_DOM_DYING	   0x2
-
-struct gbx_domain_rec {
+/*
+ * CTL_DOMSTATS (bulk only): per-domain levels and counters, for `gntbox
+ * top`.  Request: struct gbx_dump (GBX_ALL_DOMAINS for every domain).
+ * Reply: struct gbx_dump_reply, records struct gbx_domstat_rec.  The
+ * counters are totals since the domain was created; a reader makes
+ * rates from two dumps.  Errors: ESRCH (no such domain).
+ */
+struct gbx_domstat_rec {
 	uint16_t domid;
 	uint16_t flags;	  /* GBX_DOM_* */
-	uint32_t conns;	  /* open connections of all kinds */
-	uint32_t grants;  /* grant entries in use, deferred ones included */
-	uint32_t handles; /* maptrack handles in use */
-	uint32_t ports;	  /* ports in use */
-	uint32_t pad;
+	uint32_t grants;  /* grant entries of its table in use */
+	uint32_t handles; /* maptrack handles: grants it maps, page by page */
+	uint32_t ports;	  /* its ports in use */
+	uint64_t events;  /* notifications delivered to its ports (see below) */
+	uint64_t xs_ops;  /* xenstore requests its connections made */
+	uint64_t denials; /* refusals logged (or rate-limited) for it */
+	uint64_t unlogged; /* of those, lines the rate limit kept out */
 	char name[GBX_NAME_MAX];
 };
 
-#define GBX_GRANT_DEFERRED 0x1 /* ended by its owner, still mapped */
-
-#define GBX_REC_MAPPERS 4
-
-struct gbx_grant_rec {
-	uint16_t domid; /* granting domain */
-	uint16_t flags; /* the entry's GTF_* flags */
-	uint32_t ref;
-	uint16_t grantee; /* the entry's domid field */
-	uint16_t state;	  /* GBX_GRANT_* */
-	uint32_t frame;
-	uint32_t pin_w;	    /* writable host mappings */
-	uint32_t pin_r;	    /* read-only host mappings */
-	uint32_t owner_pid; /* process that shared it (0: none left) */
-	uint32_t nmappers;  /* maptrack handles on it */
-	uint32_t mapper_pid[GBX_REC_MAPPERS]; /* the first few mappers */
-};
-
-#define GBX_PORT_FREE	     0
-#define GBX_PORT_UNBOUND     1
-#define GBX_PORT_INTERDOMAIN 2
-#define GBX_PORT_VIRQ	     3
-
-struct gbx_port_rec {
-	uint16_t domid;
-	uint16_t state; /* GBX_PORT_* */
-	uint32_t port;
-	uint16_t remote_dom; /* UNBOUND, INTERDOMAIN */
-	uint16_t pad;
-	uint32_t remote_port; /* INTERDOMAIN */
-	uint32_t virq;	      /* VIRQ */
-	uint32_t owner_pid;   /* process of the owning handle (0: none) */
-	uint32_t notify_refs; /* unmap notifies waiting to fire on it */
-	uint32_t pad2;
-};
+/*
+ * `events` counts every notification that reached a binding of one of
+ * the domain's ports, whoever sent it: a process on the fast path
+ * (evtpage.h: the notifier counts it in the receiver's event page),
+ * gntboxd on the slow path, an unmap notify, a virq.  Notifications
+ * merged into one already pending count each; those sent to an unbound
+ * port (dropped, as Xen drops them) do not.  A process of another
+ * domain that holds the page can write the counter too: it is as honest
+ * as the domain's peers.
+ */
 
 /*
- * CTL_STATS: request header only; reply struct gbx_stats.  The first group
- * are levels that every test expects back at its baseline afterwards; the
- * second are totals since gntboxd started.  New fields are appended;
- * `size` says how many bytes of the struct the daemon filled.
+ * CTL_XS_PERMS: a xenstore node's permission list as the store keeps it,
+ * with what GET_PERMS cannot say: which entries the store ignores
+ * because they name a domain that did not exist when they were set (C
+ * xenstored ignores those; a domain created later with that id does not
+ * get their rights).  Request: struct gbx_xs_path, tail the absolute
+ * path with its nul (`len` bytes).  Reply: struct gbx_xs_perms_reply,
+ * tail struct gbx_xs_perm[count].  Errors: ENOENT (no such node),
+ * EINVAL (not an absolute path or a special node, or not nul-terminated),
+ * E2BIG (more entries than one reply carries).
  */
-struct gbx_stats {
-	uint32_t size;
+struct gbx_xs_path {
+	uint32_t len; /* path bytes, nul included */
 	uint32_t pad;
-	/* Levels. */
-	uint64_t domains;
-	uint64_t connections;
-	uint64_t grants;   /* grant entries in use, deferred included */
-	uint64_t maps;	   /* map objects */
-	uint64_t handles;  /* maptrack handles in use */
-	uint64_t deferred; /* grants waiting for the grantee to unmap */
-	uint64_t pages;	   /* arena pages allocated */
-	uint64_t arenas;
-	uint64_t ports; /* ports not free */
-	uint64_t nodes; /* xenstore nodes */
-	uint64_t watches;
-	uint64_t transactions;
-	/* Totals. */
-	uint64_t deferred_released; /* deferred grants released later */
-	uint64_t notifies_fired;    /* unmap notifies performed */
-	uint64_t protocol_errors;
-	uint64_t conns_dropped; /* connections dropped for misbehaving */
 };
+
+struct gbx_xs_perms_reply {
+	uint32_t count;
+	uint32_t pad;
+};
+
+#define GBX_XS_PERM_IGNORED 0x1
+
+struct gbx_xs_perm {
+	uint32_t domid;
+	uint8_t access; /* 'n', 'r', 'w' or 'b', as GET_PERMS writes it */
+	uint8_t flags;	/* GBX_XS_PERM_* */
+	uint16_t pad;
+};
+
+/* privcmd (issue 9): its kind and messages are in proto/pcmd.h. */
+#include "proto/pcmd.h"
 
 #endif /* GNTBOX_PROTO_PROTO_H */

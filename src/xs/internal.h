@@ -10,10 +10,11 @@
  *   view.c         a request's view of the tree (live, or a transaction's)
  *   transaction.c  transactions: a private overlay and its commit
  *   watch.c        watches, their index and event delivery
- *   domain.c       domains: introduce, release, per-domain state
+ *   xs_domain.c    domains: introduce, release, per-domain state
  *   quota.c        limits and the GET_QUOTA / SET_QUOTA requests
  *   ops.c          the node requests (READ, WRITE, RM, ...)
- *   conn.c         connections: input framing, output queue, dispatch
+ *   xs_conn.c      the engine's connections: input framing, output queue,
+ *                  dispatch
  *   store.c        the store, its initial tree, CONTROL and self-check
  */
 #ifndef GNTBOX_XS_INTERNAL_H
@@ -68,6 +69,9 @@
 
 /* Longest canonical path plus room for a child name while walking. */
 #define XS_PATH_BUF (XENSTORE_ABS_PATH_MAX + XENSTORE_PAYLOAD_MAX + 2)
+
+/* Room for the reason of a refusal, for the daemon's log. */
+#define XS_WHY_MAX 256
 
 /* Transaction-nodes quota of C xenstored (nodes one transaction touches). */
 #define XS_DEFAULT_TX_NODES 1024
@@ -218,6 +222,7 @@ struct xs_req {
 	char *data;
 	uint32_t len;
 	bool replied;
+	char why[XS_WHY_MAX]; /* a permission refusal's reason (xs_deny) */
 };
 
 /* A node as one request sees it: live, or a transaction's copy. */
@@ -289,8 +294,10 @@ unsigned xs_perm_for(const struct xs_store *s, uint32_t domid,
     const struct xs_perms *p);
 void xs_perms_adjust(struct xs_store *s, struct xs_perms *p);
 bool xs_is_priv(uint32_t domid);
+void xs_perm_explain(const struct xs_store *s, uint32_t domid,
+    const struct xs_perms *p, unsigned need, char *buf, size_t len);
 
-/* domain.c */
+/* xs_domain.c */
 struct xs_domain *xs_domain_find(const struct xs_store *s, uint32_t domid);
 struct xs_domain *xs_domain_get(struct xs_store *s, uint32_t domid);
 struct xs_domain *xs_domain_first(struct xs_store *s);
@@ -366,13 +373,15 @@ int xs_do_directory_part(struct xs_req *rq);
 int xs_do_get_perms(struct xs_req *rq);
 int xs_do_set_perms(struct xs_req *rq);
 
-/* conn.c */
+/* xs_conn.c */
 void xs_reply(struct xs_req *rq, uint32_t type, const void *data, size_t len);
 void xs_reply_ok(struct xs_req *rq);
 void xs_reply_str(struct xs_req *rq, const char *s);
 void xs_reply_error(struct xs_req *rq, int err);
 void xs_send_event(struct xs_conn *c, const char *path, const char *token);
 void xs_conn_fail(struct xs_conn *c, int err);
+void xs_deny(struct xs_req *rq, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* store.c */
 int xs_do_control(struct xs_req *rq);

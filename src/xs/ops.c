@@ -4,7 +4,7 @@
  * send_directory_part, do_get_perms, do_set_perms).
  *
  * Each handler returns 0 after queueing its reply, or an errno value that
- * conn.c turns into an ERROR reply.  They work on the request's view
+ * xs_conn.c turns into an ERROR reply.  They work on the request's view
  * (view.c), so the same code serves requests inside and outside a
  * transaction.
  */
@@ -284,8 +284,13 @@ xs_do_set_perms(struct xs_req *rq)
 	    (err = xs_view_get_node(rq, path, XSP_WRITE | XSP_OWNER, &r)) != 0)
 		goto out;
 	err = EPERM;
-	if (!xs_is_priv(rq->c->domid) && perms.p[0].id != r.perms.p[0].id)
+	if (!xs_is_priv(rq->c->domid) && perms.p[0].id != r.perms.p[0].id) {
+		xs_deny(rq,
+		    "domain %u owns it and may not give it to domain %u (only "
+		    "domain 0 may change a node's owner)",
+		    r.perms.p[0].id, perms.p[0].id);
 		goto out;
+	}
 	if ((err = xs_view_set_perms(rq, path, &r, &perms)) == 0)
 		xs_reply_ok(rq);
 out:

@@ -88,7 +88,8 @@ xs_perms_format(const struct xs_perms *p, char *buf, size_t size)
 
 	len = 0;
 	for (i = 0; i < p->n; i++) {
-		n = snprintf(buf + (len < size ? len : size),
+		/* buf may be NULL (size 0): no arithmetic on it then. */
+		n = snprintf(len < size ? buf + len : NULL,
 		    len < size ? size - len : 0, "%c%d",
 		    letter[p->p[i].bits & (XSP_READ | XSP_WRITE)],
 		    (int)p->p[i].id);
@@ -174,4 +175,101 @@ xs_perms_adjust(struct xs_store *s, struct xs_perms *p)
 		if (p->p[i].id != XS_DOMID_ANY &&
 		    !xs_domain_exists(s, p->p[i].id))
 			p->p[i].bits |= XSP_IGNORE;
+}
+
+/* p as GET_PERMS would list it, comma-separated ("n1,r2"), into buf. */
+static void
+perms_list(const struct xs_perms *p, char *buf, size_t len)
+{
+	size_t n, i, used;
+
+	n = xs_perms_format(p, buf, len);
+	if (n > len) {
+		(void)snprintf(buf, len, "(%u entries)", p->n);
+		return;
+	}
+	/* The nuls between entries become commas; the last one stays. */
+	for (i = 0, used = n; i + 1 < used; i++)
+		if (buf[i] == '\0')
+			buf[i] = ',';
+	if (n == 0 && len > 0)
+		buf[0] = '\0';
+}
+
+/*
+ * Why domid lacks the rights in need under p, in words for the daemon's
+ * log, into buf: an entry that would have applied to it but is ignored
+ * because it named the domain before the domain existed (the case that
+ * costs people time: C xenstored's rule), the owner's rights that only
+ * the owner has, or the rights the list gives it.
+ */
+void
+xs_perm_explain(const struct xs_store *s, uint32_t domid,
+    const struct xs_perms *p, unsigned need, char *buf, size_t len)
+{
+	const struct xs_domain *d;
+	char list[128];
+	uint32_t target, i;
+	unsigned rights;
+
+	if (p->n == 0) {
+		(void)snprintf(buf, len, "the node has no permission list");
+		return;
+	}
+	d = xs_domain_find(s, domid);
+	target = d != NULL ? d->target : XS_DOMID_ANY;
+	perms_list(p, list, sizeof(list));
+	/* The entry that would apply if ignored ones counted. */
+	for (i = 1; i < p->n; i++)
+		if (perm_matches(p->p[i].id, domid, target))
+			break;
+	if (i < p->n && (p->p[i].bits & XSP_IGNORE) != 0) {
+		(void)snprintf(buf, len,
+		    "permission for domain %u set before it existed", domid);
+		return;
+	}
+	rights = xs_perm_for(s, domid, p);
+	if ((need & XSP_OWNER) != 0 && (rights & XSP_OWNER) == 0) {
+		(void)snprintf(buf, len,
+		    "only its owner (domain %u) or domain 0 may change its "
+		    "permissions (%s)",
+		    p->p[0].id, list);
+		return;
+	}
+	(void)snprintf(buf, len, "permissions %s give domain %u no %s access",
+	    list, domid,
+	    (need & XSP_READ) != 0 && (rights & XSP_READ) == 0 ? "read" :
+								 "write");
+}
+
+int
+xs_node_perms(struct xs_store *s, const char *path, struct xs_perm_entry *out,
+    uint32_t max, uint32_t *n)
+{
+	static const char letter[] = { 'n', 'r', 'w', 'b' };
+	char canon[XS_PATH_BUF];
+	const struct xs_node *node;
+	uint32_t i;
+
+	*n = 0;
+	/* Absolute only: a relative path would need a connection's home. */
+	if (path[0] != '/' && path[0] != '@')
+		return (EINVAL);
+	if (xs_canonical(NULL, path, true, canon, NULL) != 0 ||
+	    strcmp(canon, path) != 0)
+		return (EINVAL);
+	node = xs_path_is_special(path) ? xs_special(s, path) :
+					  xs_node_find(s, path, NULL, NULL);
+	if (node == NULL)
+		return (ENOENT);
+	*n = node->perms.n;
+	if (node->perms.n > max)
+		return (E2BIG);
+	for (i = 0; i < node->perms.n; i++) {
+		out[i].domid = node->perms.p[i].id;
+		out[i].access =
+		    letter[node->perms.p[i].bits & (XSP_READ | XSP_WRITE)];
+		out[i].ignored = (node->perms.p[i].bits & XSP_IGNORE) != 0;
+	}
+	return (0);
 }

@@ -67,9 +67,10 @@ xs_view_get(struct xs_req *rq, const char *path, struct xs_ref *r)
  * read counts as a read in a transaction.
  */
 static int
-parent_rights(struct xs_req *rq, const char *path, unsigned *rights)
+parent_rights(struct xs_req *rq, const char *path, unsigned need,
+    unsigned *rights)
 {
-	char buf[XS_PATH_BUF];
+	char buf[XS_PATH_BUF], why[XS_WHY_MAX];
 	struct xs_ref r;
 	size_t len;
 	int err;
@@ -84,6 +85,13 @@ parent_rights(struct xs_req *rq, const char *path, unsigned *rights)
 			return (err);
 	} while (!r.exists && len > 1);
 	*rights = r.exists ? xs_perm_for(rq->s, rq->c->domid, &r.perms) : 0;
+	if (r.exists && (*rights & need) == 0) {
+		/* The refusal hides whether the node exists: say why. */
+		xs_perm_explain(rq->s, rq->c->domid, &r.perms, need, why,
+		    sizeof(why));
+		xs_deny(rq, "%s, the nearest node above it that exists: %s",
+		    buf, why);
+	}
 	return (0);
 }
 
@@ -99,6 +107,7 @@ int
 xs_view_get_node(struct xs_req *rq, const char *path, unsigned need,
     struct xs_ref *r)
 {
+	char why[XS_WHY_MAX];
 	unsigned rights;
 	int err, e2;
 
@@ -109,9 +118,12 @@ xs_view_get_node(struct xs_req *rq, const char *path, unsigned need,
 		    need)
 			return (0);
 		err = EACCES;
+		xs_perm_explain(rq->s, rq->c->domid, &r->perms, need, why,
+		    sizeof(why));
+		xs_deny(rq, "%s", why);
 	} else
 		err = ENOENT;
-	if ((e2 = parent_rights(rq, path, &rights)) != 0)
+	if ((e2 = parent_rights(rq, path, need, &rights)) != 0)
 		return (e2);
 	return ((rights & need) != 0 ? err : EACCES);
 }

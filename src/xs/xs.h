@@ -65,6 +65,27 @@ int xs_domain_release(struct xs_store *s, unsigned domid);
  */
 bool xs_domain_introduced(const struct xs_store *s, unsigned domid);
 
+/*
+ * What one request did, for the daemon's counters, trace and log
+ * (xs_conn_ops.request_done).  Pointers are valid during the call only.
+ */
+struct xs_req_info {
+	uint32_t type;	/* XS_* of the request */
+	uint32_t tx_id; /* its transaction, or 0 */
+	/*
+	 * The path it names, canonical (a relative path under the domain's
+	 * home) when it names one; otherwise its first argument; "" when it
+	 * has none.
+	 */
+	const char *path;
+	int error; /* 0, or the errno of its ERROR reply */
+	/*
+	 * For a refusal on permissions (EACCES or EPERM): why, in words
+	 * ("permission for domain 2 set before it existed"); else NULL.
+	 */
+	const char *denied;
+};
+
 struct xs_conn_ops {
 	/*
 	 * Output went from empty to non-empty: the daemon should drain it.
@@ -75,7 +96,15 @@ struct xs_conn_ops {
 	 * store other than xs_conn_output() and xs_conn_failed().
 	 */
 	void (*output_ready)(void *cookie);
+	/*
+	 * A request of this connection was handled (may be NULL).  The
+	 * same restriction as output_ready's applies.
+	 */
+	void (*request_done)(void *cookie, const struct xs_req_info *info);
 };
+
+/* A request type's name for people ("read", "set-perms"), or "?". */
+const char *xs_type_name(uint32_t type);
 
 /* A connection of domain domid (0 is privileged).  NULL on ENOMEM. */
 struct xs_conn *xs_conn_new(struct xs_store *s, unsigned domid,
@@ -124,5 +153,27 @@ struct xs_stats {
 };
 
 void xs_store_stats(const struct xs_store *s, struct xs_stats *st);
+
+/*
+ * One entry of a node's permission list as the store keeps it, for
+ * `gntbox xs ls -p`: with whether the store ignores it, because it names
+ * a domain that did not exist when it was set (C xenstored's rule: a
+ * domain created later with that id does not get its rights).
+ */
+struct xs_perm_entry {
+	uint32_t domid;
+	char access; /* 'n', 'r', 'w' or 'b' */
+	bool ignored;
+};
+
+/*
+ * The permissions of the node at path (absolute and canonical, or a
+ * special node), at most max entries into out, their number in *n.
+ * Returns 0, ENOENT (no such node), EINVAL (a bad path) or E2BIG (more
+ * than max entries; *n says how many).  The live tree, not a
+ * transaction's view.
+ */
+int xs_node_perms(struct xs_store *s, const char *path,
+    struct xs_perm_entry *out, uint32_t max, uint32_t *n);
 
 #endif /* GNTBOX_XS_XS_H */

@@ -128,7 +128,7 @@ expect_ok "$GNTBOX" xs read $fe/state $be/state
 expect_same "6
 6"
 expect_ok "$GNTBOX" stats --json
-expect_out '"grants": 0, "maps": 0, "handles": 0, "deferred": 0'
+expect_json '.grants == 0 and .maps == 0 and .handles == 0 and .deferred == 0'
 expect_ok "$GNTBOX" ports --dom 1
 cli_checks=$((cli_checks + 1))
 [ "$(wc -l <"$cli_out")" -eq 1 ] || fail "ports left: $(cat "$cli_out")"

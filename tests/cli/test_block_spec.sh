@@ -13,9 +13,9 @@ img="$blk_tmp/disk.img"
 blk_image "$img" 1
 
 # No daemon.
-expect_fail 1 "^gntbox: block-list: no gntboxd serves $GNTBOX_DIR\$" \
+expect_fail 1 "^gntbox: block-list: no gntboxd serves $GNTBOX_DIR; start one with 'gntbox up'\$" \
     "$GNTBOX" block-list 1
-expect_fail 1 "^gntbox: block-attach: no gntboxd serves $GNTBOX_DIR\$" \
+expect_fail 1 "^gntbox: block-attach: no gntboxd serves $GNTBOX_DIR; start one with 'gntbox up'\$" \
     "$GNTBOX" block-attach 1 "vdev=xvda,target=$img"
 
 cli_start

@@ -16,19 +16,8 @@ expect_ok "$GNTBOX" create --dom 1
 expect_ok "$GNTBOX" create --dom 2
 
 # The holder keeps its ports until its standard input (a fifo) ends.
-fifo=$(mktemp -u /tmp/gbt-fifo.XXXXXX)
-mkfifo "$fifo"
-ready=$(mktemp /tmp/gbt-ready.XXXXXX)
-"$holder" hold <"$fifo" >"$ready" 2>&1 &
-hpid=$!
-exec 3>"$fifo"
-tries=0
-while ! grep -q '^ready' "$ready" && [ $tries -lt 100 ]; do
-	sleep 0.05
-	tries=$((tries + 1))
-done
-set -- $(cat "$ready")
-[ "${1:-}" = ready ] || fail "the holder did not start: $(cat "$ready")"
+hold_start "$holder" hold
+set -- $hold_words
 pid=${2:-0} unbound=${3:-0} a_inter=${4:-0} b_inter=${5:-0}
 
 expect_ok "$GNTBOX" ports
@@ -46,9 +35,7 @@ expect_ok "$GNTBOX" list
 expect_out "^1 +domain-1 .* 2 "
 
 # The holder goes: so do its ports.
-exec 3>&-
-wait $hpid || fail "the holder failed: $(cat "$ready")"
-rm -f "$fifo" "$ready"
+hold_end
 expect_ok "$GNTBOX" ports
 [ "$(wc -l <"$cli_out")" -eq 1 ] || fail "ports after the holder: $(cat "$cli_out")"
 expect_ok "$GNTBOX" destroy --dom 1

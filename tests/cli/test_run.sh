@@ -16,6 +16,12 @@ while kill -0 "$pid" 2>/dev/null && [ $waited -lt 200 ]; do
 done
 cli_checks=$((cli_checks + 1))
 kill -0 "$pid" 2>/dev/null && fail "the gntboxd run started did not exit when idle"
+# Its log said when and why it would exit, and then that it did.
+cli_checks=$((cli_checks + 2))
+grep -q "it exits 10 seconds after its last client has gone (--idle-exit, as 'gntbox run' starts it)" \
+    "$GNTBOX_DIR/gntboxd.log" || fail "log: $(cat "$GNTBOX_DIR/gntboxd.log")"
+grep -q "no client for 10 seconds (--idle-exit): exiting" \
+    "$GNTBOX_DIR/gntboxd.log" || fail "log: $(cat "$GNTBOX_DIR/gntboxd.log")"
 
 cli_start
 

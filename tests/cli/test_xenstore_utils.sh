@@ -13,13 +13,6 @@
 # runtime before it: see tests/run.sh about their leaks).
 . "$(dirname "$0")/lib/common.sh"
 
-# in_dom N CMD...: run CMD as a process of domain N.
-in_dom() {
-	dom=$1
-	shift
-	"$GNTBOX" run --dom "$dom" -- "$@"
-}
-
 # expect_missing N PATH: xenstore-exists, as domain N, says PATH is not
 # there (for N, which cannot tell a node it may not read from none).
 expect_missing() {

@@ -17,16 +17,16 @@ expect_error() {
 watch_out=$(mktemp /tmp/gbt-xs.XXXXXX)
 
 # No daemon: said in one line, whichever domain is asked for.
-expect_error 1 "^gntbox: xs: no gntboxd serves $GNTBOX_DIR\$" \
-    "$GNTBOX" xs read /x
-expect_error 1 "^gntbox: xs: no gntboxd serves $GNTBOX_DIR\$" \
-    "$GNTBOX" xs --dom 3 ls /
+nodaemon="no gntboxd serves $GNTBOX_DIR; start one with 'gntbox up'"
+expect_error 1 "^gntbox: xs: $nodaemon\$" "$GNTBOX" xs read /x
+expect_error 1 "^gntbox: xs: $nodaemon\$" "$GNTBOX" xs --dom 3 ls /
+expect_error 1 "^gntbox: xs: $nodaemon\$" "$GNTBOX" xs --dom three ls /
 
 cli_start
 
 # Usage errors exit 2; --help goes to stdout.
 expect_ok "$GNTBOX" xs --help
-expect_out "^usage: gntbox xs \\[--dom N\\] read PATH"
+expect_out "^usage: gntbox xs \\[--dom N\\|NAME\\] read PATH"
 expect_out "watch \\[--count N\\] PATH"
 expect_fail 2 "^gntbox: xs: missing operation" "$GNTBOX" xs
 expect_fail 2 "^gntbox: xs: unknown operation 'frob'" "$GNTBOX" xs frob
@@ -37,7 +37,10 @@ expect_fail 2 "^gntbox: xs: '0' is not a count" \
     "$GNTBOX" xs watch --count 0 /a
 expect_fail 2 "^gntbox: xs: watch takes one PATH" "$GNTBOX" xs watch /a /b
 expect_fail 2 "^gntbox: xs: ls takes at most one PATH" "$GNTBOX" xs ls /a /b
-expect_fail 2 "^gntbox: xs: 'x' is not a domain id" "$GNTBOX" xs --dom x ls
+expect_fail 2 "^gntbox: xs: 'x y' is neither a domain id \\(0 to 32751\\) nor a domain name" \
+    "$GNTBOX" xs --dom "x y" ls
+expect_error 1 "^gntbox: xs: there is no domain named 'x'\$" \
+    "$GNTBOX" xs --dom x ls
 
 "$GNTBOX" create --dom 3 --name three >/dev/null || fail "create 3"
 "$GNTBOX" create --dom 4 >/dev/null || fail "create 4"

@@ -293,6 +293,16 @@ struct tdx_env {
 	struct gbx_stats base;
 };
 
+/* gntboxd's total of protocol errors. */
+TDU uint64_t
+tdx_protocol_errors(int ctl)
+{
+	struct gbx_stats st;
+
+	tdx_stats(ctl, &st);
+	return (st.protocol_errors);
+}
+
 /*
  * Start a daemon with extra arguments (or NULL), connect to its control
  * socket, take the baseline, then create domains 1 to ndomains.

@@ -444,7 +444,7 @@ test_destroy(void)
 			     NULL, 0, NULL, 0, &rlen),
 		    EINVAL);
 		dc.name[0] = '\0';
-		dc.flags = 2;
+		dc.flags = 4; /* 1 and 2 are EXIST_OK and USER */
 		CHECK_EQ(td_call(ctl, GBX_CTL_DOMAIN_CREATE, &dc, sizeof(dc),
 			     NULL, 0, NULL, 0, &rlen),
 		    EINVAL);

@@ -24,15 +24,6 @@ static struct tdx_msg *m;
 static int ctl;
 
 static uint64_t
-protocol_errors(void)
-{
-	struct gbx_stats st;
-
-	tdx_stats(ctl, &st);
-	return (st.protocol_errors);
-}
-
-static uint64_t
 dropped(void)
 {
 	struct gbx_stats st;
@@ -106,7 +97,7 @@ test_eproto(void)
 	REQUIRE(pipe(p) == 0);
 	REQUIRE((bulk = gbx_bulk_create()) != -1);
 	memset(&nm, 0, sizeof(nm));
-	e0 = protocol_errors();
+	e0 = tdx_protocol_errors(ctl);
 	/* Unknown types, and types of other kinds. */
 	CHECK_EQ(tdx_call(fd, 0x99, NULL, 0, NULL, 0, -1, m), EPROTO);
 	CHECK_EQ(tdx_call(fd, 0, NULL, 0, NULL, 0, -1, m), EPROTO);
@@ -203,9 +194,9 @@ test_eproto(void)
 	 * Kinds and types 6, bodies 6, tails 3, flags and error 2, stray
 	 * descriptors 1, bulk misuse 6, bulk-only and no-bulk types 3.
 	 */
-	CHECK_U64(protocol_errors(), e0 + 27);
+	CHECK_U64(tdx_protocol_errors(ctl), e0 + 27);
 	/* One-way failures: bad counts and refs not held. */
-	e0 = protocol_errors();
+	e0 = tdx_protocol_errors(ctl);
 	rf.count = 0;
 	REQUIRE(tdx_oneway(fd, GBX_DEALLOC, &rf, sizeof(rf), NULL, 0, -1) == 0);
 	rf.count = 3;
@@ -219,7 +210,7 @@ test_eproto(void)
 	}
 	CHECK_EQ(tdx_call(fd, GBX_ARENA_GET, &ag, sizeof(ag), NULL, 0, -1, m),
 	    ENOENT);
-	CHECK_U64(protocol_errors(), e0 + 5);
+	CHECK_U64(tdx_protocol_errors(ctl), e0 + 5);
 	/* Still connected; and every refused descriptor was closed. */
 	close(p[1]);
 	for (i = 0; i < 100; i++) {

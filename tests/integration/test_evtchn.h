@@ -59,6 +59,57 @@ te_connect(gntbox_evtchn_t *a, uint32_t ad, gntbox_evtchn_t *b, uint32_t bd,
 	return ((uint32_t)pa);
 }
 
+/*
+ * Bind e to rport of domain rd and take the new port's fix-up event (Xen
+ * sets it pending), unmasking it: the port starts quiet.  Returns it.
+ */
+TE uint32_t
+te_join(gntbox_evtchn_t *e, uint32_t rd, uint32_t rport)
+{
+	int port;
+
+	port = gntbox_evtchn_bind_interdomain(e, rd, rport);
+	REQUIRE(port > 0);
+	CHECK_EQ(gntbox_evtchn_pending(e), port);
+	CHECK_ERR(gntbox_evtchn_unmask(e, (uint32_t)port), 0);
+	return ((uint32_t)port);
+}
+
+TE void
+te_sleep_ms(unsigned ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	(void)nanosleep(&ts, NULL);
+}
+
+/*
+ * Echo n events of port back on the blocking handle e, each delay_ms
+ * after it came, and when ack is not NULL say so on it (end 1) after
+ * each.  Stops at the first event of another port (a failed check).
+ */
+TE void
+te_echo(gntbox_evtchn_t *e, uint32_t port, int n, unsigned delay_ms,
+    struct th_chan *ack)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (gntbox_evtchn_pending(e) != (int)port) {
+			CHECK(0);
+			break;
+		}
+		CHECK_ERR(gntbox_evtchn_unmask(e, port), 0);
+		if (delay_ms != 0)
+			te_sleep_ms(delay_ms);
+		CHECK_ERR(gntbox_evtchn_notify(e, port), 0);
+		if (ack != NULL)
+			th_send_u64(ack, 1, (uint64_t)i);
+	}
+}
+
 /* Is e's descriptor readable now (or within ms milliseconds)? */
 TE bool
 te_readable(gntbox_evtchn_t *e, int ms)
@@ -116,16 +167,6 @@ te_nfds(void)
 			n++;
 	(void)closedir(d);
 	return (n - 1); /* the directory's own */
-}
-
-TE void
-te_sleep_ms(unsigned ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	(void)nanosleep(&ts, NULL);
 }
 
 /* The record of port of domain domid as gntboxd reports it (zero: free). */

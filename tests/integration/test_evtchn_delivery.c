@@ -39,24 +39,13 @@ pong(void *arg)
 {
 	struct pp *pp = arg;
 	gntbox_evtchn_t *e;
-	int port, i;
+	uint32_t port;
 
 	e = gntbox_evtchn_open(-1, 0);
 	REQUIRE(e != NULL);
-	port = gntbox_evtchn_bind_interdomain(e, 1, pp->port);
-	REQUIRE(port > 0);
-	/* The fix-up event of the new binding. */
-	CHECK_EQ(gntbox_evtchn_pending(e), port);
-	CHECK_ERR(gntbox_evtchn_unmask(e, (uint32_t)port), 0);
+	port = te_join(e, 1, pp->port);
 	th_send_u64(&pp->ch, 1, (uint64_t)port);
-	for (i = 0; i < ROUNDS; i++) {
-		if (gntbox_evtchn_pending(e) != port) {
-			CHECK(0);
-			break;
-		}
-		CHECK_ERR(gntbox_evtchn_unmask(e, (uint32_t)port), 0);
-		CHECK_ERR(gntbox_evtchn_notify(e, (uint32_t)port), 0);
-	}
+	te_echo(e, port, ROUNDS, 0, NULL);
 	(void)th_recv_u64(&pp->ch, 1);
 	CHECK_ERR(gntbox_evtchn_close(e), 0);
 	return (0);

@@ -19,7 +19,7 @@
  */
 #include <stdio.h>
 
-#include "lib/evtchn.h"
+#include "client/evtchn_handle.h"
 #include "proto/proto.h"
 #include "test_evtchn.h"
 
@@ -143,6 +143,7 @@ static void
 test_restrict(void)
 {
 	gntbox_evtchn_t *a, *b, *c;
+	uint32_t pv;
 	int pb, pc;
 
 	a = te_open(1);
@@ -162,7 +163,7 @@ test_restrict(void)
 	/* Even for a domain that does not exist: EACCES comes first. */
 	CHECK_ERR(gntbox_evtchn_bind_interdomain(a, 9, 1), EACCES);
 	CHECK_ERR(gntbox_evtchn_bind_unbound(a, 2), EACCES);
-	CHECK_ERR(gbx_evtchn_bind_virq(a, VIRQ_DOM_EXC), EACCES);
+	CHECK_ERR(gbx_evtchn_bind_virq(a, VIRQ_DOM_EXC, &pv), EACCES);
 	CHECK(gntbox_evtchn_bind_interdomain(a, 2, (uint32_t)pb) > 0);
 	CHECK_ERR(gntbox_evtchn_close(a), 0);
 	CHECK_ERR(gntbox_evtchn_close(b), 0);
@@ -173,22 +174,23 @@ static void
 test_virq(void)
 {
 	gntbox_evtchn_t *d0, *d0b, *a;
-	int p;
+	uint32_t p;
 
 	d0 = te_open(0);
 	d0b = te_open(0);
 	a = te_open(1);
-	CHECK_ERR(gbx_evtchn_bind_virq(a, VIRQ_DOM_EXC), EBUSY);
-	CHECK_ERR(gbx_evtchn_bind_virq(d0, VIRQ_TIMER), EINVAL);
-	CHECK_ERR(gbx_evtchn_bind_virq(d0, NR_VIRQS), EINVAL);
-	p = gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC);
+	CHECK_ERR(gbx_evtchn_bind_virq(a, VIRQ_DOM_EXC, &p), EBUSY);
+	CHECK_ERR(gbx_evtchn_bind_virq(d0, VIRQ_TIMER, &p), EINVAL);
+	CHECK_ERR(gbx_evtchn_bind_virq(d0, NR_VIRQS, &p), EINVAL);
+	REQUIRE(gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC, &p) == 0);
 	CHECK(p > 0);
-	CHECK_ERR(gbx_evtchn_bind_virq(d0b, VIRQ_DOM_EXC), EEXIST);
+	CHECK_ERR(gbx_evtchn_bind_virq(d0b, VIRQ_DOM_EXC, &p), EEXIST);
 	/* Notifying a virq port is allowed and goes nowhere. */
-	CHECK_ERR(gntbox_evtchn_notify(d0, (uint32_t)p), 0);
+	CHECK_ERR(gntbox_evtchn_notify(d0, p), 0);
 	CHECK_EQ(te_wait(d0, 50), -1);
-	CHECK_ERR(gntbox_evtchn_unbind(d0, (uint32_t)p), 0);
-	CHECK(gbx_evtchn_bind_virq(d0b, VIRQ_DOM_EXC) > 0);
+	CHECK_ERR(gntbox_evtchn_unbind(d0, p), 0);
+	CHECK_ERR(gbx_evtchn_bind_virq(d0b, VIRQ_DOM_EXC, &p), 0);
+	CHECK(p > 0);
 	CHECK_ERR(gntbox_evtchn_close(d0), 0);
 	CHECK_ERR(gntbox_evtchn_close(d0b), 0);
 	CHECK_ERR(gntbox_evtchn_close(a), 0);

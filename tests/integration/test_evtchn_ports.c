@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/ctl.h"
-#include "lib/evtchn.h"
+#include "client/evtchn_handle.h"
 #include "test_evtchn.h"
 
 #include <xen/xen.h>
@@ -94,12 +94,11 @@ test_records(void)
 	struct gbx_conn *c;
 	struct held hd;
 	gntbox_evtchn_t *d0;
-	uint32_t n, i;
-	int virq;
+	uint32_t n, i, virq;
 
 	hold_ports(&hd);
 	d0 = te_open(0);
-	virq = gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC);
+	REQUIRE(gbx_evtchn_bind_virq(d0, VIRQ_DOM_EXC, &virq) == 0);
 	REQUIRE(virq > 0);
 	n = dump(GBX_ALL_DOMAINS, &r);
 	REQUIRE(n == 4);

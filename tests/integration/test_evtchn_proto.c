@@ -2,7 +2,7 @@
  * Integration test: the event-channel messages at the protocol level
  * (proto.h), below libgntbox.
  *
- * - HELLO's descriptors: a non-blocking semaphore eventfd and a sealed
+ * - HELLO's descriptors: a blocking semaphore eventfd and a sealed
  *   event page of page_bytes, initialised for the domain's ports; handle
  *   ids differ.
  * - A bind writes the port's generation into the owner's page before the
@@ -13,7 +13,8 @@
  *   PEER_NONE for an unbound remote end; EINVAL for unknown flags.
  * - The attached page and eventfd are the peer's: a notify through them
  *   reaches the peer's handle.
- * - EVT_UNBIND clears the slot even when the client did not retire it.
+ * - EVT_UNBIND ends the binding in the slot even when the client did
+ *   not, and keeps the port's unread entry, as Linux's ring does.
  */
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -22,7 +23,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "lib/conn.h"
+#include "client/link.h"
 #include "proto/evtpage.h"
 #include "proto/msg.h"
 #include "test_evtchn.h"
@@ -60,8 +61,9 @@ raw_open(struct raw *r, unsigned domid)
 	CHECK_EQ(hr->page_bytes, GBX_EVTPAGE_BYTES);
 	CHECK(hr->handle_id != 0);
 	r->id = hr->handle_id;
-	/* The eventfd: non-blocking for every holder. */
-	CHECK((fcntl(fds[0], F_GETFL) & O_NONBLOCK) != 0);
+	/* The eventfd: blocking, so that a wait is one read() of it. */
+	CHECK((fcntl(fds[0], F_GETFL) & O_NONBLOCK) == 0);
+	CHECK_EQ(evtpage_efd_setup(fds[0]), 0);
 	/* The page: sealed against resizing. */
 	REQUIRE(fstat(fds[1], &sb) == 0);
 	CHECK_EQ(sb.st_size, GBX_EVTPAGE_BYTES);
@@ -124,7 +126,8 @@ test_proto(void)
 	struct gbx_call call;
 	struct raw a, b;
 	int fds[GBX_MAX_FDS];
-	uint32_t w, port;
+	uint64_t w;
+	uint32_t port;
 	unsigned n;
 
 	raw_open(&a, 1);
@@ -138,7 +141,7 @@ test_proto(void)
 	/* The binding's own event (Xen's fix-up). */
 	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), 0);
 	CHECK_EQ(port, bb.port);
-	evtpage_unmask(b.page, b.efd, bb.port);
+	(void)evtpage_unmask(b.page, b.efd, bb.port);
 	/* The first notify brings b's descriptors, the second does not. */
 	CHECK_EQ(raw_notify(&a, ba.port, 0, &nr, fds, &n), 0);
 	CHECK_EQ(nr.state, GBX_EVT_PEER_HANDLE);
@@ -149,14 +152,14 @@ test_proto(void)
 	REQUIRE(n == 2);
 	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), 0);
 	CHECK_EQ(port, bb.port);
-	evtpage_unmask(b.page, b.efd, bb.port);
+	(void)evtpage_unmask(b.page, b.efd, bb.port);
 	/* They are b's: a notify through them reaches b. */
 	pg = map_page(fds[1]);
 	CHECK_EQ(evtpage_notify(pg, fds[0], nr.peer_port, nr.peer_gen),
 	    EVTPAGE_DELIVERABLE);
 	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), 0);
 	CHECK_EQ(port, bb.port);
-	evtpage_unmask(b.page, b.efd, bb.port);
+	(void)evtpage_unmask(b.page, b.efd, bb.port);
 	(void)munmap(pg, GBX_EVTPAGE_BYTES);
 	gbx_close_fds(fds, &n);
 	CHECK_EQ(raw_notify(&a, ba.port, 0, &nr, fds, &n), 0);
@@ -168,16 +171,28 @@ test_proto(void)
 	gbx_close_fds(fds, &n);
 	CHECK_EQ(raw_notify(&a, ba.port, 0x2, &nr, fds, &n), EINVAL);
 	CHECK_EQ(raw_notify(&a, 4095, 0, &nr, fds, &n), ENOTCONN);
-	/* b's port: pending after two notifies, taken once. */
+	/*
+	 * b's port: fired by the first of those two notifies, kept pending
+	 * by the second (it came while the port was masked), which fires
+	 * it again at the unmask.
+	 */
 	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), 0);
 	CHECK_EQ(port, bb.port);
 	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), EAGAIN);
-	/* Unbound without retiring first: gntboxd clears the slot. */
+	CHECK(evtpage_unmask(b.page, b.efd, bb.port));
+	/*
+	 * Unbound without the client's evtpage_unbind first: gntboxd ends
+	 * the binding in the slot and keeps the unread entry, as Linux
+	 * keeps it in its ring.
+	 */
 	memset(&up, 0, sizeof(up));
 	up.port = bb.port;
 	gbx_call_init(&call, GBX_EVT_UNBIND, &up, sizeof(up), NULL, 0);
 	CHECK_EQ(gbx_conn_call(b.c, &call), 0);
-	CHECK_EQ(atomic_load(&b.page->slot[bb.port]), 0);
+	CHECK_U64(atomic_load(&b.page->slot[bb.port]), GBX_SLOT_Q_ONE);
+	CHECK_EQ(evtpage_wait_take(b.page, b.efd, true, &port), 0);
+	CHECK_EQ(port, bb.port);
+	CHECK_U64(atomic_load(&b.page->slot[bb.port]), 0);
 	/* a's remote end is unbound now. */
 	CHECK_EQ(raw_notify(&a, ba.port, 0, &nr, fds, &n), 0);
 	CHECK_EQ(nr.state, GBX_EVT_PEER_NONE);

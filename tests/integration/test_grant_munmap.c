@@ -13,7 +13,7 @@
  * - gntbox_unmap() while mapped: the mapping lives on, the offset is
  *   reused at once, the grants go with the mapping.
  * - gntbox_close() unmaps everything.
- * - The preload library's paths (dev/dev.h): dropping the handle keeps
+ * - The preload library's paths (client/gntdev.h): dropping the handle keeps
  *   the connection for the mappings, and a munmap(2) of any range
  *   (pages, gaps and guards of several mappings) releases what it covers.
  */
@@ -28,7 +28,8 @@
 #include <time.h>
 
 #include "check.h"
-#include "dev/dev.h"
+#include "client/gntdev.h"
+#include "client/place.h"
 #include "harness.h"
 
 #define PG   4096
@@ -303,7 +304,7 @@ test_preload_paths(void)
 	CHECK_EQ(level(CONNS, base.connections + 1), base.connections + 1);
 	/* munmap(2) of the shared mapping's page 1 and 2 and its guard. */
 	REQUIRE(gbx_vm_unmap_begin(s + PG, 3 * PG, &b) == 0);
-	CHECK_EQ(munmap(s + PG, 3 * PG), 0);
+	CHECK_EQ(gbx_place_munmap(s + PG, 3 * PG), 0);
 	gbx_vm_unmap_end(&b, true);
 	/* Page 2 is released; page 1 waits for the map (deferred). */
 	CHECK_EQ(level(GRANTS, base.grants + 2), base.grants + 2);

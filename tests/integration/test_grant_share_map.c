@@ -27,7 +27,7 @@
 #include <xen/grant_table.h>
 
 #include "check.h"
-#include "dev/dev.h"
+#include "client/gntdev.h"
 #include "harness.h"
 
 #define PG    4096

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "compat.h"
+#include "lib/ctl.h"
 
 void
 tc_main(int argc, char **argv, const struct tc_role *roles)
@@ -191,4 +192,16 @@ tc_wait_byte(volatile uint8_t *b, uint8_t want)
 	for (i = 0; i < 500 && *b != want; i++)
 		(void)usleep(10000);
 	return (*b == want);
+}
+
+uint64_t
+tc_enosys(void)
+{
+	struct gbx_conn *c;
+	struct gbx_stats st;
+
+	REQUIRE(gbx_ctl_open(&c) == 0);
+	REQUIRE(gbx_ctl_stats(c, &st) == 0);
+	gbx_conn_close(c);
+	return (st.hypercalls_enosys);
 }

@@ -94,6 +94,12 @@ int tc_unmap_refs(int fd, uint64_t index, uint32_t n);
 int tc_notify(int fd, uint64_t index, uint32_t action, uint32_t port);
 
 /*
+ * gntboxd's count of hypercalls it answered ENOSYS (`gntbox stats`:
+ * hypercalls_enosys), read by the harness.
+ */
+uint64_t tc_enosys(void);
+
+/*
  * Wait up to 5 s for *b to read want: a notify byte is cleared by
  * gntboxd when the one-way release reaches it, just after the call that
  * released the page returned.  Returns whether it did.

@@ -22,7 +22,7 @@ ready(void *cookie)
 	t->ready++;
 }
 
-static const struct xs_conn_ops xt_ops = { ready };
+static const struct xs_conn_ops xt_ops = { .output_ready = ready };
 
 struct xs_store *
 xt_store(const struct xs_limits *l)

@@ -10,7 +10,8 @@
  * - adopted holds keep a grant alive after its owner let go of
  *   everything, each adopter's UNMAPPED or close drops its hold, the
  *   notify fires with the last one, and a batch with a bad, repeated or
- *   already adopted ref adopts nothing.
+ *   already adopted ref adopts nothing;
+ * - a second token hangup before the reaper ran loses no holding.
  */
 #include <sys/mman.h>
 
@@ -26,6 +27,7 @@
 #include "hv/client.h"
 #include "hv/copypin.h"
 #include "hv/deferred.h"
+#include "hv/mapobj.h"
 #include "hv/share.h"
 
 /* Reap until the reaper is idle. */
@@ -221,6 +223,60 @@ test_adopt(void)
 	teardown();
 }
 
+/*
+ * A client whose token hangs up twice before the reaper runs (the model
+ * allows it; gntboxd hangs a connection's token up once): the second
+ * hangup adds its holdings to the doomed ones one by one, and an adoption
+ * of a ref that is doomed already is released at once, so that neither
+ * is lost.
+ */
+static void
+test_hangup_twice(void)
+{
+	struct gbx_grant_ref gr;
+	struct gbx_map_result res;
+	struct hv_client *own, *child, *mapper;
+	struct hv_arena *a;
+	struct hv_grant *g;
+	struct hv_map *m;
+	uint32_t ref, failed;
+	uint64_t first;
+
+	setup(0, 0);
+	own = hv_client_new(d1, 100);
+	child = hv_client_new(d1, 101);
+	mapper = hv_client_new(d2, 200);
+	REQUIRE(hv_share(own, 2, true, 1, &ref, &a, &first) == 0);
+	g = gnttab_entry(&d1->gt, ref);
+	gr.domid = 1;
+	gr.ref = ref;
+	CHECK_ERR(hv_map_create(mapper, &gr, 1, false, NULL, &res, &failed, &m),
+	    0);
+	CHECK_ERR(hv_adopt(child, &ref, 1), 0);
+	hv_client_hangup(child);
+	hv_client_hangup(mapper);
+	/* Doomed, not reaped: the same ref and a new map once more. */
+	CHECK_ERR(hv_adopt(child, &ref, 1), 0);
+	CHECK_EQ(g->adopters, 2);
+	CHECK_ERR(hv_map_create(mapper, &gr, 1, false, NULL, &res, &failed, &m),
+	    0);
+	CHECK_EQ(hv.st.maps, 2);
+	hv_client_hangup(child);
+	hv_client_hangup(mapper);
+	CHECK_EQ(g->adopters, 1);
+	CHECK_EQ(hv.st.maps, 2);
+	reap_all();
+	CHECK_EQ(g->adopters, 0);
+	CHECK_EQ(hv.st.maps, 0);
+	CHECK_EQ(hv.st.handles, 0);
+	hv_client_close(child);
+	hv_client_close(mapper);
+	hv_client_close(own);
+	reap_all();
+	CHECK_EQ(hv.st.grants, 0);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -228,5 +284,6 @@ main(void)
 	test_copy_status();
 	test_copy_pins();
 	test_adopt();
+	test_hangup_twice();
 	return (check_exit());
 }

@@ -64,7 +64,7 @@ pending(struct evt_handle *h)
 
 	if (evtpage_wait_take(h->page, h->efd, true, &port) != 0)
 		return (0);
-	evtpage_unmask(h->page, h->efd, port);
+	(void)evtpage_unmask(h->page, h->efd, port);
 	return (port);
 }
 
@@ -227,8 +227,10 @@ test_channel_lifecycle(void)
 	CHECK_EQ(t.port, pb);
 	CHECK_EQ(t.gen, gb);
 	CHECK_EQ(t.result, EVTPAGE_DELIVERABLE);
+	/* The second came after the first fired: pending until the unmask. */
 	CHECK_ERR(evt_notify(ha, pa, &t), 0);
 	CHECK_EQ(t.result, EVTPAGE_COALESCED);
+	CHECK_EQ(pending(hb), pb);
 	CHECK_EQ(pending(hb), pb);
 	CHECK_EQ(pending(hb), 0);
 	/* The target is what a client's fast path uses. */
@@ -570,7 +572,8 @@ test_virq(void)
 
 /*
  * Ports exhausted: ENOSPC with every port 1..max-1 in use, none of them 0,
- * and nothing lost; generations wrap to 1, never 0.
+ * and nothing lost; the handle's ring grew with its ports; generations
+ * wrap to 1, never 0.
  */
 static void
 test_exhaustion_and_generations(void)
@@ -588,8 +591,13 @@ test_exhaustion_and_generations(void)
 			break;
 		zero += port == 0;
 		n += port == i;
+		/* The page's ring grows as Linux's: 64, doubled as needed. */
+		if (i == 64 || i == 65 || i == 129)
+			CHECK_EQ(atomic_load(&h->page->ring),
+			    i == 64 ? 64 : (i == 65 ? 128 : 256));
 	}
 	CHECK_EQ(n, GBX_EVT_MAX_PORTS - 1);
+	CHECK_EQ(atomic_load(&h->page->ring), GBX_EVT_MAX_PORTS);
 	CHECK_EQ(zero, 0);
 	CHECK_ERR(evt_bind_unbound(h, 2, &port, &g), ENOSPC);
 	CHECK_EQ(a.nallocated, GBX_EVT_MAX_PORTS - 1);

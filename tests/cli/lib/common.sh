@@ -83,6 +83,36 @@ bg_end() {
 	[ "$(cat "$2")" = "$3" ] || fail "background command printed '$(cat "$2")'"
 }
 
+# hold_start PROGRAM ARGS...: run a helper that makes something for the
+# test to look at, prints "ready WORDS..." and keeps it until its
+# standard input (a fifo here) ends.  Its ready line is in $hold_words
+# (for `set -- $hold_words`), its pid in $hold_pid.  hold_end ends it
+# and checks that it exited 0.
+hold_start() {
+	hold_fifo=$(mktemp -u /tmp/gbt-fifo.XXXXXX)
+	mkfifo "$hold_fifo"
+	hold_ready=$(mktemp /tmp/gbt-ready.XXXXXX)
+	"$@" <"$hold_fifo" >"$hold_ready" 2>&1 &
+	hold_pid=$!
+	exec 3>"$hold_fifo"
+	hold_tries=0
+	while ! grep -q '^ready' "$hold_ready" && [ $hold_tries -lt 100 ]; do
+		sleep 0.05
+		hold_tries=$((hold_tries + 1))
+	done
+	hold_words=$(cat "$hold_ready")
+	case "$hold_words" in
+	ready*) ;;
+	*) fail "the holder did not start: $hold_words" ;;
+	esac
+}
+
+hold_end() {
+	exec 3>&-
+	wait "$hold_pid" || fail "the holder failed: $(cat "$hold_ready")"
+	rm -f "$hold_fifo" "$hold_ready"
+}
+
 # many_children DIR N: "DIR/child-0 0 DIR/child-1 1 ..." up to N - 1, the
 # PATH VALUE pairs of a directory too large for one xenstore reply.
 many_children() {
@@ -93,12 +123,20 @@ many_children() {
 	done
 }
 
-# The stats levels (the fields every test must leave as it found them).
-levels() {
-	"$GNTBOX" stats --json | tr -d '{}' | tr ',' '\n' |
-	    grep -E '"(domains|grants|maps|handles|deferred|pages|arenas|ports|nodes|watches|transactions)"' |
-	    tr -d ' "'
+# in_dom N CMD...: run CMD as a process of domain N.
+in_dom() {
+	dom=$1
+	shift
+	"$GNTBOX" run --dom "$dom" -- "$@"
 }
+
+# levels and settle.  A sourced file cannot tell where it is: the tree
+# (GNTBOX_TOP) says, else the test's own folder (tests/cli/).
+if [ -f "${GNTBOX_TOP:-}/tests/cli/lib/levels.sh" ]; then
+	. "$GNTBOX_TOP/tests/cli/lib/levels.sh"
+else
+	. "$(dirname "$0")/lib/levels.sh"
+fi
 
 cli_start() {
 	"$GNTBOX" up >/dev/null || { echo "FAIL: gntbox up" >&2; exit 1; }
@@ -107,16 +145,17 @@ cli_start() {
 
 # Compare the levels with the baseline, giving releases a moment.
 cli_finish() {
-	tries=0
-	while [ "$(levels)" != "$cli_baseline" ] && [ $tries -lt 50 ]; do
-		sleep 0.1
-		tries=$((tries + 1))
-	done
-	now=$(levels)
-	if [ "$now" != "$cli_baseline" ]; then
-		fail "stats not at baseline: $(echo "$now" | tr '\n' ' ') (was $(echo "$cli_baseline" | tr '\n' ' '))"
+	if ! settle "$cli_baseline"; then
+		fail "stats not at baseline: $(levels | tr '\n' ' ') (was $(echo "$cli_baseline" | tr '\n' ' '))"
 	fi
 	"$GNTBOX" down || fail "gntbox down"
+	cli_report
+}
+
+# The end of a test: exit 1 if any check failed or none ran, else 0.
+# cli_finish ends with it; a test whose daemon is not cli_start's calls
+# it directly, after checking the levels its own way.
+cli_report() {
 	rm -f "$cli_out" "$cli_out.err"
 	if [ "$cli_checks" -eq 0 ]; then
 		echo "FAIL: the test checked nothing" >&2
