@@ -89,6 +89,7 @@ CLIENT_SRCS	:= $(wildcard src/client/*.c)
 LIB_SRCS	:= $(wildcard src/lib/*.c)
 PRELOAD_SRCS	:= $(wildcard src/preload/*.c)
 CLI_SRCS	:= $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+BLKFRONT_SRCS	:= $(wildcard src/blkfront/*.c)
 # faultinj.c is no part of the tests' library: it is a preload of its own.
 TESTLIB_SRCS	:= $(filter-out tests/lib/faultinj.c,$(wildcard tests/lib/*.c))
 
@@ -109,10 +110,14 @@ LIBGNTBOX_REAL	:= libgntbox.so.0.1
 PRELOAD		:= $(O)/lib/libgntbox-preload.so
 FAULTINJ	:= $(O)/lib/libgntbox-faultinj.so
 INTERNAL	:= $(O)/lib/libgntbox-internal.a
+# The nbdkit plugin: a Xen blkfront on Xen's public libraries only.
+BLKFRONT	:= $(O)/lib/nbdkit-blkfront-plugin.so
 
 UNIT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/unit/*.c))
 INTEG_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/integration/*.c))
 COMPAT_TESTS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/compat/*.c))
+# Programs the tests run (protocol peers), not tests themselves.
+TEST_HELPERS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/helpers/*.c))
 # Fuzz targets (tests/fuzz/): with libFuzzer in build-fuzz/ (make fuzz),
 # with tests/fuzz/driver.c's replay and smoke run in the other builds.
 FUZZ_TARGETS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -124,6 +129,9 @@ FUZZ_MAIN	:= $(O)/obj/tests/fuzz/driver.o
 FUZZ_LINK	:=
 endif
 BENCHES		:= $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
+# Benchmarks that drive other programs are shell scripts, installed next
+# to the compiled ones so that bench/run.sh runs them the same way.
+BENCH_SCRIPTS	:= $(patsubst %.sh,$(O)/%,$(wildcard bench/*.sh))
 EXAMPLES	:= $(patsubst %.c,$(O)/%,$(wildcard examples/*.c))
 # The example of include/gntbox.h's usage guide, its two processes.
 HEADER_EXAMPLE	:= $(O)/tests/header/example_share $(O)/tests/header/example_map
@@ -136,10 +144,10 @@ XENLIBS		:= -lxengnttab -lxenevtchn -lxenstore -lxenvchan -lxentoollog \
 .PHONY: all tests check deps demo bench lint lint-deps format clean
 # Keep objects that only pattern rules mention (examples, benchmarks).
 .SECONDARY:
-all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(EXAMPLES)
+all: $(GNTBOXD) $(GNTBOX) $(LIBGNTBOX) $(PRELOAD) $(EXAMPLES) $(BLKFRONT)
 
 tests: all $(UNIT_TESTS) $(INTEG_TESTS) $(COMPAT_TESTS) $(HEADER_EXAMPLE) \
-    $(FUZZ_TARGETS) $(FAULTINJ)
+    $(FUZZ_TARGETS) $(FAULTINJ) $(TEST_HELPERS)
 
 $(O)/obj/tests/%.o $(O)/obj/bench/%.o: ALL_CFLAGS += -Itests/lib
 
@@ -174,6 +182,11 @@ $(PRELOAD): $(call obj,$(PRELOAD_SRCS)) $(CLIENT_OBJS) src/preload/preload.map
 	$(CC) $(ALL_LDFLAGS) -shared -Wl,--version-script=src/preload/preload.map \
 	    -o $@ $(filter %.o,$^) $(LDLIBS) -ldl
 
+$(BLKFRONT): $(call obj,$(BLKFRONT_SRCS) src/base/vdev.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^ -lxengnttab -lxenevtchn \
+	    -lxenstore $(LDLIBS)
+
 $(INTERNAL): $(INTERNAL_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -191,6 +204,10 @@ $(O)/tests/integration/%: $(O)/obj/tests/integration/%.o $(TESTLIB_OBJS) \
 $(O)/tests/compat/%: $(O)/obj/tests/compat/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
+
+$(O)/tests/helpers/%: $(O)/obj/tests/helpers/%.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(XENLIBS) $(PROG_LIBS)
 
 # The fault injector (tests/lib/faultinj.c), preloaded by the tests into
 # gntboxd and clients.  Never sanitized: under ASan it comes after ASan's
@@ -230,6 +247,10 @@ $(O)/bench/%: $(O)/obj/bench/%.o $(TESTLIB_OBJS) $(INTERNAL)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(XENLIBS) $(PROG_LIBS)
 
+$(O)/bench/%: bench/%.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 # The targets from README.md install what they need first and only then
 # build, in a new make: a prerequisite would build alongside the install.
 deps:
@@ -264,7 +285,7 @@ demo:
 
 bench:
 	scripts/install-deps.sh bench
-	$(MAKE) all $(BENCHES)
+	$(MAKE) all $(BENCHES) $(BENCH_SCRIPTS)
 	bench/run.sh $(O)
 
 # The version and the install directories the programs are built with

@@ -18,15 +18,20 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 # libjson-c-dev: the gntbox command writes --json with json-c.
-build="make gcc libc6-dev pkg-config libbsd-dev libxen-dev libjson-c-dev"
+# nbdkit-plugin-dev: the blkfront plugin (src/blkfront/) is part of the build.
+build="make gcc libc6-dev pkg-config libbsd-dev libxen-dev libjson-c-dev nbdkit-plugin-dev"
+# The block devices' tests and benchmark (block-attach, the blkfront
+# plugin) run QEMU's qdisk, nbdkit, NBD clients (libnbd's, and qemu-io
+# for requests that are not whole sectors) and fio.
+block="qemu-system-xen qemu-utils nbdkit libnbd-bin fio"
 # The tests also run Debian's xenstore tools, render the installed manual
 # pages (man-db), compare the library's ABI (abigail-tools) and parse
 # --json output with jq.
-check="$build xenstore-utils man-db abigail-tools jq"
+check="$build xenstore-utils man-db abigail-tools jq $block"
 case "${1:-check}" in
 build | demo) want="$build" ;;
 check)	want="$check" ;;
-bench)	want="$check ministat gnuplot-nox" ;;
+bench)	want="$check ministat gnuplot-nox strace" ;;
 lint)	want="$build clang-format clang-tidy cppcheck" ;;
 # make fuzz: clang and its libFuzzer and sanitizer runtimes.
 fuzz)	want="$check clang libclang-rt-14-dev" ;;

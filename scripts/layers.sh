@@ -29,6 +29,7 @@ set -u
 # ("Layers") says how to choose it.
 LAYERS='
 base
+blkfront	base
 proto	base
 hv	base proto
 xs	base proto

@@ -133,6 +133,28 @@ int cli_daemon_start(const char *cmd, unsigned idle_exit, char *const *extra,
 /* Start gntboxd unless one answers.  0, or a printed failure (1). */
 int cli_daemon_ensure(const char *cmd, unsigned idle_exit);
 
+/*
+ * Set this process's environment to make a program it execs a process of
+ * domain domid, as `gntbox run` does (GNTBOX_DIR, GNTBOX_DOMID,
+ * XENSTORED_PATH, the preload library in LD_PRELOAD).  0, or a printed
+ * failure (1).
+ */
+int cli_domain_env(const char *cmd, int domid);
+
+/*
+ * The block-device toolstack's part in other commands (devmodel.c):
+ * gntbox list prints the device models after the domains, and gntbox
+ * destroy stops those of a domain (and removes its disks' nodes) before
+ * the domain goes, as libxl does.  Both print their own failures and
+ * leave the command to carry on.
+ */
+void cli_block_list_dms(void);
+void cli_block_domain_destroy(const char *cmd, int domid);
+
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
+
 /* Observability (issue 12): cmd_log.c, cmd_trace.c, cmd_top.c. */
 
 /*

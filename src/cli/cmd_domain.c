@@ -234,6 +234,7 @@ cmd_destroy(int argc, char **argv)
 	if ((rc = cli_dom_open("destroy", &o, &c)) != 0)
 		return (rc);
 	domid = o.domid;
+	cli_block_domain_destroy("destroy", domid);
 	error = cli_destroy(c, (unsigned)domid);
 	gbx_conn_close(c);
 	if (error == ESRCH)

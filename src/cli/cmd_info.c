@@ -78,6 +78,7 @@ cmd_list(int argc, char **argv)
 		    (d[i].flags & GBX_DOM_DYING) != 0 ? "dying" : "");
 	}
 	free(d);
+	cli_block_list_dms();
 	return (0);
 }
 

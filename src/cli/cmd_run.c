@@ -154,6 +154,22 @@ set_domain_env(int domid, const char *lib)
 	return (set_preload(lib));
 }
 
+/*
+ * The environment of a process of domain domid, for another command that
+ * starts one (block-attach's QEMU); its failures are named as run's.
+ */
+int
+cli_domain_env(const char *cmd, int domid)
+{
+	char lib[GBX_PATH_MAX];
+	int error;
+
+	if ((error = gbx_path_preload(lib, sizeof(lib))) != 0)
+		return (cli_fail(cmd, "cannot find the preload library: %s: %s",
+		    lib, strerror(error)));
+	return (set_domain_env(domid, lib));
+}
+
 /* Who CMD runs as: the domain's user (docs/security.md). */
 struct run_user {
 	bool drop; /* we are root and the domain is another user's */

@@ -2,39 +2,26 @@
  * cmd_xs.c: gntbox xs -- read, write, list, remove and watch xenstore
  * nodes, for people without Debian's xenstore-utils.
  *
- * It speaks the wire protocol of xs_wire.h directly on a domain's
- * xenstore socket, one request at a time, as libxenstore does; watch
- * events that arrive between replies are passed over, except by `watch`,
- * which waits for nothing else.
+ * It talks to the store through xsc.h, one request at a time; `watch`
+ * waits for nothing but events.  ls -p asks gntboxd's control socket
+ * which permission entries the store ignores.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <xen/io/xs_wire.h>
-
-#include "base/paths.h"
 #include "cli/cli.h"
 #include "cli/json_out.h"
+#include "cli/xsc.h"
 #include "lib/ctl.h"
 #include "lib/ctl_observe.h"
 
 #define XS_CMD	      "xs"
 /* XS_GET_QUOTA of Xen 4.19's xs_wire.h, which Debian 12's predates. */
 #define XSC_GET_QUOTA 25
-
-struct xsc {
-	int fd;
-	uint32_t req_id;
-	int domid; /* whose store, or -1 when only XENSTORED_PATH says */
-};
 
 /* How `ls` lists: with permissions (-p), as JSON (--json). */
 struct ls_how {
@@ -69,186 +56,6 @@ xs_help(void)
 }
 
 /*
- * Say why path (domain domid's socket, or $XENSTORED_PATH when domid < 0)
- * did not answer, as the other commands say it: no daemon at all, or no
- * such domain.
- */
-static int
-xsc_open_failed(const char *path, int domid, int error)
-{
-
-	if (domid < 0 || (error != ENOENT && error != ECONNREFUSED))
-		return (cli_fail(XS_CMD, "%s: %s", path, strerror(error)));
-	if (cli_daemon_ping(NULL) == 0)
-		return (cli_fail(XS_CMD, "there is no domain %d", domid));
-	return (cli_no_daemon(XS_CMD));
-}
-
-/*
- * Connect to domain domid's store, or to $XENSTORED_PATH when domid < 0.
- * quiet: fail with an errno value instead of a printed message.
- */
-static int
-xsc_open(struct xsc *c, int domid, bool quiet)
-{
-	struct sockaddr_un sun;
-	char path[GBX_PATH_MAX];
-	const char *env;
-	int error;
-
-	env = getenv("XENSTORED_PATH");
-	if (domid < 0 && env != NULL && *env != '\0') {
-		error = strlen(env) < sizeof(path) ? 0 : ENAMETOOLONG;
-		if (error == 0)
-			strcpy(path, env);
-	} else {
-		if (domid < 0 && (domid = gbx_env_domid()) < 0)
-			domid = 0;
-		error = gbx_path_xenstore(path, sizeof(path), (unsigned)domid);
-	}
-	if (error != 0)
-		return (cli_fail(XS_CMD, "runtime directory path: %s",
-		    strerror(error)));
-	/* Under `gntbox run`, GNTBOX_DOMID names XENSTORED_PATH's domain. */
-	c->domid = domid >= 0 ? domid : gbx_env_domid();
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return (cli_fail(XS_CMD, "%s: path too long", path));
-	strcpy(sun.sun_path, path);
-	c->req_id = 0;
-	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (cli_fail(XS_CMD, "socket: %s", strerror(errno)));
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		error = errno;
-		close(c->fd);
-		return (quiet ? error : xsc_open_failed(path, domid, error));
-	}
-	/* Only a gntboxd of ours or root's (docs/security.md). */
-	if ((error = gbx_peer_check(c->fd, path)) != 0) {
-		close(c->fd);
-		return (cli_fail(XS_CMD, "%s", cli_conn_error(error)));
-	}
-	return (0);
-}
-
-static int
-xsc_io(int fd, void *buf, size_t len, bool out)
-{
-	char *p;
-	ssize_t r;
-
-	for (p = buf; len > 0; p += r, len -= (size_t)r) {
-		r = out ? send(fd, p, len, MSG_NOSIGNAL) : read(fd, p, len);
-		if (r == -1 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r <= 0)
-			return (r == 0 ? ECONNRESET : errno);
-	}
-	return (0);
-}
-
-/*
- * Receive one message: its header into *h and its payload, NUL-terminated
- * for convenience, into a new buffer *payload.  Returns 0 or an errno.
- */
-static int
-xsc_recv(struct xsc *c, struct xsd_sockmsg *h, char **payload)
-{
-	int error;
-
-	if ((error = xsc_io(c->fd, h, sizeof(*h), false)) != 0)
-		return (error);
-	if (h->len > XENSTORE_PAYLOAD_MAX)
-		return (EPROTO);
-	if ((*payload = malloc(h->len + 1)) == NULL)
-		return (ENOMEM);
-	if ((error = xsc_io(c->fd, *payload, h->len, false)) != 0) {
-		free(*payload);
-		return (error);
-	}
-	(*payload)[h->len] = '\0';
-	return (0);
-}
-
-/* An ERROR reply's name, e.g. "ENOENT", as an errno value. */
-static int
-xsc_errno(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
-		if (strcmp(name, xsd_errors[i].errstring) == 0)
-			return (xsd_errors[i].errnum);
-	return (EINVAL);
-}
-
-/*
- * Send one request and wait for its reply, skipping watch events.  On
- * success *reply (may be NULL when not wanted) holds the payload.
- * Returns 0, the errno an ERROR reply named, or a transport errno.
- */
-static int
-xsc_call(struct xsc *c, uint32_t type, const char *payload, size_t len,
-    char **reply, size_t *rlen)
-{
-	struct xsd_sockmsg h;
-	char *body;
-	int error;
-
-	if (len > XENSTORE_PAYLOAD_MAX)
-		return (E2BIG);
-	h.type = type;
-	h.req_id = ++c->req_id;
-	h.tx_id = 0;
-	h.len = (uint32_t)len;
-	if ((error = xsc_io(c->fd, &h, sizeof(h), true)) != 0 ||
-	    (error = xsc_io(c->fd, (void *)(uintptr_t)payload, len, true)) != 0)
-		return (error);
-	for (;;) {
-		if ((error = xsc_recv(c, &h, &body)) != 0)
-			return (error);
-		if (h.type == XS_WATCH_EVENT) {
-			free(body);
-			continue;
-		}
-		break;
-	}
-	if (h.type == XS_ERROR)
-		error = xsc_errno(body);
-	else if (h.type != type || h.req_id != c->req_id)
-		error = EPROTO;
-	if (error != 0 || reply == NULL)
-		free(body);
-	else {
-		*reply = body;
-		if (rlen != NULL)
-			*rlen = h.len;
-	}
-	return (error);
-}
-
-/* Build "a\0b\0" style payloads: the strings, each NUL-terminated. */
-static char *
-xsc_join(const char *a, const char *b, bool nul_b, size_t *len)
-{
-	size_t la, lb;
-	char *p;
-
-	la = strlen(a) + 1;
-	lb = b == NULL ? 0 : strlen(b) + (nul_b ? 1 : 0);
-	if ((p = malloc(la + lb + 1)) == NULL)
-		return (NULL);
-	memcpy(p, a, la);
-	if (b != NULL)
-		memcpy(p + la, b, lb);
-	*len = la + lb;
-	return (p);
-}
-
-/*
  * Say why op on path failed.  xenstored answers EINVAL for a path it
  * refuses (for these requests nothing else is invalid), so that gets the
  * rule C xenstored applies.
@@ -278,7 +85,7 @@ xs_quota(int domid, const char *quota)
 	struct xsc q;
 	int n;
 
-	if (domid < 0 || xsc_open(&q, 0, true) != 0)
+	if (domid < 0 || xsc_open_quiet(&q, 0, XS_CMD) != 0)
 		return (0);
 	n = snprintf(req, sizeof(req), "%d%c%s", domid, '\0', quota);
 	v = 0;
@@ -286,7 +93,7 @@ xs_quota(int domid, const char *quota)
 		v = strtoul(val, NULL, 10);
 		free(val);
 	}
-	close(q.fd);
+	xsc_close(&q);
 	return (v);
 }
 
@@ -341,67 +148,6 @@ xs_print_value(const char *v, size_t len)
 		else
 			printf("\\x%02x", (unsigned char)v[i]);
 	}
-}
-
-/*
- * The children of path, as DIRECTORY returns them ("a\0b\0"), in a new
- * buffer.  A directory too large for one reply is read in parts
- * (DIRECTORY_PART), starting again when it changes meanwhile, as
- * libxenstore's xs_directory() does.
- */
-static int
-xsc_list(struct xsc *c, const char *path, char **out, size_t *outlen)
-{
-	char req[XENSTORE_ABS_PATH_MAX + 16], gen[32], *part, *all, *p;
-	size_t plen, len, rlen, glen;
-	int error, n;
-
-	plen = strlen(path) + 1;
-	error = xsc_call(c, XS_DIRECTORY, path, plen, out, outlen);
-	if (error != E2BIG)
-		return (error);
-	if (plen > XENSTORE_ABS_PATH_MAX)
-		return (EINVAL);
-	all = NULL;
-	len = 0;
-	gen[0] = '\0';
-	for (;;) {
-		memcpy(req, path, plen);
-		n = snprintf(req + plen, sizeof(req) - plen, "%zu", len);
-		if ((error = xsc_call(c, XS_DIRECTORY_PART, req,
-			 plen + (size_t)n + 1, &part, &rlen)) != 0)
-			break;
-		glen = strnlen(part, rlen);
-		if (glen == rlen || glen >= sizeof(gen)) {
-			free(part);
-			error = EPROTO;
-			break;
-		}
-		if (len > 0 && strcmp(gen, part) != 0) {
-			len = 0; /* it changed: start again */
-			free(part);
-			continue;
-		}
-		memcpy(gen, part, glen + 1);
-		rlen -= glen + 1;
-		if ((p = realloc(all, len + rlen + 1)) == NULL) {
-			free(part);
-			error = ENOMEM;
-			break;
-		}
-		all = p;
-		memcpy(all + len, part + glen + 1, rlen);
-		free(part);
-		len += rlen;
-		/* The last part ends with an empty name. */
-		if (rlen <= 1 || all[len - 2] == '\0') {
-			*out = all;
-			*outlen = len > 0 ? len - 1 : 0;
-			return (0);
-		}
-	}
-	free(all);
-	return (error);
 }
 
 /*
@@ -742,7 +488,7 @@ cmd_xs(int argc, char **argv)
 
 	if (domname != NULL && (domid = xs_domain_named(domname)) < 0)
 		return (CLI_EXIT_FAIL);
-	if ((rc = xsc_open(&c, domid, false)) != 0)
+	if ((rc = xsc_open(&c, domid, XS_CMD)) != 0)
 		return (rc);
 	rc = 0;
 	if (strcmp(op, "ls") == 0)
@@ -773,6 +519,6 @@ cmd_xs(int argc, char **argv)
 			rc = xs_write_failed(c.domid, argv[i], argv[i + 1],
 			    error);
 	}
-	close(c.fd);
+	xsc_close(&c);
 	return (rc);
 }

@@ -25,6 +25,10 @@ static const struct cmd {
 	{ "create", cmd_create, "create a domain" },
 	{ "destroy", cmd_destroy, "destroy a domain" },
 	{ "xs", cmd_xs, "read, write, list, remove or watch xenstore nodes" },
+	{ "block-attach", cmd_block_attach, "attach a disk to a domain (xl)" },
+	{ "block-list", cmd_block_list, "list a domain's disks (xl)" },
+	{ "block-detach", cmd_block_detach,
+	    "detach a disk from a domain (xl)" },
 	{ "log", cmd_log, "print gntboxd's log" },
 	{ "top", cmd_top, "watch each domain's activity" },
 	{ "trace", cmd_trace, "print gntboxd's operations as they happen" },
@@ -37,7 +41,7 @@ usage(FILE *f)
 
 	fprintf(f, "usage: gntbox COMMAND [ARGS...]\n\nCommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-12s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f,
 	    "\n'gntbox COMMAND --help' describes each; "
 	    "'gntbox --version' prints the version.\n");
