@@ -319,6 +319,8 @@ MANDIR		?= $(PREFIX)/share/man
 # link against: it lives in its own directory (Debian policy 8.2).
 PRELOADDIR	?= $(LIBDIR)/gntbox
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+# nbdkit finds a plugin by name here (Debian: pkg-config nbdkit's plugindir).
+NBDKITPLUGINDIR	?= $(LIBDIR)/nbdkit/plugins
 BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
@@ -336,13 +338,15 @@ install: all
 	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
-	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR)
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR) \
+	    $(DESTDIR)$(NBDKITPLUGINDIR)
 	$(INSTALL) -m 755 $(GNTBOX) $(DESTDIR)$(BINDIR)/gntbox
 	$(INSTALL) -m 755 $(GNTBOXD) $(DESTDIR)$(SBINDIR)/gntboxd
 	$(INSTALL) -m 644 $(O)/lib/$(LIBGNTBOX_REAL) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIBGNTBOX_REAL) $(DESTDIR)$(LIBDIR)/libgntbox.so.0
 	ln -sf $(LIBGNTBOX_REAL) $(DESTDIR)$(LIBDIR)/libgntbox.so
 	$(INSTALL) -m 644 $(PRELOAD) $(DESTDIR)$(PRELOADDIR)/
+	$(INSTALL) -m 644 $(BLKFRONT) $(DESTDIR)$(NBDKITPLUGINDIR)/
 	$(INSTALL) -m 644 include/gntbox.h $(DESTDIR)$(INCLUDEDIR)/
 	$(SUBST) dist/gntbox.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/gntbox.pc
 	$(INSTALL) -m 644 docs/gntbox.1 $(DESTDIR)$(MANDIR)/man1/
@@ -360,6 +364,7 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/$(LIBGNTBOX_REAL) \
 	    $(DESTDIR)$(LIBDIR)/libgntbox.so.0 $(DESTDIR)$(LIBDIR)/libgntbox.so \
 	    $(DESTDIR)$(PRELOADDIR)/libgntbox-preload.so \
+	    $(DESTDIR)$(NBDKITPLUGINDIR)/nbdkit-blkfront-plugin.so \
 	    $(DESTDIR)$(INCLUDEDIR)/gntbox.h $(DESTDIR)$(PKGCONFIGDIR)/gntbox.pc \
 	    $(DESTDIR)$(MANDIR)/man1/gntbox.1 $(DESTDIR)$(MANDIR)/man3/gntbox.3 \
 	    $(DESTDIR)$(MANDIR)/man8/gntboxd.8 $(DESTDIR)$(BASHCOMPDIR)/gntbox \

@@ -28,6 +28,7 @@ lib/gntbox/libgntbox-preload.so
 lib/libgntbox.so
 lib/libgntbox.so.0
 lib/libgntbox.so.0.1
+lib/nbdkit/plugins/nbdkit-blkfront-plugin.so
 lib/pkgconfig/gntbox.pc
 lib/systemd/system/gntboxd.service
 lib/systemd/user/gntboxd.service

@@ -4,7 +4,7 @@
 # ROOT is the DESTDIR it was installed into, or / for a real installation
 # (make deb-check).  The layout comes from the environment, as make install
 # takes it: PREFIX (default /usr/local), BINDIR, SBINDIR, LIBDIR,
-# PRELOADDIR, INCLUDEDIR, MANDIR, BASHCOMPDIR.  GNTBOX_TOP is the source
+# PRELOADDIR, INCLUDEDIR, MANDIR, BASHCOMPDIR, NBDKITPLUGINDIR.  GNTBOX_TOP is the source
 # tree (for the examples and VERSION), GNTBOX_DIR a fresh runtime directory.
 #
 # The build tree is out of PATH and of the library path; from the
@@ -21,6 +21,7 @@ BINDIR=${BINDIR:-$PREFIX/bin}
 SBINDIR=${SBINDIR:-$PREFIX/sbin}
 LIBDIR=${LIBDIR:-$PREFIX/lib}
 PRELOADDIR=${PRELOADDIR:-$LIBDIR/gntbox}
+NBDKITPLUGINDIR=${NBDKITPLUGINDIR:-$LIBDIR/nbdkit/plugins}
 MANDIR=${MANDIR:-$PREFIX/share/man}
 BASHCOMPDIR=${BASHCOMPDIR:-$PREFIX/share/bash-completion/completions}
 
@@ -61,6 +62,10 @@ expect_ok "$GNTBOX" run --dom 1 -- xenstore-read domid
 expect_same "1"
 expect_ok "$GNTBOX" run --dom 1 -- sh -c 'echo "$LD_PRELOAD"'
 expect_out "(^|:)$(realpath "$root$PRELOADDIR/libgntbox-preload.so")\$"
+
+# The blkfront plugin where nbdkit looks for plugins, and loadable.
+expect_ok nbdkit --dump-plugin "$root$NBDKITPLUGINDIR/nbdkit-blkfront-plugin.so"
+expect_out "^name=blkfront\$"
 
 # The examples, built as a user would: pkg-config, the installed header
 # and library.
