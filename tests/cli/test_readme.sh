@@ -15,9 +15,9 @@ ln -s "$GNTBOX_BUILD" "$work/build"
 # The indented blocks of README.md, the one that runs vchan_echo server.
 awk '
 /^    / { block = block substr($0, 5) "\n"; next }
-{ if (block ~ /vchan_echo server/) { printf "%s", block; exit }
+{ if (block ~ /vchan_echo server/) { printf "%s", block; done = 1; exit }
   block = "" }
-END { if (block ~ /vchan_echo server/) printf "%s", block }
+END { if (!done && block ~ /vchan_echo server/) printf "%s", block }
 ' "$top/README.md" >"$work/block"
 cli_checks=$((cli_checks + 1))
 grep -q '^build/bin/gntbox run .*vchan_echo server.*&' "$work/block" ||
