@@ -38,12 +38,20 @@
  *
  * Lock order: the handle's rwlock is never held across a round trip; the
  * connection's own mutex serialises requests.
+ *
+ * Gone.  When watching is on (client/hangup.h: the preload library turns
+ * it on), the handle's connection is watched, and when gntboxd goes away
+ * the page is killed (evtpage_kill): the eventfd becomes readable for
+ * good, waiters wake, and every take fails with EPIPE, as every round
+ * trip of the broken connection does.  Nothing on the notify or wait
+ * path looks at it: the killed page answers for it.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +60,7 @@
 #include "base/paths.h"
 #include "base/tree.h"
 #include "client/evtchn_handle.h"
+#include "client/hangup.h"
 #include "client/link.h"
 #include "proto/evtpage.h"
 #include "proto/msg.h"
@@ -86,7 +95,9 @@ struct gntbox_evtchn {
 	pthread_rwlock_t lock; /* ports[] and the peers */
 	struct gbx_lport *ports;
 	struct gbx_peers peers;
-	struct gbx_peer self; /* this handle as a peer (loopback) */
+	struct gbx_peer self;	/* this handle as a peer (loopback) */
+	struct gbx_hangup *hup; /* its watch (hangup.h), or NULL */
+	atomic_bool gone;	/* gntboxd went away: the page is killed */
 };
 
 static int
@@ -201,8 +212,36 @@ evt_simple_call(struct gntbox_evtchn *e, uint16_t type, const void *body,
 }
 
 /*
+ * The watcher saw the connection hang up (hangup.h): gntboxd is gone.
+ * Takes fail from now on, and whoever waits on the eventfd wakes.
+ */
+static void
+evt_gone(void *arg)
+{
+	struct gntbox_evtchn *e = arg;
+
+	atomic_store_explicit(&e->gone, true, memory_order_release);
+	evtpage_kill(e->page, e->efd);
+}
+
+/*
+ * What a take's error means: a killed page looks overflowed, but the
+ * truth is that the connection broke.
+ */
+static int
+evt_taken(struct gntbox_evtchn *e, int error)
+{
+
+	if (error == EFBIG &&
+	    atomic_load_explicit(&e->gone, memory_order_acquire))
+		return (EPIPE);
+	return (error);
+}
+
+/*
  * Open a handle: HELLO of kind EVTCHN, whose reply brings the eventfd and
- * the page.  Only GNTBOX_EVTCHN_NONBLOCK is a valid flag.
+ * the page.  Only GNTBOX_EVTCHN_NONBLOCK is a valid flag.  Once it is
+ * whole, its connection is watched.
  */
 int
 gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
@@ -255,6 +294,7 @@ gbx_evtchn_open(int domid, unsigned flags, struct gntbox_evtchn **ep)
 		error = ENOMEM;
 		goto fail;
 	}
+	e->hup = gbx_hangup_add(gbx_conn_sock(e->conn), evt_gone, e);
 	*ep = e;
 	return (0);
 fail:
@@ -278,6 +318,7 @@ gbx_evtchn_close(struct gntbox_evtchn *e)
 {
 	struct gbx_peer *pe;
 
+	gbx_hangup_del(e->hup);
 	gbx_conn_close(e->conn);
 	while ((pe = RB_MIN(gbx_peers, &e->peers)) != NULL) {
 		RB_REMOVE(gbx_peers, &e->peers, pe);
@@ -491,7 +532,8 @@ int
 gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port)
 {
 
-	return (evtpage_wait_take(e->page, e->efd, e->nonblock, port));
+	return (evt_taken(e,
+	    evtpage_wait_take(e->page, e->efd, e->nonblock, port)));
 }
 
 /* A pending port, waiting or not as the caller says. */
@@ -499,7 +541,8 @@ int
 gbx_evtchn_take(struct gntbox_evtchn *e, bool nonblock, uint32_t *port)
 {
 
-	return (evtpage_wait_take(e->page, e->efd, nonblock, port));
+	return (
+	    evt_taken(e, evtpage_wait_take(e->page, e->efd, nonblock, port)));
 }
 
 /*
@@ -521,12 +564,15 @@ gbx_evtchn_unmask(struct gntbox_evtchn *e, uint32_t port)
 
 /*
  * Reset: Linux's IOCTL_EVTCHN_RESET empties the ring and clears its
- * overflow; the ports stay masked until unmasked.
+ * overflow; the ports stay masked until unmasked.  A killed page stays
+ * killed: EPIPE.
  */
 int
 gbx_evtchn_reset(struct gntbox_evtchn *e)
 {
 
+	if (atomic_load_explicit(&e->gone, memory_order_acquire))
+		return (EPIPE);
 	evtpage_reset(e->page, e->efd);
 	return (0);
 }

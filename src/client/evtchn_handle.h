@@ -73,7 +73,9 @@ int gbx_evtchn_notify(struct gntbox_evtchn *e, uint32_t port);
  * *port; it stays masked until unmasked.  Waits unless the handle was
  * opened with GNTBOX_EVTCHN_NONBLOCK (then EAGAIN).  EFBIG when the ring
  * overflowed, until gbx_evtchn_reset().  A port unbound after it fired
- * may still come, as on Linux.
+ * may still come, as on Linux.  EPIPE once gntboxd went away, if the
+ * process watches for that (client/hangup.h): the eventfd is then
+ * readable for good, and a waiter wakes with EPIPE.
  */
 int gbx_evtchn_pending(struct gntbox_evtchn *e, uint32_t *port);
 
@@ -94,7 +96,8 @@ int gbx_evtchn_unmask(struct gntbox_evtchn *e, uint32_t port);
 
 /*
  * Empty the ring and clear its overflow (IOCTL_EVTCHN_RESET); the ports
- * whose entries go stay masked until unmasked.  Never blocks.
+ * whose entries go stay masked until unmasked.  Never blocks.  EPIPE once
+ * gntboxd went away (as gbx_evtchn_pending).
  */
 int gbx_evtchn_reset(struct gntbox_evtchn *e);
 

@@ -24,6 +24,7 @@
 
 #include "base/tree.h"
 #include "client/gntdev.h"
+#include "client/hangup.h"
 #include "client/link.h"
 #include "client/offsets.h"
 #include "client/records.h"
@@ -58,6 +59,7 @@ struct gbx_dev {
 	LIST_ENTRY(gbx_dev) dlink; /* in gbx_devs */
 	struct gbx_conn *conn;
 	struct gbx_conn *adopt; /* inherited: this process's adopted holds */
+	struct gbx_hangup *hup; /* conn's watch (hangup.h): the message */
 	int domid;
 	unsigned forks; /* gbx_forks when opened */
 	bool closing;	/* gbx_dev_close(): the connection is about to go */

@@ -126,6 +126,7 @@ gbx_dev_open(int domid, struct gbx_dev **devp)
 		gbx_off_destroy(&dev->off);
 		goto fail;
 	}
+	dev->hup = gbx_hangup_add(gbx_conn_sock(dev->conn), NULL, NULL);
 	(void)pthread_mutex_lock(&gbx_devs_lock);
 	LIST_INSERT_HEAD(&gbx_devs, dev, dlink);
 	(void)pthread_mutex_unlock(&gbx_devs_lock);
@@ -151,6 +152,7 @@ gbx_dev_destroy(struct gbx_dev *dev)
 	(void)pthread_mutex_unlock(&gbx_devs_lock);
 	if (dev->adopt != NULL)
 		gbx_conn_close(dev->adopt);
+	gbx_hangup_del(dev->hup);
 	gbx_conn_close(dev->conn);
 	gbx_off_destroy(&dev->off);
 	(void)pthread_mutex_destroy(&dev->lock);

@@ -12,12 +12,14 @@
 #include <string.h>
 
 #include "base/paths.h"
+#include "client/hangup.h"
 #include "client/link.h"
 #include "client/privcmd.h"
 #include "proto/proto.h"
 
 struct gbx_privcmd {
 	struct gbx_conn *conn;
+	struct gbx_hangup *hup; /* its watch: only for the message */
 };
 
 int
@@ -37,6 +39,7 @@ gbx_privcmd_open(int domid, struct gbx_privcmd **pp)
 		free(p);
 		return (error);
 	}
+	p->hup = gbx_hangup_add(gbx_conn_sock(p->conn), NULL, NULL);
 	*pp = p;
 	return (0);
 }
@@ -45,6 +48,7 @@ void
 gbx_privcmd_close(struct gbx_privcmd *p)
 {
 
+	gbx_hangup_del(p->hup);
 	gbx_conn_close(p->conn);
 	free(p);
 }

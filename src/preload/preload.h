@@ -21,6 +21,8 @@
  * - linux_gntdev.c, linux_gntalloc.c, linux_mmap.c, linux_evtchn.c and
  *   linux_privcmd.c answer ioctl, mmap, read and write with Linux's
  *   numbers, layouts, check order and errno values.
+ * - gone.c says once on stderr when gntboxd went away; the client core's
+ *   watcher (client/hangup.h) has woken the evtchn descriptors by then.
  * - Any munmap, mmap(MAP_FIXED) or mremap that covers grant mappings is
  *   accounted for (gntdev.h's gbx_vm_unmap_begin / _end), after one
  *   atomic test when the process has none.

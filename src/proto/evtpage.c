@@ -729,3 +729,27 @@ evtpage_unbind(struct gbx_evtpage *pg, uint32_t port)
 		memory_order_relaxed))
 		;
 }
+
+/*
+ * A count that no ring can reach (a ring holds at most GBX_EVT_MAX_PORTS
+ * entries, each one count), far enough from the eventfd's limit that the
+ * write never blocks, even repeated by a fork()ed child.
+ */
+#define EVTPAGE_KILL_COUNT (UINT64_C(1) << 48)
+
+/*
+ * The handle's gntboxd is gone: look overflowed for good, and wake
+ * everyone (evtpage.h).  The overflow goes first, so that a reader woken
+ * by the count always finds it.
+ */
+void
+evtpage_kill(struct gbx_evtpage *pg, int efd)
+{
+	uint64_t v = EVTPAGE_KILL_COUNT;
+	ssize_t r;
+
+	atomic_store_explicit(&pg->overflow, 1, memory_order_release);
+	do {
+		r = write(efd, &v, sizeof(v));
+	} while (r == -1 && errno == EINTR);
+}

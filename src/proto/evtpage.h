@@ -224,6 +224,16 @@ int evtpage_efd_setup(int efd);
 void evtpage_reset(struct gbx_evtpage *pg, int efd);
 
 /*
+ * Owner, when its gntboxd went away (client/hangup.h): every take fails
+ * with EFBIG from now on, without waiting (the overflow word, which only
+ * the owner's reset clears: the owner resets no more), and the eventfd
+ * gets a count far beyond any ring's, so that every poller and every
+ * reader asleep in read() wakes, and keeps waking: a reader that consumes
+ * a count finds the overflow and writes the count back.  Never blocks.
+ */
+void evtpage_kill(struct gbx_evtpage *pg, int efd);
+
+/*
  * Owner (or gntboxd on its behalf): end port's binding before it is
  * unbound: generation 0, not masked, not pending, so every notifier with
  * the old generation gets STALE.  Its ring entries stay, as Linux leaves

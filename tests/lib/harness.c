@@ -193,6 +193,16 @@ th_check_baseline(const char *what)
 	return (ok);
 }
 
+void
+th_kill_daemon(void)
+{
+
+	REQUIRE(th_daemon != -1);
+	(void)kill(th_daemon, SIGKILL);
+	(void)waitpid(th_daemon, NULL, 0);
+	th_daemon = -1;
+}
+
 int
 th_finish(void)
 {

@@ -103,6 +103,12 @@ int th_check_baseline(const char *what);
  */
 void th_expect_protocol_errors(void);
 
+/*
+ * SIGKILL gntboxd and reap it, as a crash would end it (its runtime
+ * directory keeps its stale sockets); th_start() may start another.
+ */
+void th_kill_daemon(void);
+
 /* Stop gntboxd, check its exit status, and return check_exit(). */
 int th_finish(void);
 

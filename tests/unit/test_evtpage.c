@@ -597,6 +597,39 @@ test_nonblock_never_sleeps(void)
 }
 
 /*
+ * A killed page (gntboxd went away): a reader asleep in a blocking take
+ * wakes with EFBIG, so do later takes of either kind without sleeping
+ * (a watchdog fails the test if one sleeps), the eventfd stays readable
+ * for pollers, and an entry queued before the kill is not handed out.
+ */
+static void
+test_kill(void)
+{
+	struct gbx_evtpage *pg = eu_page_new(GBX_EVT_MAX_PORTS);
+	int efd = eu_efd_new();
+	struct sleeper sl = { .pg = pg, .efd = efd };
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	pthread_t t;
+	uint32_t port;
+
+	evtpage_bind(pg, 400, 4);
+	alarm(20);
+	REQUIRE(pthread_create(&t, NULL, sleeper, &sl) == 0);
+	usleep(50000);
+	evtpage_kill(pg, efd);
+	(void)pthread_join(t, NULL);
+	CHECK_ERR(sl.error, EFBIG);
+	CHECK_EQ(evtpage_notify(pg, efd, 400, 4), EVTPAGE_DELIVERABLE);
+	CHECK_ERR(take(pg, efd, &port), EFBIG);
+	CHECK_ERR(evtpage_wait_take(pg, efd, false, &port), EFBIG);
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	CHECK((p.revents & POLLIN) != 0);
+	alarm(0);
+	close(efd);
+	eu_page_free(pg);
+}
+
+/*
  * A kernel that cannot read an eventfd with RWF_NOWAIT (Linux before
  * 5.12): evtpage_efd_setup makes the descriptor non-blocking, and takes
  * fall back to poll().  An inotify descriptor cannot be read with
@@ -817,6 +850,7 @@ main(void)
 	test_many_ports();
 	test_blocking_wait();
 	test_nonblock_never_sleeps();
+	test_kill();
 	stress_run(false);
 	stress_run(true);
 	test_no_rwf_nowait();
