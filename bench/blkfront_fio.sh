@@ -135,8 +135,13 @@ for c in $cases; do
 	for p in $paths; do
 		: >"$prefix.$c.$p"
 	done
-	echo "$c.nbdfile $c.blkfront" >>"$prefix.pairs"
-	echo "$c.psync $c.blkfront" >>"$prefix.pairs"
+	case $c in
+	*-1m-*) unit=MiB/s ;;
+	*) unit=IOPS ;;
+	esac
+	# run.sh's pair line: BASELINE VARIANT UNIT WHAT IS MEASURED.
+	echo "$c.nbdfile $c.blkfront $unit fio $c, blkfront against nbdkit's file plugin" >>"$prefix.pairs"
+	echo "$c.psync $c.blkfront $unit fio $c, blkfront against psync on the file" >>"$prefix.pairs"
 done
 
 i=0
