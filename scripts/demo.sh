@@ -83,10 +83,12 @@ The first twelve counters are levels: what exists now. The baseline is
 what existed once alice and bob had been created, before anything was
 shared: three domains (Domain-0, alice and bob), their xenstore nodes,
 and no grant, map, handle, page, arena, port, watch or transaction
-(connections counts the stats command itself). The last four are totals
+(connections counts the stats command itself). Below them are totals
 since gntboxd started: deferred grants released late, unmap
-notifications fired (vchan asks for them), protocol errors and dropped
-connections.
+notifications fired (vchan asks for them), protocol errors, dropped
+connections, connections refused at a limit and hypercalls answered
+"not implemented"; and fds, the descriptors gntboxd holds for its
+clients now.
 TEXT
 if [ "$(levels "$base.now")" = "$(levels "$base")" ]; then
 	echo "Every level is back at its baseline: the programs left nothing behind."
