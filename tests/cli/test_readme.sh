@@ -6,42 +6,19 @@
 # Two lines are slipped in between the README's: the levels once both
 # domains exist, and a wait for them to be back before `gntbox down`.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/readme.sh"
 
-top=${GNTBOX_TOP:?}
-lib=$(cd "$(dirname "$0")/lib" && pwd)
 work=$(mktemp -d /tmp/gbt-readme.XXXXXX)
 ln -s "$GNTBOX_BUILD" "$work/build"
 
 # The indented blocks of README.md, the one that runs vchan_echo server.
-awk '
-/^    / { block = block substr($0, 5) "\n"; next }
-{ if (block ~ /vchan_echo server/) { printf "%s", block; done = 1; exit }
-  block = "" }
-END { if (!done && block ~ /vchan_echo server/) printf "%s", block }
-' "$top/README.md" >"$work/block"
+readme_block "vchan_echo server" "$work/block"
 cli_checks=$((cli_checks + 1))
 grep -q '^build/bin/gntbox run .*vchan_echo server.*&' "$work/block" ||
     fail "README.md has no vchan example block: $(cat "$work/block")"
 
 # The script: the block as written, with the two lines slipped in.
-{
-	echo "set -e"
-	echo "GNTBOX='$GNTBOX'"
-	echo ". '$lib/levels.sh'"
-	marked=0
-	while IFS= read -r line; do
-		case $line in
-		"build/bin/gntbox run "*)
-			if [ $marked -eq 0 ]; then
-				echo "levels >'$work/base'"
-				marked=1
-			fi ;;
-		"build/bin/gntbox down"*)
-			echo "settle \"\$(cat '$work/base')\" || levels >'$work/leak'" ;;
-		esac
-		printf '%s\n' "$line"
-	done <"$work/block"
-} >"$work/script"
+readme_script "$work/block" "$work/script" "build/bin/gntbox run " "$work"
 
 cli_checks=$((cli_checks + 1))
 (cd "$work" && timeout 60 sh "$work/script") >"$work/out" 2>"$work/err" ||

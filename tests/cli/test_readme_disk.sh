@@ -1,42 +1,24 @@
 #!/bin/sh
 # README.md's disk example, run as written on the built tree: the
 # indented block of "Using it" that runs block-attach, in one shell, from
-# a directory whose build/ is the build under test.  One line is slipped
-# in: before `gntbox down`, a wait for the levels to be those of the
-# domains alone (nbdkit exits on its own after the kill).
+# a directory whose build/ is the build under test.  Two lines are
+# slipped in (lib/readme.sh): the levels before block-attach, and before
+# `gntbox down` a wait for them to be back (nbdkit exits on its own
+# after the kill).
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/readme.sh"
 
-top=${GNTBOX_TOP:?}
-lib=$(cd "$(dirname "$0")/lib" && pwd)
 work=$(mktemp -d /tmp/gbt-readme-disk.XXXXXX)
 ln -s "$GNTBOX_BUILD" "$work/build"
 
-awk '
-/^    / { block = block substr($0, 5) "\n"; next }
-{ if (block ~ /block-attach/) { printf "%s", block; done = 1; exit }
-  block = "" }
-END { if (!done && block ~ /block-attach/) printf "%s", block }
-' "$top/README.md" >"$work/block"
+readme_block "block-attach" "$work/block"
 cli_checks=$((cli_checks + 1))
 grep -q '^build/bin/gntbox block-attach ' "$work/block" ||
     fail "README.md has no disk example block: $(cat "$work/block")"
 
 # The levels once the domain exists and before anything is attached are
 # the ones to be back at before the README's down.
-{
-	echo "set -e"
-	echo "GNTBOX='$GNTBOX'"
-	echo ". '$lib/levels.sh'"
-	while IFS= read -r line; do
-		case $line in
-		"build/bin/gntbox block-attach "*)
-			echo "levels >'$work/base'" ;;
-		"build/bin/gntbox down"*)
-			echo "settle \"\$(cat '$work/base')\" || levels >'$work/leak'" ;;
-		esac
-		printf '%s\n' "$line"
-	done <"$work/block"
-} >"$work/script"
+readme_script "$work/block" "$work/script" "build/bin/gntbox block-attach " "$work"
 
 cli_checks=$((cli_checks + 1))
 (cd "$work" && timeout 120 sh "$work/script") >"$work/out" 2>"$work/err" ||

@@ -218,13 +218,7 @@ static int maker = -1;
 static void
 token_maker(int s)
 {
-	union {
-		struct cmsghdr c;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} cb;
-	struct msghdr m;
-	struct cmsghdr *c;
-	struct iovec iov;
+	struct gbx_hdr h;
 	char byte;
 	int sp[2];
 
@@ -233,20 +227,8 @@ token_maker(int s)
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) ==
 		    -1)
 			_exit(1);
-		memset(&m, 0, sizeof(m));
-		memset(&cb, 0, sizeof(cb));
-		iov.iov_base = &byte;
-		iov.iov_len = 1;
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = cb.buf;
-		m.msg_controllen = sizeof(cb.buf);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
-		memcpy(CMSG_DATA(c), sp, sizeof(sp));
-		if (sendmsg(s, &m, MSG_NOSIGNAL) != 1)
+		memset(&h, 0, sizeof(h));
+		if (gbx_msg_send(s, &h, NULL, 0, NULL, 0, sp, 2) != 0)
 			_exit(1);
 		(void)close(sp[0]);
 		(void)close(sp[1]);
@@ -262,15 +244,9 @@ token_maker(int s)
 static void
 token_pair(int sp[2])
 {
-	union {
-		struct cmsghdr c;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-	} cb;
-	struct msghdr m;
-	struct cmsghdr *c;
-	struct iovec iov;
-	char byte;
-	int s[2], tries;
+	struct gbx_hdr h;
+	int s[2], fds[GBX_MAX_FDS], tries;
+	unsigned n;
 
 	for (tries = 0;; tries++) {
 		if (maker == -1) {
@@ -287,27 +263,20 @@ token_pair(int sp[2])
 			(void)close(s[1]);
 			maker = s[0];
 		}
-		byte = 't';
-		memset(&m, 0, sizeof(m));
-		iov.iov_base = &byte;
-		iov.iov_len = 1;
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = cb.buf;
-		m.msg_controllen = sizeof(cb.buf);
-		if (write(maker, &byte, 1) != 1 ||
-		    recvmsg(maker, &m, MSG_CMSG_CLOEXEC) != 1 ||
-		    (c = CMSG_FIRSTHDR(&m)) == NULL ||
-		    c->cmsg_type != SCM_RIGHTS ||
-		    c->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
-			if (tries > 0)
-				abort();
-			(void)close(maker);
-			maker = -1;
-			continue;
+		n = 0;
+		if (write(maker, "t", 1) == 1 &&
+		    gbx_msg_recv(maker, &h, sizeof(h), fds, &n) ==
+			(ssize_t)sizeof(h) &&
+		    n == 2) {
+			sp[0] = fds[0];
+			sp[1] = fds[1];
+			return;
 		}
-		memcpy(sp, CMSG_DATA(c), 2 * sizeof(int));
-		return;
+		gbx_close_fds(fds, &n);
+		if (tries > 0)
+			abort();
+		(void)close(maker);
+		maker = -1;
 	}
 }
 
